@@ -1,0 +1,571 @@
+// The agent: registers with the master, runs executors and their tasks in containers through the chosen
+// launcher, checkpoints everything, and re-adopts running containers after a restart (`--recover=reconnect`).
+
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { hostname as osHostname } from 'node:os'
+import { join } from 'node:path'
+import type { AgentMessage, MasterMessage } from '../core/agent-protocol.ts'
+import { AGENT_PROTOCOL_VERSION } from '../core/agent-protocol.ts'
+import type { FileServer } from '../core/files.ts'
+import { newUuid } from '../core/ids.ts'
+import { logger } from '../core/log.ts'
+import { Resources } from '../core/resources.ts'
+import type { AgentInfo, ExecutorInfo, FrameworkInfo, Task, TaskInfo, TaskStatus } from '../core/v1/messages.ts'
+import { hasCapability, isTerminal } from '../core/v1/messages.ts'
+import { VERSION } from '../core/version.ts'
+import { Checkpoint, type ExecutorKind } from './checkpoint.ts'
+import type { Launcher, Termination } from './containerizer/launcher.ts'
+import { CommandExecutor } from './executors/command-executor.ts'
+import { CustomExecutor } from './executors/custom-executor.ts'
+import { DefaultExecutor } from './executors/default-executor.ts'
+import { AgentExecutorBase, AgentTask, type ExecutorHost } from './executors/executor.ts'
+import { MasterLink, masterEndpoint } from './master-link.ts'
+import { SandboxGc } from './sandbox-gc.ts'
+import { StatusUpdateManager } from './status-update-manager.ts'
+
+const log = logger('agent')
+
+export const AGENT_CAPABILITIES = ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT']
+
+export interface AgentFramework {
+  info: FrameworkInfo
+  executors: Map<string, AgentExecutorBase>
+  completedExecutors: AgentExecutorBase[]
+}
+
+export interface AgentOptions {
+  flags: Record<string, any>
+  flagStrings: { name: string; value: string }[]
+  workDir: string
+  runtimeDir: string
+  launcher: Launcher
+  resources: Resources
+  attributes: AgentInfo['attributes']
+  files: FileServer
+  /** Address advertised to the master and executors. */
+  ip: string
+  port: number
+  credentialHeader?: string
+}
+
+export class RecoveryError extends Error {}
+
+export class Agent implements ExecutorHost {
+  readonly flags: Record<string, any>
+  readonly flagStrings: { name: string; value: string }[]
+  readonly checkpoint: Checkpoint
+  readonly launcher: Launcher
+  readonly sum: StatusUpdateManager
+  readonly files: FileServer
+  readonly frameworks = new Map<string, AgentFramework>()
+  completedFrameworks: AgentFramework[] = []
+  readonly startTime = Date.now() / 1000
+  info: AgentInfo
+  masterInfo?: { hostname?: string; pid?: string }
+  recovered = false
+  registered = false
+  private link?: MasterLink
+  private readonly gc: SandboxGc
+  readonly metrics = { launchErrors: 0, validUpdates: 0, invalidUpdates: 0, recoveryErrors: 0 }
+
+  constructor(private readonly opts: AgentOptions) {
+    this.flags = opts.flags
+    this.flagStrings = opts.flagStrings
+    mkdirSync(join(opts.workDir, 'meta'), { recursive: true })
+    this.checkpoint = Checkpoint.open(join(opts.workDir, 'meta', 'agent.db'))
+    this.launcher = opts.launcher
+    this.files = opts.files
+    this.sum = new StatusUpdateManager(this.checkpoint, u => this.link?.send({ type: 'STATUS_UPDATE', update: u }) ?? false)
+    this.gc = new SandboxGc(this.checkpoint, opts.workDir, opts.flags.gc_delay, opts.flags.gc_disk_headroom, opts.flags.disk_watch_interval, path => this.detachSandbox(path))
+    this.info = {
+      hostname: opts.flags.hostname ?? osHostname(),
+      port: opts.port,
+      resources: opts.resources.toWire(true),
+      attributes: opts.attributes,
+    }
+  }
+
+  get agentId(): string { return this.info.id?.value ?? '' }
+  get pid(): string { return `slave(1)@${this.opts.ip}:${this.opts.port}` }
+  get endpoint(): string { return `${this.opts.ip}:${this.opts.port}` }
+  get workDir(): string { return this.opts.workDir }
+
+  // ------------------------------------------------------------------------------------------- start / recover
+
+  async start() {
+    await this.launcher.prepare()
+    await this.recover()
+    this.recovered = true
+    if (!this.flags.master) throw new Error('--master is required (host:port of the master)')
+    this.link = new MasterLink(masterEndpoint(this.flags.master), {
+      hello: () => this.hello(),
+      message: m => this.onMasterMessage(m),
+      disconnected: () => { this.registered = false; this.sum.pause() },
+    }, this.flags.registration_backoff_factor, this.opts.credentialHeader)
+    this.link.start(this.info.id ? 0 : undefined)
+    this.gc.start()
+  }
+
+  async stop() {
+    this.link?.stop()
+    this.sum.stop()
+    this.gc.stop()
+    this.checkpoint.close()
+  }
+
+  /** Reads the checkpoint and re-adopts containers (docs/mesos-v1-api.md §8.3). */
+  private async recover() {
+    const cp = this.checkpoint
+    const previous = cp.agentInfo()
+    const bootId = readBootId()
+    const sameBoot = !previous || cp.getMeta('boot_id') === bootId
+    cp.setMeta('boot_id', bootId)
+    if (previous) {
+      const before = Resources.of(previous.resources)
+      const now = Resources.of(this.info.resources)
+      if (!before.equals(now)) {
+        const policyOk = this.flags.reconfiguration_policy === 'additive' && now.contains(before)
+        if (!policyOk && this.flags.strict) {
+          throw new RecoveryError(`Incompatible agent info: the checkpointed resources (${before.toString()}) differ from --resources (${now.toString()}). ` +
+            `Start with the old resources, use --strict=false to register as a new agent, or remove ${join(this.workDir, 'meta')} to start afresh.`)
+        }
+        if (!policyOk) {
+          log.warn('Resources changed and --strict=false: registering as a new agent; running tasks will be killed')
+          await this.forgetEverything('agent resources changed')
+          return
+        }
+      }
+      if (previous.id) this.info = { ...this.info, id: previous.id }
+    }
+    if (!sameBoot) {
+      log.warn('Host rebooted since the checkpoint: no container survived; forgetting checkpointed tasks')
+      await this.forgetEverything('host rebooted')
+      return
+    }
+
+    for (const info of cp.frameworks()) this.frameworks.set(info.id!.value, { info, executors: new Map(), completedExecutors: [] })
+    const containers = cp.containers()
+    const tasksByExecutor = new Map<string, ReturnType<Checkpoint['tasks']>>()
+    for (const t of cp.tasks()) {
+      const k = `${t.frameworkId}/${t.executorId}`
+      const list = tasksByExecutor.get(k) ?? []
+      list.push(t)
+      tasksByExecutor.set(k, list)
+    }
+    await this.launcher.cleanupOrphans(new Set(containers.map(c => c.containerId)))
+    await this.launcher.recover(containers.map(c => ({ containerId: c.containerId, data: c.data })))
+    this.sum.recover()
+
+    for (const row of cp.executors()) {
+      const fw = this.frameworks.get(row.frameworkId)
+      if (!fw) { cp.removeExecutor(row.frameworkId, row.executorId); continue }
+      const exec = this.makeExecutor(row.kind, row.frameworkId, row.info, row.containerId, row.sandbox)
+      if (row.state === 'terminated') exec.state = 'terminated'
+      fw.executors.set(exec.id, exec)
+      this.attachSandbox(exec)
+      for (const t of tasksByExecutor.get(`${row.frameworkId}/${row.executorId}`) ?? []) {
+        const task = new AgentTask(t.frameworkId, t.executorId, t.info)
+        task.state = t.state
+        task.containerId = t.containerId
+        task.killRequested = t.killRequested
+        task.statuses = this.sum.pendingFor(t.frameworkId, t.taskId)
+        const c = containers.find(x => x.containerId === t.containerId)
+        if (c?.data.pid) task.pid = c.data.pid as number
+        exec.tasks.set(task.id, task)
+      }
+    }
+    // Containers that were still being created when the agent died have no process to re-adopt.
+    for (const c of containers) if (c.state === 'launching') log.warn(`Container ${c.containerId} was being launched when the agent stopped; it will be reported as failed`)
+
+    const cleanup = this.flags.recover === 'cleanup'
+    let count = 0
+    for (const fw of this.frameworks.values()) {
+      for (const exec of [...fw.executors.values()]) {
+        if (exec.state === 'terminated') {
+          // Ended before the restart; it is kept only until its tasks' terminal updates are acknowledged.
+          for (const t of [...exec.tasks.values()]) {
+            if (!this.sum.hasPending(exec.frameworkId, t.id)) { exec.tasks.delete(t.id); cp.removeTask(exec.frameworkId, t.id) }
+          }
+          this.maybeRemoveExecutor(exec)
+          continue
+        }
+        count++
+        if (cleanup || !fw.info.checkpoint) {
+          const why = cleanup ? '--recover=cleanup' : 'framework does not checkpoint'
+          await this.recoverAndKill(exec, why)
+        } else {
+          await exec.recover()
+        }
+      }
+    }
+    if (count) log.info(`Recovered ${count} executor(s) of ${this.frameworks.size} framework(s)${cleanup ? ' (cleanup mode: killing them)' : ''}`)
+  }
+
+  /** For --recover=cleanup and non-checkpointing frameworks: kill and report what survived the restart. */
+  private async recoverAndKill(exec: AgentExecutorBase, why: string) {
+    const fw = this.frameworks.get(exec.frameworkId)!
+    const state = hasCapability(fw.info, 'PARTITION_AWARE') ? 'TASK_GONE' : 'TASK_LOST'
+    for (const task of exec.tasks.values()) {
+      if (task.terminal) continue
+      this.update(exec, task, { state, source: 'SOURCE_AGENT', reason: 'REASON_AGENT_RESTARTED', message: `Agent restarted (${why}); task killed` })
+    }
+    const ids = [exec.containerId, ...[...exec.tasks.values()].map(t => t.containerId).filter((x): x is string => !!x)]
+    for (const id of new Set(ids)) {
+      await this.launcher.kill(id, 'SIGKILL').catch(() => {})
+      await this.launcher.destroy(id).catch(() => {})
+      this.checkpoint.removeContainer(id)
+    }
+    await this.launcher.destroyGroup?.(exec.containerId).catch(() => {})
+    exec.state = 'terminated'
+    this.executorTerminated(exec)
+  }
+
+  private async forgetEverything(why: string) {
+    const cp = this.checkpoint
+    for (const c of cp.containers()) {
+      await this.launcher.recover([{ containerId: c.containerId, data: c.data }])
+      await this.launcher.destroy(c.containerId).catch(() => {})
+    }
+    await this.launcher.cleanupOrphans(new Set())
+    cp.transaction(() => {
+      for (const f of cp.frameworks()) cp.removeFramework(f.id!.value)
+      for (const c of cp.containers()) cp.removeContainer(c.containerId)
+      cp.setMeta('agent_info', '')
+    })
+    this.info = { ...this.info, id: undefined }
+    delete this.info.id
+    log.info(`Checkpoint cleared (${why})`)
+  }
+
+  // ------------------------------------------------------------------------------------------- master link
+
+  private hello(): AgentMessage {
+    const base = { agent_info: this.info, version: VERSION, capabilities: AGENT_CAPABILITIES, protocol: AGENT_PROTOCOL_VERSION, pid: this.pid }
+    if (!this.info.id) return { type: 'REGISTER', ...base }
+    const tasks: Task[] = []
+    const executors: { framework_id: string; executor_info: ExecutorInfo }[] = []
+    for (const fw of this.frameworks.values()) {
+      for (const exec of fw.executors.values()) {
+        if (exec.kind !== 'command') executors.push({ framework_id: exec.frameworkId, executor_info: exec.info })
+        for (const t of exec.tasks.values()) tasks.push(this.taskView(exec, t))
+      }
+    }
+    return { type: 'REREGISTER', ...base, frameworks: [...this.frameworks.values()].map(f => f.info), executors, tasks }
+  }
+
+  private onMasterMessage(m: MasterMessage) {
+    switch (m.type) {
+      case 'REGISTERED':
+      case 'REREGISTERED': {
+        const first = !this.info.id
+        this.info = { ...this.info, id: { value: m.agent_id } }
+        this.checkpoint.setAgentInfo(this.info)
+        this.masterInfo = { hostname: m.master_info.hostname, pid: m.master_info.pid }
+        this.registered = true
+        this.link!.setPingInterval(m.ping_interval_ms)
+        this.sum.resume()
+        log.info(`${m.type === 'REGISTERED' ? 'Registered' : 'Re-registered'} with master ${m.master_info.pid} as agent ${m.agent_id}${first ? '' : ''}`)
+        break
+      }
+      case 'RUN_TASK': void this.runTasks(m.framework, m.task.executor ?? undefined, [m.task]); break
+      case 'RUN_TASK_GROUP': void this.runTasks(m.framework, m.executor, m.tasks, true); break
+      case 'KILL_TASK': this.killTask(m.framework_id, m.task_id, m.kill_policy); break
+      case 'SHUTDOWN_EXECUTOR': {
+        const exec = this.frameworks.get(m.framework_id)?.executors.get(m.executor_id)
+        void exec?.shutdown('shutdown requested by the framework')
+        break
+      }
+      case 'SHUTDOWN_FRAMEWORK': void this.shutdownFramework(m.framework_id); break
+      case 'ACKNOWLEDGE': this.acknowledge(m.framework_id, m.task_id, m.uuid); break
+      case 'FRAMEWORK_MESSAGE': {
+        const exec = this.frameworks.get(m.framework_id)?.executors.get(m.executor_id)
+        if (exec instanceof CustomExecutor) exec.message(m.data)
+        else log.warn(`Dropping framework message for executor ${m.executor_id} of framework ${m.framework_id}: not a running custom executor`)
+        break
+      }
+      case 'UPDATE_FRAMEWORK': {
+        const fw = this.frameworks.get(m.framework.id!.value)
+        if (fw) { fw.info = m.framework; this.checkpoint.putFramework(m.framework) }
+        this.sum.resume(m.framework.id!.value)
+        break
+      }
+      case 'SHUTDOWN':
+        log.error(`Master asked this agent to shut down: ${m.message}`)
+        void this.stop().then(() => process.exit(1))
+        break
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------- tasks
+
+  private sandboxDir(frameworkId: string, executorId: string, containerId: string): string {
+    return join(this.workDir, 'slaves', this.agentId, 'frameworks', frameworkId, 'executors', executorId, 'runs', containerId)
+  }
+
+  private attachSandbox(exec: AgentExecutorBase) {
+    this.files.attach(exec.sandbox, exec.sandbox)
+    this.files.attach(`/frameworks/${exec.frameworkId}/executors/${exec.id}/runs/latest`, exec.sandbox)
+  }
+
+  private detachSandbox(path: string) {
+    this.files.detach(path)
+    const m = /\/frameworks\/([^/]+)\/executors\/([^/]+)\/runs\/([^/]+)$/.exec(path)
+    if (!m) return
+    const latest = `/frameworks/${m[1]}/executors/${m[2]}/runs/latest`
+    try { if (this.files.stat(latest) && !existsSync(path)) this.files.detach(latest) } catch { this.files.detach(latest) }
+  }
+
+  private makeExecutor(kind: ExecutorKind, frameworkId: string, info: ExecutorInfo, containerId: string, sandbox: string): AgentExecutorBase {
+    if (kind === 'command') return new CommandExecutor(this, frameworkId, info, containerId, sandbox)
+    if (kind === 'default') return new DefaultExecutor(this, frameworkId, info, containerId, sandbox)
+    return new CustomExecutor(this, frameworkId, info, containerId, sandbox)
+  }
+
+  async runTasks(framework: FrameworkInfo, executorInfo: ExecutorInfo | undefined, tasks: TaskInfo[], group = false) {
+    const fid = framework.id!.value
+    let fw = this.frameworks.get(fid)
+    if (!fw) {
+      fw = { info: framework, executors: new Map(), completedExecutors: [] }
+      this.frameworks.set(fid, fw)
+    } else {
+      fw.info = framework
+    }
+    this.checkpoint.putFramework(framework)
+    const kind: ExecutorKind = group ? 'default' : executorInfo ? 'custom' : 'command'
+    const info: ExecutorInfo = executorInfo ?? commandExecutorInfo(fid, tasks[0]!)
+    const existing = fw.executors.get(info.executor_id.value)
+    if (existing && existing.state !== 'terminated') {
+      if (existing.state === 'terminating') {
+        for (const t of tasks) this.failTaskEarly(fid, info.executor_id.value, t, 'REASON_EXECUTOR_TERMINATED', 'Executor is terminating')
+        return
+      }
+      await existing.launch(tasks)
+      return
+    }
+    const containerId = newUuid()
+    const sandbox = this.sandboxDir(fid, info.executor_id.value, containerId)
+    mkdirSync(sandbox, { recursive: true })
+    const latest = join(sandbox, '..', 'latest')
+    try { rmSync(latest, { force: true }); symlinkSync(containerId, latest) } catch { /* best effort */ }
+    const exec = this.makeExecutor(kind, fid, info, containerId, sandbox)
+    fw.executors.set(exec.id, exec)
+    this.checkpoint.putExecutor({ frameworkId: fid, executorId: exec.id, info, kind, containerId, sandbox, state: 'running' })
+    this.attachSandbox(exec)
+    await exec.launch(tasks)
+  }
+
+  /** A task that never got an executor (e.g. its executor is shutting down) still gets a terminal update. */
+  private failTaskEarly(frameworkId: string, executorId: string, info: TaskInfo, reason: string, message: string) {
+    this.sum.update(frameworkId, { task_id: info.task_id, state: 'TASK_LOST', source: 'SOURCE_AGENT', reason, message, agent_id: { value: this.agentId }, executor_id: { value: executorId } })
+  }
+
+  killTask(frameworkId: string, taskId: string, policy?: TaskInfo['kill_policy']) {
+    const fw = this.frameworks.get(frameworkId)
+    for (const exec of fw?.executors.values() ?? []) {
+      if (exec.tasks.has(taskId)) { exec.kill(taskId, policy); return }
+    }
+    // Unknown here: tell the framework it is gone (the master asked about a task this agent does not run).
+    const pa = fw && hasCapability(fw.info, 'PARTITION_AWARE')
+    log.warn(`Kill of unknown task ${taskId} of framework ${frameworkId}`)
+    this.sum.update(frameworkId, { task_id: { value: taskId }, state: pa ? 'TASK_GONE' : 'TASK_LOST', source: 'SOURCE_AGENT', reason: 'REASON_TASK_UNKNOWN', message: 'Task is unknown to the agent', agent_id: { value: this.agentId } })
+  }
+
+  private async shutdownFramework(frameworkId: string) {
+    const fw = this.frameworks.get(frameworkId)
+    if (!fw) return
+    log.info(`Shutting down framework ${frameworkId}`)
+    await Promise.all([...fw.executors.values()].map(e => e.shutdown('framework removed')))
+    this.sum.removeFramework(frameworkId)
+    if (this.frameworks.get(frameworkId) === fw) {
+      this.frameworks.delete(frameworkId)
+      this.checkpoint.removeFramework(frameworkId)
+      this.completedFrameworks.push(fw)
+      if (this.completedFrameworks.length > 50) this.completedFrameworks.shift()
+    }
+  }
+
+  private acknowledge(frameworkId: string, taskId: string, uuid: string) {
+    const acked = this.sum.acknowledge(frameworkId, taskId, uuid)
+    if (!acked || !isTerminal(acked.state)) return
+    // The terminal update was delivered: the task is done on this agent.
+    const fw = this.frameworks.get(frameworkId)
+    for (const exec of fw?.executors.values() ?? []) {
+      const task = exec.tasks.get(taskId)
+      if (!task) continue
+      exec.tasks.delete(taskId)
+      exec.completedTasks.push(task)
+      if (exec.completedTasks.length > 200) exec.completedTasks.shift()
+      this.checkpoint.removeTask(frameworkId, taskId)
+      this.maybeRemoveExecutor(exec)
+    }
+  }
+
+  private maybeRemoveExecutor(exec: AgentExecutorBase) {
+    if (exec.state !== 'terminated' || exec.tasks.size) return
+    const fw = this.frameworks.get(exec.frameworkId)
+    if (!fw || fw.executors.get(exec.id) !== exec) return
+    fw.executors.delete(exec.id)
+    fw.completedExecutors.push(exec)
+    if (fw.completedExecutors.length > (this.flags.max_completed_executors_per_framework ?? 150)) fw.completedExecutors.shift()
+    this.checkpoint.removeExecutor(exec.frameworkId, exec.id)
+    // The sandbox stays browsable (/files) until it is garbage-collected.
+    if (!fw.executors.size) this.removeFramework(exec.frameworkId)
+  }
+
+  /** A framework with no executors left is forgotten (Mesos does the same), so a restart does not resurrect it. */
+  private removeFramework(frameworkId: string) {
+    const fw = this.frameworks.get(frameworkId)
+    if (!fw || fw.executors.size) return
+    this.frameworks.delete(frameworkId)
+    this.checkpoint.removeFramework(frameworkId)
+    this.completedFrameworks.push(fw)
+    if (this.completedFrameworks.length > 50) this.completedFrameworks.shift()
+  }
+
+  // ------------------------------------------------------------------------------------------- ExecutorHost
+
+  frameworkInfo(frameworkId: string): FrameworkInfo {
+    return this.frameworks.get(frameworkId)?.info ?? { user: 'root', name: 'unknown', id: { value: frameworkId } }
+  }
+
+  update(exec: AgentExecutorBase, task: AgentTask, status: Omit<TaskStatus, 'task_id'>) {
+    if (task.terminal) return
+    const full: TaskStatus = {
+      task_id: task.info.task_id,
+      ...status,
+      agent_id: { value: this.agentId },
+      executor_id: { value: exec.id },
+      timestamp: Date.now() / 1000,
+    } as TaskStatus
+    if (task.containerId && !full.container_status) full.container_status = { container_id: containerIdOf(task.containerId, exec) }
+    const stamped = this.sum.update(exec.frameworkId, full)
+    task.state = full.state
+    task.statuses.push(stamped)
+    if (task.statuses.length > 16) task.statuses.shift()
+    this.checkpoint.setTaskState(exec.frameworkId, task.id, full.state)
+    this.metrics.validUpdates++
+    log.info(`Task ${task.id} of framework ${exec.frameworkId} is ${full.state}${full.message ? `: ${full.message}` : ''}`)
+  }
+
+  executorTerminated(exec: AgentExecutorBase, termination?: Termination) {
+    this.gc.schedule(exec.sandbox)
+    if (exec.kind !== 'command') {
+      const msg: AgentMessage = { type: 'EXITED_EXECUTOR', framework_id: exec.frameworkId, executor_id: exec.id }
+      if (termination?.waitStatus !== undefined) msg.status = termination.waitStatus
+      this.link?.send(msg)
+    }
+    // Tasks stay until their terminal update is acknowledged.
+    for (const t of [...exec.tasks.values()]) {
+      if (t.terminal && !this.sum.hasPending(exec.frameworkId, t.id)) {
+        exec.tasks.delete(t.id)
+        exec.completedTasks.push(t)
+        this.checkpoint.removeTask(exec.frameworkId, t.id)
+      }
+    }
+    const row = this.checkpoint.executors().find(e => e.frameworkId === exec.frameworkId && e.executorId === exec.id)
+    if (row) this.checkpoint.putExecutor({ ...row, state: 'terminated' })
+    this.maybeRemoveExecutor(exec)
+  }
+
+  executorEnv(exec: AgentExecutorBase): Record<string, string> {
+    const fw = this.frameworkInfo(exec.frameworkId)
+    let base: Record<string, string>
+    if (this.flags.executor_environment_variables) {
+      try { base = JSON.parse(this.flags.executor_environment_variables) } catch { base = {} }
+    } else {
+      base = {}
+      for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('BUN_') && !k.startsWith('MESO_') && !k.startsWith('MESOS_')) base[k] = v
+    }
+    const env: Record<string, string> = {
+      ...base,
+      MESOS_FRAMEWORK_ID: exec.frameworkId,
+      MESOS_EXECUTOR_ID: exec.id,
+      MESOS_DIRECTORY: exec.sandbox,
+      MESOS_SANDBOX: exec.sandbox,
+      MESOS_AGENT_ENDPOINT: this.endpoint,
+      MESOS_SLAVE_ID: this.agentId,
+      MESOS_SLAVE_PID: this.pid,
+      MESOS_CHECKPOINT: fw.checkpoint ? '1' : '0',
+      MESOS_HTTP_COMMAND_EXECUTOR: '0',
+      MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: `${(this.flags.executor_shutdown_grace_period ?? 5000) / 1000}secs`,
+    }
+    if (fw.checkpoint) {
+      env.MESOS_RECOVERY_TIMEOUT = `${(this.flags.recovery_timeout ?? 900_000) / 60_000}mins`
+      env.MESOS_SUBSCRIPTION_BACKOFF_MAX = `${(this.flags.executor_reregistration_timeout ?? 2000) / 1000}secs`
+    }
+    return env
+  }
+
+  containerStatus(containerId: string, pid: number | undefined): TaskStatus['container_status'] {
+    const s: NonNullable<TaskStatus['container_status']> = { container_id: { value: containerId }, network_infos: [{ ip_addresses: [{ protocol: 'IPv4', ip_address: this.opts.ip }] }] }
+    const extra = this.launcher.networkStatus?.(containerId)
+    if (extra) s.network_infos = extra
+    if (pid !== undefined) s.executor_pid = pid
+    return s
+  }
+
+  sendExecutorMessage(frameworkId: string, executorId: string, data: string) {
+    this.link?.send({ type: 'EXECUTOR_MESSAGE', framework_id: frameworkId, executor_id: executorId, data })
+  }
+
+  // ------------------------------------------------------------------------------------------- queries
+
+  /** v1 Task shape for re-registration and the operator API. */
+  taskView(exec: AgentExecutorBase, t: AgentTask): Task {
+    const task: Task = {
+      name: t.info.name,
+      task_id: t.info.task_id,
+      framework_id: { value: exec.frameworkId },
+      executor_id: { value: exec.id },
+      agent_id: { value: this.agentId },
+      state: t.state,
+      resources: t.info.resources,
+      statuses: t.statuses,
+    }
+    const last = t.statuses[t.statuses.length - 1]
+    if (last?.uuid) { task.status_update_state = last.state; task.status_update_uuid = last.uuid }
+    if (t.info.labels) task.labels = t.info.labels
+    if (t.info.container) task.container = t.info.container
+    if (t.info.discovery) task.discovery = t.info.discovery
+    if (t.info.kill_policy) task.kill_policy = t.info.kill_policy
+    return task
+  }
+
+  *executors(): Generator<AgentExecutorBase> {
+    for (const fw of this.frameworks.values()) yield* fw.executors.values()
+  }
+
+  findExecutor(frameworkId: string, executorId: string): AgentExecutorBase | undefined {
+    return this.frameworks.get(frameworkId)?.executors.get(executorId)
+  }
+
+  /** The running container of a task, for exec/attach. */
+  findTaskContainer(containerId: string): { exec: AgentExecutorBase; task?: AgentTask } | undefined {
+    for (const exec of this.executors()) {
+      if (exec.containerId === containerId) return { exec, task: exec.kind === 'command' ? [...exec.tasks.values()][0] : undefined }
+      for (const t of exec.tasks.values()) if (t.containerId === containerId) return { exec, task: t }
+    }
+    return undefined
+  }
+}
+
+function containerIdOf(id: string, exec: AgentExecutorBase): { value: string; parent?: { value: string } } {
+  return id === exec.containerId ? { value: id } : { value: id, parent: { value: exec.containerId } }
+}
+
+/** The ExecutorInfo Mesos synthesises for a command task (executor id = task id). */
+function commandExecutorInfo(frameworkId: string, task: TaskInfo): ExecutorInfo {
+  const cmd = task.command?.value ?? ''
+  return {
+    executor_id: { value: task.task_id.value },
+    framework_id: { value: frameworkId },
+    name: `Command Executor (Task: ${task.task_id.value}) (Command: ${task.command?.shell === false ? '[' + [cmd, ...(task.command.arguments ?? []).slice(1)].join(', ') + ']' : `sh -c '${cmd.length > 60 ? cmd.slice(0, 57) + '...' : cmd}'`})`,
+    command: { value: 'meso command executor (built into the agent)', shell: false },
+    source: task.task_id.value,
+    resources: task.resources,
+  }
+}
+
+function readBootId(): string {
+  try { return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() } catch { return existsSync('/proc') ? 'unknown' : 'none' }
+}

@@ -1,0 +1,156 @@
+// Everything an agent needs to come back after `kill -9`: its identity, the frameworks, executors and tasks it
+// runs, the containers (and how to re-adopt them), unacknowledged status updates, and sandboxes awaiting GC.
+// One SQLite file, <work_dir>/meta/agent.db, written with synchronous=FULL so an acknowledged launch is never lost.
+
+import { openStore, type Store } from '../core/store.ts'
+import type { AgentInfo, ExecutorInfo, FrameworkInfo, TaskInfo, TaskState, TaskStatus } from '../core/v1/messages.ts'
+
+export type ExecutorKind = 'command' | 'custom' | 'default'
+
+export interface ExecutorRow {
+  frameworkId: string
+  executorId: string
+  info: ExecutorInfo
+  kind: ExecutorKind
+  containerId: string
+  sandbox: string
+  state: 'running' | 'terminated'
+}
+
+export interface TaskRow {
+  frameworkId: string
+  taskId: string
+  executorId: string
+  info: TaskInfo
+  state: TaskState
+  containerId?: string
+  /** Set once the agent asked the task to stop, so a recovered exit is reported as KILLED. */
+  killRequested: boolean
+}
+
+export interface ContainerRow {
+  containerId: string
+  parent?: string
+  frameworkId: string
+  executorId: string
+  taskId?: string
+  launcher: string
+  /** Launcher-specific data needed to re-adopt the container (pids, start times, paths). */
+  data: Record<string, unknown>
+  state: 'launching' | 'running' | 'exited'
+}
+
+export interface UpdateRow { seq: number; frameworkId: string; taskId: string; uuid: string; status: TaskStatus }
+
+export class Checkpoint {
+  constructor(private readonly store: Store) {
+    store.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS frameworks (id TEXT PRIMARY KEY, info TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS executors (framework_id TEXT NOT NULL, executor_id TEXT NOT NULL, info TEXT NOT NULL,
+        kind TEXT NOT NULL, container_id TEXT NOT NULL, sandbox TEXT NOT NULL, state TEXT NOT NULL,
+        PRIMARY KEY (framework_id, executor_id));
+      CREATE TABLE IF NOT EXISTS tasks (framework_id TEXT NOT NULL, task_id TEXT NOT NULL, executor_id TEXT NOT NULL,
+        info TEXT NOT NULL, state TEXT NOT NULL, container_id TEXT, kill_requested INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (framework_id, task_id));
+      CREATE TABLE IF NOT EXISTS containers (container_id TEXT PRIMARY KEY, parent TEXT, framework_id TEXT NOT NULL,
+        executor_id TEXT NOT NULL, task_id TEXT, launcher TEXT NOT NULL, data TEXT NOT NULL, state TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS updates (seq INTEGER PRIMARY KEY AUTOINCREMENT, framework_id TEXT NOT NULL,
+        task_id TEXT NOT NULL, uuid TEXT NOT NULL, status TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS gc (path TEXT PRIMARY KEY, remove_at REAL NOT NULL);
+    `)
+  }
+
+  static open(path: string): Checkpoint {
+    return new Checkpoint(openStore(path, { synchronous: 'FULL' }))
+  }
+
+  transaction<R>(fn: () => R): R { return this.store.transaction(fn) }
+  close() { this.store.close() }
+
+  getMeta(key: string): string | undefined {
+    return this.store.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', key)?.value
+  }
+  setMeta(key: string, value: string) { this.store.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', key, value) }
+
+  agentInfo(): AgentInfo | undefined { const v = this.getMeta('agent_info'); return v ? JSON.parse(v) : undefined }
+  setAgentInfo(info: AgentInfo) { this.setMeta('agent_info', JSON.stringify(info)) }
+
+  frameworks(): FrameworkInfo[] {
+    return this.store.all<{ info: string }>('SELECT info FROM frameworks').map(r => JSON.parse(r.info))
+  }
+  putFramework(info: FrameworkInfo) {
+    this.store.run('INSERT OR REPLACE INTO frameworks (id, info) VALUES (?, ?)', info.id!.value, JSON.stringify(info))
+  }
+  removeFramework(id: string) {
+    this.store.transaction(() => {
+      this.store.run('DELETE FROM frameworks WHERE id = ?', id)
+      this.store.run('DELETE FROM executors WHERE framework_id = ?', id)
+      this.store.run('DELETE FROM tasks WHERE framework_id = ?', id)
+      this.store.run('DELETE FROM updates WHERE framework_id = ?', id)
+    })
+  }
+
+  executors(): ExecutorRow[] {
+    return this.store.all<any>('SELECT * FROM executors').map(r => ({
+      frameworkId: r.framework_id, executorId: r.executor_id, info: JSON.parse(r.info), kind: r.kind,
+      containerId: r.container_id, sandbox: r.sandbox, state: r.state,
+    }))
+  }
+  putExecutor(e: ExecutorRow) {
+    this.store.run('INSERT OR REPLACE INTO executors (framework_id, executor_id, info, kind, container_id, sandbox, state) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      e.frameworkId, e.executorId, JSON.stringify(e.info), e.kind, e.containerId, e.sandbox, e.state)
+  }
+  removeExecutor(frameworkId: string, executorId: string) {
+    this.store.run('DELETE FROM executors WHERE framework_id = ? AND executor_id = ?', frameworkId, executorId)
+  }
+
+  tasks(): TaskRow[] {
+    return this.store.all<any>('SELECT * FROM tasks').map(r => ({
+      frameworkId: r.framework_id, taskId: r.task_id, executorId: r.executor_id, info: JSON.parse(r.info),
+      state: r.state, containerId: r.container_id ?? undefined, killRequested: !!r.kill_requested,
+    }))
+  }
+  putTask(t: TaskRow) {
+    this.store.run('INSERT OR REPLACE INTO tasks (framework_id, task_id, executor_id, info, state, container_id, kill_requested) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      t.frameworkId, t.taskId, t.executorId, JSON.stringify(t.info), t.state, t.containerId ?? null, t.killRequested ? 1 : 0)
+  }
+  setTaskState(frameworkId: string, taskId: string, state: TaskState) {
+    this.store.run('UPDATE tasks SET state = ? WHERE framework_id = ? AND task_id = ?', state, frameworkId, taskId)
+  }
+  setKillRequested(frameworkId: string, taskId: string) {
+    this.store.run('UPDATE tasks SET kill_requested = 1 WHERE framework_id = ? AND task_id = ?', frameworkId, taskId)
+  }
+  removeTask(frameworkId: string, taskId: string) {
+    this.store.run('DELETE FROM tasks WHERE framework_id = ? AND task_id = ?', frameworkId, taskId)
+  }
+
+  containers(): ContainerRow[] {
+    return this.store.all<any>('SELECT * FROM containers').map(r => ({
+      containerId: r.container_id, parent: r.parent ?? undefined, frameworkId: r.framework_id, executorId: r.executor_id,
+      taskId: r.task_id ?? undefined, launcher: r.launcher, data: JSON.parse(r.data), state: r.state,
+    }))
+  }
+  putContainer(c: ContainerRow) {
+    this.store.run('INSERT OR REPLACE INTO containers (container_id, parent, framework_id, executor_id, task_id, launcher, data, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      c.containerId, c.parent ?? null, c.frameworkId, c.executorId, c.taskId ?? null, c.launcher, JSON.stringify(c.data), c.state)
+  }
+  removeContainer(id: string) { this.store.run('DELETE FROM containers WHERE container_id = ?', id) }
+
+  pendingUpdates(): UpdateRow[] {
+    return this.store.all<any>('SELECT * FROM updates ORDER BY seq').map(r => ({
+      seq: r.seq, frameworkId: r.framework_id, taskId: r.task_id, uuid: r.uuid, status: JSON.parse(r.status),
+    }))
+  }
+  addUpdate(frameworkId: string, taskId: string, uuid: string, status: TaskStatus): number {
+    this.store.run('INSERT INTO updates (framework_id, task_id, uuid, status) VALUES (?, ?, ?, ?)', frameworkId, taskId, uuid, JSON.stringify(status))
+    return this.store.get<{ seq: number }>('SELECT last_insert_rowid() AS seq')!.seq
+  }
+  removeUpdate(seq: number) { this.store.run('DELETE FROM updates WHERE seq = ?', seq) }
+
+  gcEntries(): { path: string; removeAt: number }[] {
+    return this.store.all<{ path: string; remove_at: number }>('SELECT path, remove_at FROM gc ORDER BY remove_at').map(r => ({ path: r.path, removeAt: r.remove_at }))
+  }
+  scheduleGc(path: string, removeAt: number) { this.store.run('INSERT OR REPLACE INTO gc (path, remove_at) VALUES (?, ?)', path, removeAt) }
+  unscheduleGc(path: string) { this.store.run('DELETE FROM gc WHERE path = ?', path) }
+}

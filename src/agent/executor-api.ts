@@ -1,0 +1,34 @@
+// POST /api/v1/executor — the v1 executor API for custom executors (docs/mesos-v1-api.md §5.2).
+
+import { readV1Call } from '../core/http/v1-call.ts'
+import { badRequest, forbidden, serviceUnavailable } from '../core/http/responses.ts'
+import type { Agent } from './agent.ts'
+import { CustomExecutor } from './executors/custom-executor.ts'
+
+export async function handleExecutorCall(agent: Agent, req: Request): Promise<Response> {
+  if (!agent.recovered) return serviceUnavailable('Agent has not finished recovery')
+  const parsed = await readV1Call<any>(req, 'mesos.v1.executor.Call')
+  if (parsed instanceof Response) return parsed
+  const { call, codec } = parsed
+  if (call.type === 'HEARTBEAT') return new Response(null, { status: 202 })
+  const exec = agent.findExecutor(call.framework_id.value, call.executor_id.value)
+  if (!exec) return badRequest(agent.frameworks.has(call.framework_id.value) ? 'Executor cannot be found' : 'Framework cannot be found')
+  if (!(exec instanceof CustomExecutor)) return badRequest(`Executor ${exec.id} is built into the agent and does not use the executor API`)
+  switch (call.type) {
+    case 'SUBSCRIBE':
+      return exec.subscribe(codec, agent.info, call.subscribe?.unacknowledged_tasks ?? [])
+    case 'UPDATE': {
+      if (exec.state === 'registering') return forbidden('Executor is not subscribed')
+      if (!call.update) return badRequest("Failed to validate Executor::Call: Expecting 'update' to be present")
+      const err = exec.statusFromExecutor(call.update.status)
+      if (err) { agent.metrics.invalidUpdates++; return badRequest(`Failed to validate Executor::Call: ${err}`) }
+      return new Response(null, { status: 202 })
+    }
+    case 'MESSAGE':
+      if (exec.state === 'registering') return forbidden('Executor is not subscribed')
+      agent.sendExecutorMessage(exec.frameworkId, exec.id, call.message?.data ?? '')
+      return new Response(null, { status: 202 })
+    default:
+      return badRequest(`Unsupported executor call ${call.type}`)
+  }
+}

@@ -1,0 +1,141 @@
+// The built-in command executor (Mesos' mesos-executor semantics), run inside the agent: the task's process is the
+// container. TASK_STARTING → TASK_RUNNING → TASK_FINISHED / TASK_FAILED / TASK_KILLED; kills send SIGTERM, then
+// SIGKILL after the grace period; a task past max_completion_time fails with REASON_MAX_COMPLETION_TIME_REACHED.
+
+import { logger } from '../../core/log.ts'
+import { Resources } from '../../core/resources.ts'
+import type { KillPolicy, TaskInfo } from '../../core/v1/messages.ts'
+import { hasCapability } from '../../core/v1/messages.ts'
+import { commandArgv, type Termination } from '../containerizer/launcher.ts'
+import { AgentExecutorBase, AgentTask, commandEnvironment, graceMs, terminalFor } from './executor.ts'
+
+const log = logger('command-executor')
+
+export class CommandExecutor extends AgentExecutorBase {
+  readonly kind = 'command' as const
+  private deadline?: ReturnType<typeof setTimeout>
+  private maxTimeReached = false
+
+  async launch(tasks: TaskInfo[]) {
+    const info = tasks[0]!
+    const task = this.tasks.get(info.task_id.value) ?? new AgentTask(this.frameworkId, this.id, info)
+    task.containerId = this.containerId
+    this.tasks.set(task.id, task)
+    this.state = 'running'
+    this.host.checkpoint.putTask({ frameworkId: this.frameworkId, taskId: task.id, executorId: this.id, info, state: task.state, containerId: this.containerId, killRequested: false })
+    this.host.update(this, task, { state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' })
+    const user = info.command?.user ?? this.host.frameworkInfo(this.frameworkId).user
+    let launched
+    try {
+      const env = { ...this.host.executorEnv(this), ...commandEnvironment(info.command?.environment) }
+      this.host.checkpoint.putContainer({ containerId: this.containerId, frameworkId: this.frameworkId, executorId: this.id, taskId: task.id, launcher: this.host.launcher.name, data: {}, state: 'launching' })
+      launched = await this.host.launcher.launch({
+        containerId: this.containerId,
+        sandbox: this.sandbox,
+        argv: commandArgv(info.command ?? {}),
+        env,
+        user,
+        resources: Resources.of(info.resources),
+        container: info.container,
+        tty: !!info.container?.tty_info,
+        stdin: !!info.container?.tty_info,
+      })
+    } catch (err) {
+      const message = `Failed to launch container: ${(err as Error).message}`
+      log.warn(`Task ${task.id} of framework ${this.frameworkId}: ${message}`)
+      this.host.update(this, task, { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message })
+      await this.host.launcher.destroy(this.containerId).catch(() => {})
+      this.host.checkpoint.removeContainer(this.containerId)
+      this.state = 'terminated'
+      this.host.executorTerminated(this)
+      return
+    }
+    task.pid = launched.pid
+    this.host.checkpoint.putContainer({ containerId: this.containerId, frameworkId: this.frameworkId, executorId: this.id, taskId: task.id, launcher: this.host.launcher.name, data: launched.data, state: 'running' })
+    if (task.killRequested) {
+      // A kill arrived while the container was being created.
+      void this.host.launcher.kill(this.containerId, 'SIGKILL')
+    } else {
+      this.host.update(this, task, { state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', container_status: this.host.containerStatus(this.containerId, launched.pid) })
+    }
+    this.armDeadline(task)
+    this.watch(task)
+  }
+
+  private armDeadline(task: AgentTask) {
+    const ns = task.info.max_completion_time?.nanoseconds
+    if (ns === undefined) return
+    const remaining = Math.max(0, ns / 1e6 - (Date.now() - task.launchedAt))
+    this.deadline = setTimeout(() => {
+      this.maxTimeReached = true
+      void this.host.launcher.kill(this.containerId, 'SIGKILL')
+    }, remaining)
+  }
+
+  private watch(task: AgentTask) {
+    void this.host.launcher.wait(this.containerId).then(t => this.exited(task, t))
+  }
+
+  private async exited(task: AgentTask, t: Termination) {
+    clearTimeout(this.deadline)
+    clearTimeout(task.killTimer)
+    if (!task.terminal) {
+      if (this.maxTimeReached && !task.killRequested) {
+        this.host.update(this, task, { state: 'TASK_FAILED', source: 'SOURCE_EXECUTOR', reason: 'REASON_MAX_COMPLETION_TIME_REACHED', message: 'Task reached its maximum completion time' })
+      } else {
+        const end = terminalFor(t, task.killRequested)
+        const status: Record<string, unknown> = { state: end.state, source: end.source, message: end.message }
+        if (end.reason) status.reason = end.reason
+        if (t.limitation?.resources) status.limitation = { resources: t.limitation.resources }
+        this.host.update(this, task, status as any)
+      }
+    }
+    await this.host.launcher.destroy(this.containerId).catch(err => log.warn(`Failed to destroy container ${this.containerId}: ${(err as Error).message}`))
+    this.host.checkpoint.removeContainer(this.containerId)
+    this.state = 'terminated'
+    this.host.executorTerminated(this, t)
+  }
+
+  kill(taskId: string, policy?: KillPolicy) {
+    const task = this.tasks.get(taskId)
+    if (!task || task.terminal) return
+    const grace = graceMs(task.info, policy)
+    if (task.killRequested) {
+      // A repeated kill can only shorten the grace period.
+      if (grace === 0) void this.host.launcher.kill(this.containerId, 'SIGKILL')
+      return
+    }
+    task.killRequested = true
+    this.host.checkpoint.setKillRequested(this.frameworkId, taskId)
+    if (hasCapability(this.host.frameworkInfo(this.frameworkId), 'TASK_KILLING_STATE')) {
+      this.host.update(this, task, { state: 'TASK_KILLING', source: 'SOURCE_EXECUTOR' })
+    }
+    if (task.pid === undefined) return // launch in progress; it kills on completion
+    void this.host.launcher.kill(this.containerId, grace === 0 ? 'SIGKILL' : 'SIGTERM')
+    if (grace > 0) task.killTimer = setTimeout(() => void this.host.launcher.kill(this.containerId, 'SIGKILL'), grace)
+  }
+
+  async shutdown(reason: string) {
+    log.info(`Shutting down command executor ${this.id} of framework ${this.frameworkId}: ${reason}`)
+    const task = [...this.tasks.values()][0]
+    if (task && !task.terminal) {
+      task.killRequested = true
+      this.host.checkpoint.setKillRequested(this.frameworkId, task.id)
+    }
+    await this.host.launcher.kill(this.containerId, 'SIGKILL')
+    await this.host.launcher.wait(this.containerId)
+  }
+
+  /** Re-adopted after an agent restart: keep watching; an exit while the agent was down is reported now. */
+  async recover() {
+    this.state = 'running'
+    const task = [...this.tasks.values()][0]
+    if (!task) return
+    if (task.killRequested) {
+      // The kill was asked before the restart; make sure it happens.
+      void this.host.launcher.kill(this.containerId, 'SIGKILL')
+    }
+    this.armDeadline(task)
+    this.watch(task)
+  }
+}

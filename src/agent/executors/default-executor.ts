@@ -1,0 +1,146 @@
+// The built-in default executor for LAUNCH_GROUP (Mesos' mesos-default-executor semantics), run inside the agent:
+// every task of the group is a nested container under the executor's container (sharing its sandbox and, with the
+// linux launcher, its namespaces). When a task fails or is killed, the rest of the group is killed; a KILL of any
+// task kills the whole group; the executor ends when no task is left.
+
+import { newUuid } from '../../core/ids.ts'
+import { logger } from '../../core/log.ts'
+import { Resources } from '../../core/resources.ts'
+import type { KillPolicy, TaskInfo } from '../../core/v1/messages.ts'
+import { hasCapability } from '../../core/v1/messages.ts'
+import { commandArgv, type Termination } from '../containerizer/launcher.ts'
+import { AgentExecutorBase, AgentTask, commandEnvironment, graceMs, terminalFor } from './executor.ts'
+
+const log = logger('default-executor')
+
+export class DefaultExecutor extends AgentExecutorBase {
+  readonly kind = 'default' as const
+  private groupKilling = false
+
+  async launch(infos: TaskInfo[]) {
+    this.state = 'running'
+    if (this.host.launcher.prepareGroup) {
+      try {
+        await this.host.launcher.prepareGroup(this.containerId, this.sandbox, Resources.of(this.info.resources), this.info.container)
+      } catch (err) {
+        for (const info of infos) {
+          const task = new AgentTask(this.frameworkId, this.id, info)
+          this.tasks.set(task.id, task)
+          this.host.update(this, task, { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch executor container: ${(err as Error).message}` })
+        }
+        this.finishIfDone()
+        return
+      }
+    }
+    await Promise.all(infos.map(info => this.launchOne(info)))
+  }
+
+  private async launchOne(info: TaskInfo) {
+    const task = new AgentTask(this.frameworkId, this.id, info)
+    task.containerId = newUuid()
+    this.tasks.set(task.id, task)
+    const cp = this.host.checkpoint
+    cp.putTask({ frameworkId: this.frameworkId, taskId: task.id, executorId: this.id, info, state: task.state, containerId: task.containerId, killRequested: false })
+    if (this.groupKilling) {
+      task.killRequested = true
+      this.host.update(this, task, { state: 'TASK_KILLED', source: 'SOURCE_EXECUTOR', message: 'Task group was killed before this task started' })
+      this.finishIfDone()
+      return
+    }
+    this.host.update(this, task, { state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' })
+    try {
+      cp.putContainer({ containerId: task.containerId, parent: this.containerId, frameworkId: this.frameworkId, executorId: this.id, taskId: task.id, launcher: this.host.launcher.name, data: {}, state: 'launching' })
+      const launched = await this.host.launcher.launch({
+        containerId: task.containerId,
+        parentId: this.containerId,
+        sandbox: this.sandbox,
+        argv: commandArgv(info.command ?? {}),
+        env: { ...this.host.executorEnv(this), MESOS_TASK_ID: task.id, ...commandEnvironment(info.command?.environment) },
+        user: info.command?.user ?? this.host.frameworkInfo(this.frameworkId).user,
+        resources: Resources.of(info.resources),
+        container: info.container,
+        tty: !!info.container?.tty_info,
+        stdin: !!info.container?.tty_info,
+      })
+      task.pid = launched.pid
+      cp.putContainer({ containerId: task.containerId, parent: this.containerId, frameworkId: this.frameworkId, executorId: this.id, taskId: task.id, launcher: this.host.launcher.name, data: launched.data, state: 'running' })
+      this.host.update(this, task, { state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', container_status: this.host.containerStatus(task.containerId, launched.pid) })
+    } catch (err) {
+      this.host.update(this, task, { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${(err as Error).message}` })
+      cp.removeContainer(task.containerId)
+      this.killGroup('a task of the group failed to launch')
+      this.finishIfDone()
+      return
+    }
+    if (task.killRequested) void this.host.launcher.kill(task.containerId, 'SIGKILL')
+    this.watch(task)
+  }
+
+  private watch(task: AgentTask) {
+    void this.host.launcher.wait(task.containerId!).then(t => this.exited(task, t))
+  }
+
+  private async exited(task: AgentTask, t: Termination) {
+    clearTimeout(task.killTimer)
+    if (!task.terminal) {
+      const end = terminalFor(t, task.killRequested)
+      const status: Record<string, unknown> = { state: end.state, source: end.source, message: end.message }
+      if (end.reason) status.reason = end.reason
+      this.host.update(this, task, status as any)
+      if (end.state === 'TASK_FAILED' || end.state === 'TASK_KILLED') this.killGroup(`task ${task.id} ${end.state === 'TASK_FAILED' ? 'failed' : 'was killed'}`)
+    }
+    await this.host.launcher.destroy(task.containerId!).catch(() => {})
+    this.host.checkpoint.removeContainer(task.containerId!)
+    this.finishIfDone()
+  }
+
+  private killGroup(why: string, policy?: KillPolicy) {
+    if (this.groupKilling) return
+    this.groupKilling = true
+    log.info(`Killing task group of executor ${this.id} (framework ${this.frameworkId}): ${why}`)
+    for (const t of this.tasks.values()) this.killTask(t, policy)
+  }
+
+  private killTask(task: AgentTask, policy?: KillPolicy) {
+    if (task.terminal || task.killRequested) return
+    task.killRequested = true
+    this.host.checkpoint.setKillRequested(this.frameworkId, task.id)
+    if (hasCapability(this.host.frameworkInfo(this.frameworkId), 'TASK_KILLING_STATE')) {
+      this.host.update(this, task, { state: 'TASK_KILLING', source: 'SOURCE_EXECUTOR' })
+    }
+    if (task.pid === undefined) return
+    const grace = graceMs(task.info, policy)
+    void this.host.launcher.kill(task.containerId!, grace === 0 ? 'SIGKILL' : 'SIGTERM')
+    if (grace > 0) task.killTimer = setTimeout(() => void this.host.launcher.kill(task.containerId!, 'SIGKILL'), grace)
+  }
+
+  /** KILL of any task kills the whole group (default executor semantics). */
+  kill(_taskId: string, policy?: KillPolicy) {
+    this.killGroup(`kill of task ${_taskId} requested`, policy)
+  }
+
+  private finishIfDone() {
+    if (this.state === 'terminated' || this.activeTasks().length) return
+    this.state = 'terminated'
+    void (async () => {
+      await this.host.launcher.destroyGroup?.(this.containerId).catch(() => {})
+      this.host.executorTerminated(this)
+    })()
+  }
+
+  async shutdown(reason: string) {
+    this.killGroup(reason, { grace_period: { nanoseconds: 0 } })
+    await Promise.all([...this.tasks.values()].filter(t => t.containerId).map(t => this.host.launcher.wait(t.containerId!)))
+  }
+
+  async recover() {
+    this.state = 'running'
+    if (this.host.launcher.recoverGroup) await this.host.launcher.recoverGroup(this.containerId)
+    for (const task of this.tasks.values()) {
+      if (task.terminal || !task.containerId) continue
+      if (task.killRequested) void this.host.launcher.kill(task.containerId, 'SIGKILL')
+      this.watch(task)
+    }
+    this.finishIfDone()
+  }
+}

@@ -1,0 +1,111 @@
+// What the agent keeps per executor and per task, and the environment executors and tasks start with
+// (docs/mesos-v1-api.md §5.3). Executor kinds: `command` (the built-in command executor, run inside the agent;
+// the task process is the container), `default` (the built-in executor for task groups; each task is a nested
+// container), `custom` (a framework's executor process speaking the v1 executor API).
+
+import type { Checkpoint, ExecutorKind } from '../checkpoint.ts'
+import type { Launcher, Termination } from '../containerizer/launcher.ts'
+import type { Environment, ExecutorInfo, FrameworkInfo, KillPolicy, TaskInfo, TaskState, TaskStatus } from '../../core/v1/messages.ts'
+import { isTerminal } from '../../core/v1/messages.ts'
+
+export class AgentTask {
+  state: TaskState = 'TASK_STAGING'
+  statuses: TaskStatus[] = []
+  containerId?: string
+  pid?: number
+  killRequested = false
+  killTimer?: ReturnType<typeof setTimeout>
+  launchedAt = Date.now()
+  constructor(readonly frameworkId: string, readonly executorId: string, public info: TaskInfo) {}
+  get id(): string { return this.info.task_id.value }
+  get terminal(): boolean { return isTerminal(this.state) }
+}
+
+export type ExecutorState = 'registering' | 'running' | 'terminating' | 'terminated'
+
+export interface ExecutorHost {
+  readonly flags: Record<string, any>
+  readonly launcher: Launcher
+  readonly checkpoint: Checkpoint
+  readonly agentId: string
+  frameworkInfo(frameworkId: string): FrameworkInfo
+  /** Feeds a status into the status update manager and the task record. */
+  update(exec: AgentExecutorBase, task: AgentTask, status: Omit<TaskStatus, 'task_id'>): void
+  /** The executor has ended and holds nothing any more. */
+  executorTerminated(exec: AgentExecutorBase, termination?: Termination): void
+  /** Environment for processes of this executor (agent env or --executor_environment_variables, MESOS_* vars). */
+  executorEnv(exec: AgentExecutorBase): Record<string, string>
+  /** Status extras every RUNNING update carries (network info of the container). */
+  containerStatus(containerId: string, pid: number | undefined): TaskStatus['container_status']
+}
+
+export abstract class AgentExecutorBase {
+  state: ExecutorState = 'registering'
+  readonly tasks = new Map<string, AgentTask>()
+  completedTasks: AgentTask[] = []
+  abstract readonly kind: ExecutorKind
+
+  constructor(
+    readonly host: ExecutorHost,
+    readonly frameworkId: string,
+    public info: ExecutorInfo,
+    readonly containerId: string,
+    readonly sandbox: string,
+  ) {}
+
+  get id(): string { return this.info.executor_id.value }
+
+  /** Starts tasks (for custom executors: queues them until the executor subscribes). */
+  abstract launch(tasks: TaskInfo[]): Promise<void>
+  abstract kill(taskId: string, policy?: KillPolicy): void
+  /** Kills every task and the executor; resolves once everything is down. */
+  abstract shutdown(reason: string): Promise<void>
+  /** After an agent restart: re-attach to what is still running. */
+  abstract recover(): Promise<void>
+
+  task(id: string): AgentTask | undefined { return this.tasks.get(id) }
+
+  activeTasks(): AgentTask[] { return [...this.tasks.values()].filter(t => !t.terminal) }
+}
+
+/** Resolves a CommandInfo environment, including inline (VALUE) secrets; refuses references it cannot resolve. */
+export function commandEnvironment(env: Environment | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const v of env?.variables ?? []) {
+    if (v.type === 'SECRET') {
+      if (v.secret?.type === 'VALUE' && v.secret.value) out[v.name] = Buffer.from(v.secret.value.data, 'base64').toString('utf8')
+      else throw new Error(`Environment variable '${v.name}' references a secret, but this agent has no secret resolver for references`)
+    } else {
+      out[v.name] = v.value ?? ''
+    }
+  }
+  return out
+}
+
+/** Kill grace period: the KILL call's policy, else the task's, else 3 s (Mesos' command executor default). */
+export function graceMs(task: TaskInfo, override?: KillPolicy): number {
+  const ns = override?.grace_period?.nanoseconds ?? task.kill_policy?.grace_period?.nanoseconds
+  return ns === undefined ? 3000 : Math.max(0, ns / 1e6)
+}
+
+/** Mesos' command executor wording, which `meso task run` also parses to exit with the task's code. */
+export function exitMessage(t: Termination): string {
+  if (t.unknown) return `Exit status unknown: ${t.unknown}`
+  const code = t.exitCode ?? 0
+  if (code > 128 && code <= 128 + 64) return `Command terminated with signal ${signalName(code - 128)}`
+  return `Command exited with status ${code}`
+}
+
+const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM' }
+export const signalName = (n: number) => SIGNALS[n] ?? `signal ${n}`
+
+/** The terminal state and status fields for a task whose process ended. */
+export function terminalFor(t: Termination, killRequested: boolean): { state: TaskState; reason?: string; message: string; source: TaskStatus['source'] } {
+  if (t.limitation) return { state: 'TASK_FAILED', reason: t.limitation.reason, message: t.limitation.message, source: 'SOURCE_AGENT' }
+  if (killRequested) return { state: 'TASK_KILLED', message: exitMessage(t), source: 'SOURCE_EXECUTOR' }
+  if (t.unknown) return { state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_TERMINATED', message: exitMessage(t), source: 'SOURCE_AGENT' }
+  if (t.exitCode === 0) return { state: 'TASK_FINISHED', message: exitMessage(t), source: 'SOURCE_EXECUTOR' }
+  return { state: 'TASK_FAILED', message: exitMessage(t), source: 'SOURCE_EXECUTOR' }
+}
+
+export type { ExecutorInfo }

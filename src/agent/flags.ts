@@ -1,0 +1,47 @@
+// Agent flags, Mesos names and defaults (docs/mesos-v1-api.md §10).
+
+import type { FlagSpec } from '../core/flags.ts'
+
+const oneOf = (...vals: string[]) => (v: unknown) => (vals.includes(String(v)) ? undefined : `must be one of ${vals.join(', ')}`)
+
+export const AGENT_FLAGS: readonly FlagSpec[] = [
+  { name: 'master', type: 'string', description: 'master address: host:port or http://host:port' },
+  { name: 'ip', type: 'string', default: '0.0.0.0', description: 'IP address to listen on' },
+  { name: 'port', type: 'int', default: 5051, description: 'port to listen on (0 picks a free one)' },
+  { name: 'advertise_ip', type: 'string', description: 'IP address advertised to the master' },
+  { name: 'advertise_port', type: 'int', description: 'port advertised to the master' },
+  { name: 'hostname', type: 'string', description: 'hostname advertised (default: the machine hostname)' },
+  { name: 'work_dir', type: 'string', description: 'checkpoints and sandboxes; default ~/.meso/agent or /var/lib/meso/agent as root' },
+  { name: 'runtime_dir', type: 'string', description: 'runtime state (container runtime, sockets); default <work_dir>/run' },
+  { name: 'resources', type: 'string', description: 'resources to offer, e.g. cpus:4;mem:8192;ports:[31000-32000] or JSON; auto-detected when absent' },
+  { name: 'attributes', type: 'string', description: 'attributes, e.g. rack:r1;zone:z2;cores:8' },
+  { name: 'default_role', type: 'string', default: '*', description: 'role of resources given without one in --resources' },
+  { name: 'launcher', type: 'string', description: "'linux' (crun containers under conmon; default when crun is installed) or 'posix'", check: oneOf('linux', 'posix') },
+  { name: 'isolation', type: 'string', description: 'isolators, comma separated (default posix/cpu,posix/mem; with the linux launcher cgroups/cpu,cgroups/mem,cgroups/pids,namespaces/pid,filesystem/linux,posix/rlimits)' },
+  { name: 'containerizers', type: 'string', default: 'mesos', description: "only 'mesos' is supported" },
+  { name: 'executor_registration_timeout', type: 'duration', default: '1mins', description: 'time a custom executor has to subscribe' },
+  { name: 'executor_reregistration_timeout', type: 'duration', default: '2secs', description: 'time executors have to re-subscribe after an agent restart' },
+  { name: 'executor_shutdown_grace_period', type: 'duration', default: '5secs', description: 'grace period for executors to shut down' },
+  { name: 'recover', type: 'string', default: 'reconnect', description: "'reconnect' re-adopts running tasks after a restart; 'cleanup' kills them", check: oneOf('reconnect', 'cleanup') },
+  { name: 'recovery_timeout', type: 'duration', default: '15mins', description: 'how long executors wait for a restarted agent' },
+  { name: 'strict', type: 'bool', default: true, description: 'refuse to start when the checkpoint does not match (e.g. different --resources)' },
+  { name: 'reconfiguration_policy', type: 'string', default: 'equal', description: "'equal' or 'additive'", check: oneOf('equal', 'additive') },
+  { name: 'registration_backoff_factor', type: 'duration', default: '1secs', description: 'initial (randomised) registration backoff' },
+  { name: 'http_heartbeat_interval', type: 'duration', default: '30secs', description: 'heartbeat interval on container IO streams' },
+  { name: 'gc_delay', type: 'duration', default: '1weeks', description: 'how long finished sandboxes are kept' },
+  { name: 'gc_disk_headroom', type: 'number', default: 0.1, description: 'fraction of disk to keep free; sandboxes are collected sooner under pressure' },
+  { name: 'disk_watch_interval', type: 'duration', default: '1mins', description: 'how often disk usage is checked for sandbox GC' },
+  { name: 'sandbox_directory', type: 'string', default: '/mnt/mesos/sandbox', description: 'where the sandbox appears inside containers with their own root filesystem' },
+  { name: 'switch_user', type: 'bool', default: true, description: 'run tasks as their user (when the agent runs as root)' },
+  { name: 'authenticate_http_readonly', type: 'bool', default: false, description: 'require HTTP authentication for read-only endpoints' },
+  { name: 'authenticate_http_readwrite', type: 'bool', default: false, description: 'require HTTP authentication for read-write endpoints' },
+  { name: 'http_credentials', type: 'string', description: 'credentials (JSON or path) for HTTP authentication' },
+  { name: 'credential', type: 'string', description: 'credential (JSON {"principal","secret"} or path) the agent uses with the master' },
+  { name: 'executor_environment_variables', type: 'string', description: 'JSON object of environment variables for executors (replaces the agent environment)' },
+  { name: 'cgroups_root', type: 'string', default: 'meso', description: 'cgroup under which containers are placed' },
+  { name: 'cgroups_hierarchy', type: 'string', default: '/sys/fs/cgroup', description: 'where cgroup hierarchies are mounted' },
+  { name: 'cgroups_enable_cfs', type: 'bool', default: false, description: 'enforce CPU limits with CFS quota (hard caps)' },
+  { name: 'oci_runtime', type: 'string', description: 'OCI runtime binary for the linux launcher (default: crun from PATH; runc accepted)' },
+  { name: 'log_dir', type: 'string', description: 'accepted for compatibility' },
+  { name: 'logging_level', type: 'string', default: 'INFO', description: 'INFO, WARNING or ERROR' },
+]

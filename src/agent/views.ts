@@ -1,0 +1,184 @@
+// What the agent shows: v1 operator API shapes (mesos.v1.agent.Response.*) and the v0 JSON (`/state`,
+// `/monitor/statistics`, `/containers`), plus its metrics.
+
+import { Resources } from '../core/resources.ts'
+import { systemMetrics } from '../core/system-metrics.ts'
+import { isTerminal } from '../core/v1/messages.ts'
+import { versionInfo } from '../core/version.ts'
+import { flattenAttributes, statusV0 } from '../master/views-v0.ts'
+import type { Agent } from './agent.ts'
+import type { AgentExecutorBase, AgentTask } from './executors/executor.ts'
+
+export function getTasks(a: Agent) {
+  const queued = [], launched = [], terminated = [], completed = []
+  for (const exec of a.executors()) {
+    for (const t of exec.tasks.values()) {
+      const v = a.taskView(exec, t)
+      if (t.state === 'TASK_STAGING' && exec.state === 'registering') queued.push(v)
+      else if (isTerminal(t.state)) terminated.push(v)
+      else launched.push(v)
+    }
+    for (const t of exec.completedTasks) completed.push(a.taskView(exec, t))
+  }
+  for (const fw of a.frameworks.values()) for (const exec of fw.completedExecutors) for (const t of exec.completedTasks) completed.push(a.taskView(exec, t))
+  return { queued_tasks: queued, launched_tasks: launched, terminated_tasks: terminated, completed_tasks: completed }
+}
+
+export function getExecutors(a: Agent) {
+  return {
+    executors: [...a.executors()].map(e => ({ executor_info: e.info })),
+    completed_executors: [...a.frameworks.values()].flatMap(f => f.completedExecutors.map(e => ({ executor_info: e.info }))),
+  }
+}
+
+export function getFrameworks(a: Agent) {
+  return {
+    frameworks: [...a.frameworks.values()].map(f => ({ framework_info: f.info })),
+    completed_frameworks: a.completedFrameworks.map(f => ({ framework_info: f.info })),
+  }
+}
+
+export async function getContainers(a: Agent, opts: { showNested?: boolean } = {}) {
+  const out = []
+  for (const exec of a.executors()) {
+    if (exec.state === 'terminated') continue
+    const ids: { id: string; parent?: string }[] = [{ id: exec.containerId }]
+    if (opts.showNested && exec.kind === 'default') for (const t of exec.tasks.values()) if (t.containerId && !t.terminal) ids.push({ id: t.containerId, parent: exec.containerId })
+    for (const { id, parent } of ids) {
+      const task = exec.kind === 'command' ? [...exec.tasks.values()][0] : [...exec.tasks.values()].find(t => t.containerId === id)
+      const stats = await statistics(a, exec, id)
+      const container_id = parent ? { value: id, parent: { value: parent } } : { value: id }
+      const c: Record<string, unknown> = {
+        framework_id: { value: exec.frameworkId },
+        executor_id: { value: exec.id },
+        executor_name: exec.info.name ?? '',
+        container_id,
+        container_status: a.containerStatus(id, task?.pid),
+      }
+      if (stats) c.resource_statistics = stats
+      out.push(c)
+    }
+  }
+  return { containers: out }
+}
+
+/** ResourceStatistics for a container: launcher usage plus the limits it was given. */
+export async function statistics(a: Agent, exec: AgentExecutorBase, containerId: string) {
+  const usage = await a.launcher.usage(containerId).catch(() => undefined)
+  if (!usage) return undefined
+  const res = Resources.of(exec.kind === 'command' ? [...exec.tasks.values()][0]?.info.resources : exec.info.resources)
+  const out: Record<string, number> = { timestamp: Date.now() / 1000, ...usage }
+  out.cpus_limit ??= res.scalar('cpus')
+  out.mem_limit_bytes ??= Math.round(res.scalar('mem') * 1024 * 1024)
+  return out
+}
+
+export function agentMetrics(a: Agent): Record<string, number> {
+  const out: Record<string, number> = {
+    'slave/registered': a.registered ? 1 : 0,
+    'slave/uptime_secs': Date.now() / 1000 - a.startTime,
+    'slave/frameworks_active': a.frameworks.size,
+    'slave/valid_status_updates': a.metrics.validUpdates,
+    'slave/invalid_status_updates': a.metrics.invalidUpdates,
+    'slave/container_launch_errors': a.metrics.launchErrors,
+    'slave/recovery_errors': a.metrics.recoveryErrors,
+  }
+  const total = Resources.of(a.info.resources)
+  let used = Resources.EMPTY
+  const execStates: Record<string, number> = { registering: 0, running: 0, terminating: 0, terminated: 0 }
+  const taskStates: Record<string, number> = {}
+  for (const exec of a.executors()) {
+    execStates[exec.state] = (execStates[exec.state] ?? 0) + 1
+    for (const t of exec.tasks.values()) {
+      taskStates[t.state] = (taskStates[t.state] ?? 0) + 1
+      if (!t.terminal) used = used.plus(Resources.of(t.info.resources))
+    }
+  }
+  for (const r of ['cpus', 'mem', 'disk', 'gpus']) {
+    const t = total.scalar(r), u = used.scalar(r)
+    out[`slave/${r}_total`] = t
+    out[`slave/${r}_used`] = u
+    out[`slave/${r}_percent`] = t > 0 ? u / t : 0
+  }
+  for (const [k, v] of Object.entries(execStates)) out[`slave/executors_${k}`] = v
+  for (const s of ['staging', 'starting', 'running', 'killing', 'finished', 'failed', 'killed', 'lost']) out[`slave/tasks_${s}`] = taskStates[`TASK_${s.toUpperCase()}`] ?? 0
+  return { ...out, ...systemMetrics() }
+}
+
+function taskV0(a: Agent, exec: AgentExecutorBase, t: AgentTask) {
+  return {
+    id: t.id, name: t.info.name, framework_id: exec.frameworkId, executor_id: exec.id, slave_id: a.agentId, state: t.state,
+    resources: Resources.of(t.info.resources).flatten(), role: t.info.resources?.find(r => r.allocation_info?.role)?.allocation_info?.role ?? '*',
+    statuses: t.statuses.map(statusV0),
+    ...(t.info.labels?.labels?.length ? { labels: t.info.labels.labels } : {}),
+    ...(t.info.container ? { container: t.info.container } : {}),
+    ...(t.info.discovery ? { discovery: t.info.discovery } : {}),
+  }
+}
+
+function executorV0(a: Agent, exec: AgentExecutorBase) {
+  const running = [...exec.tasks.values()]
+  return {
+    id: exec.id, name: exec.info.name ?? '', source: exec.info.source ?? '', container: exec.containerId, directory: exec.sandbox,
+    resources: Resources.of(exec.kind === 'command' ? running[0]?.info.resources : exec.info.resources).flatten(),
+    role: exec.info.resources?.find(r => r.allocation_info?.role)?.allocation_info?.role ?? '*',
+    type: exec.kind === 'custom' ? 'CUSTOM' : 'DEFAULT',
+    ...(exec.info.labels?.labels?.length ? { labels: exec.info.labels.labels } : {}),
+    tasks: running.filter(t => !(t.state === 'TASK_STAGING' && exec.state === 'registering')).map(t => taskV0(a, exec, t)),
+    queued_tasks: running.filter(t => t.state === 'TASK_STAGING' && exec.state === 'registering').map(t => taskV0(a, exec, t)),
+    completed_tasks: exec.completedTasks.map(t => taskV0(a, exec, t)),
+  }
+}
+
+export function stateV0(a: Agent) {
+  const v = versionInfo()
+  const total = Resources.of(a.info.resources)
+  const fwV0 = (fw: { info: any; executors: Map<string, AgentExecutorBase>; completedExecutors: AgentExecutorBase[] }) => ({
+    id: fw.info.id?.value, name: fw.info.name, user: fw.info.user, failover_timeout: fw.info.failover_timeout ?? 0,
+    checkpoint: fw.info.checkpoint ?? false, hostname: fw.info.hostname ?? '', ...(fw.info.principal ? { principal: fw.info.principal } : {}),
+    ...(fw.info.roles?.length ? { roles: fw.info.roles } : { role: fw.info.role ?? '*' }),
+    executors: [...fw.executors.values()].map(e => executorV0(a, e)),
+    completed_executors: fw.completedExecutors.map(e => executorV0(a, e)),
+  })
+  return {
+    version: v.version, git_tag: v.git_tag, build_date: v.build_date, build_time: v.build_time, build_user: v.build_user,
+    start_time: a.startTime, id: a.agentId, pid: a.pid, hostname: a.info.hostname,
+    capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT'],
+    resources: total.flatten(),
+    reserved_resources: {},
+    unreserved_resources: total.unreserved().flatten(),
+    reserved_resources_full: {},
+    unreserved_resources_full: total.unreserved().toWire(true),
+    reserved_resources_allocated: {},
+    unreserved_resources_allocated: {},
+    resource_providers: [],
+    attributes: flattenAttributes(a.info.attributes),
+    ...(a.masterInfo?.hostname ? { master_hostname: a.masterInfo.hostname } : {}),
+    flags: Object.fromEntries(a.flagStrings.map(f => [f.name, f.value])),
+    frameworks: [...a.frameworks.values()].map(fwV0),
+    completed_frameworks: a.completedFrameworks.map(fwV0),
+  }
+}
+
+export async function monitorStatisticsV0(a: Agent) {
+  const out = []
+  for (const exec of a.executors()) {
+    if (exec.state === 'terminated') continue
+    const stats = await statistics(a, exec, exec.containerId)
+    if (!stats) continue
+    out.push({ executor_id: exec.id, executor_name: exec.info.name ?? '', framework_id: exec.frameworkId, source: exec.info.source ?? '', statistics: stats })
+  }
+  return out
+}
+
+export async function containersV0(a: Agent, q: URLSearchParams) {
+  const { containers } = await getContainers(a)
+  return containers
+    .filter(c => (!q.get('container_id') || (c.container_id as any).value === q.get('container_id'))
+      && (!q.get('framework_id') || (c.framework_id as any).value === q.get('framework_id'))
+      && (!q.get('executor_id') || (c.executor_id as any).value === q.get('executor_id')))
+    .map(c => ({
+      container_id: (c.container_id as any).value, executor_id: (c.executor_id as any).value, executor_name: c.executor_name,
+      framework_id: (c.framework_id as any).value, source: '', status: c.container_status, statistics: c.resource_statistics ?? {},
+    }))
+}

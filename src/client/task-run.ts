@@ -1,0 +1,238 @@
+// `meso task run`: a short-lived framework over the public v1 scheduler API. It waits for an offer that fits,
+// launches one command task, streams the sandbox's stdout/stderr (through the agent's /files/read), and returns
+// the exit code scripts can trust (README "Exit codes").
+
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import { currentUserName } from '../core/posix-user.ts'
+import { Resources } from '../core/resources.ts'
+import type { ContainerInfo, FrameworkInfo, Offer, TaskInfo, TaskStatus } from '../core/v1/messages.ts'
+import { isTerminal } from '../core/v1/messages.ts'
+import { CliError, request } from './cluster.ts'
+import { SchedulerClient } from './scheduler-client.ts'
+
+export interface TaskRunOptions {
+  master: string
+  argv: string[]
+  name?: string
+  cpus: number
+  mem: number
+  disk?: number
+  gpus?: number
+  env: Record<string, string>
+  role: string
+  detach: boolean
+  /** Seconds to wait for an offer that fits. */
+  timeout: number
+  user?: string
+  container?: ContainerInfo
+  /** Extra TaskInfo fields (ports resources etc.) merged in by callers. */
+  extraResources?: TaskInfo['resources']
+  onStatus?: (s: TaskStatus) => void
+  quiet?: boolean
+}
+
+export const EXIT = { LAUNCH_FAILED: 125, LOST: 123, KILLED: 137 } as const
+
+/** Label that makes the master tear the framework down once it is disconnected and has nothing left to run. */
+export const AUTO_TEARDOWN_LABEL = 'meso.io/auto-teardown'
+
+export function exitCodeFor(status: TaskStatus): number {
+  const msg = status.message ?? ''
+  switch (status.state) {
+    case 'TASK_FINISHED': return 0
+    case 'TASK_KILLED': return EXIT.KILLED
+    case 'TASK_ERROR': return EXIT.LAUNCH_FAILED
+    case 'TASK_FAILED': {
+      if (status.reason === 'REASON_CONTAINER_LIMITATION_MEMORY') return EXIT.KILLED
+      if (status.reason === 'REASON_CONTAINER_LAUNCH_FAILED') return EXIT.LAUNCH_FAILED
+      const exited = /exited with status (\d+)/.exec(msg)
+      if (exited) return Number(exited[1])
+      const sig = /terminated with signal (SIG\w+|signal (\d+))/.exec(msg)
+      if (sig) return 128 + (sig[2] ? Number(sig[2]) : signalNumber(sig[1]!))
+      return 1
+    }
+    default: return EXIT.LOST
+  }
+}
+
+const SIGNUMS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 }
+const signalNumber = (name: string) => SIGNUMS[name] ?? 1
+
+export function newTaskId(name: string): string {
+  return `${name}.${randomBytes(6).toString('hex')}`
+}
+
+export function taskNameFor(argv: string[]): string {
+  const first = (argv[0] ?? 'task').split('/').pop()!
+  return first.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40) || 'task'
+}
+
+export async function runTask(o: TaskRunOptions): Promise<number> {
+  if (!o.argv.length) throw new CliError('no command given: meso task run [flags] -- CMD ARGS...', 2)
+  const name = o.name ?? taskNameFor(o.argv)
+  const taskId = newTaskId(name)
+  const want = Resources.of([
+    { name: 'cpus', type: 'SCALAR', scalar: { value: o.cpus } },
+    { name: 'mem', type: 'SCALAR', scalar: { value: o.mem } },
+    ...(o.disk ? [{ name: 'disk', type: 'SCALAR' as const, scalar: { value: o.disk } }] : []),
+    ...(o.gpus ? [{ name: 'gpus', type: 'SCALAR' as const, scalar: { value: o.gpus } }] : []),
+    ...(o.extraResources ?? []),
+  ])
+  const user = o.user ?? currentUserName()
+  const info: FrameworkInfo = {
+    user,
+    name: `meso task run (${name})`,
+    roles: [o.role],
+    capabilities: [{ type: 'MULTI_ROLE' }, { type: 'TASK_KILLING_STATE' }, { type: 'PARTITION_AWARE' }, ...(o.gpus ? [{ type: 'GPU_RESOURCES' as const }] : [])],
+    checkpoint: true,
+    // Attached runs own their task: if the CLI disappears the framework (and task) go after 10 s. Detached runs
+    // survive the CLI; the master removes the framework once its task is done.
+    failover_timeout: o.detach ? 7 * 86400 : 10,
+    hostname: hostname(),
+    labels: { labels: [{ key: AUTO_TEARDOWN_LABEL, value: 'idle' }] },
+  }
+  const client = new SchedulerClient(o.master)
+  let launched = false
+  let largest: Resources | undefined
+  let agentAddr: string | undefined
+  let finalStatus: TaskStatus | undefined
+  let settle!: (code: number) => void
+  const done = new Promise<number>(r => { settle = r })
+  let logs: LogTail | undefined
+
+  const command = o.argv.length === 1 && /\s/.test(o.argv[0]!)
+    ? { shell: true, value: o.argv[0] } // one quoted string: run it through the shell
+    : { shell: false, value: o.argv[0], arguments: o.argv }
+  const variables = Object.entries(o.env).map(([k, v]) => ({ name: k, value: v }))
+
+  const onOffers = async (offers: Offer[]) => {
+    const fit = launched ? undefined : offers.find(of => Resources.of(of.resources).unallocated().contains(want))
+    for (const of of offers) {
+      const res = Resources.of(of.resources).unallocated()
+      if (!largest || res.scalar('cpus') > largest.scalar('cpus')) largest = res
+    }
+    const decline = offers.filter(of => of !== fit).map(of => of.id)
+    if (decline.length) await client.call('DECLINE', { decline: { offer_ids: decline, filters: { refuse_seconds: 1 } } }).catch(() => {})
+    if (!fit) return
+    launched = true
+    agentAddr = fit.url ? `${fit.url.address.ip ?? fit.url.address.hostname}:${fit.url.address.port}` : undefined
+    const role = fit.allocation_info?.role ?? o.role
+    const task: TaskInfo = {
+      name,
+      task_id: { value: taskId },
+      agent_id: fit.agent_id,
+      resources: want.allocatedTo(role).toWire(true),
+      command: { ...command, ...(variables.length ? { environment: { variables } } : {}) },
+    }
+    if (o.container) task.container = o.container
+    await client.call('ACCEPT', { accept: { offer_ids: [fit.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }], filters: { refuse_seconds: 5 } } })
+    if (!o.detach && agentAddr) logs = new LogTail(agentAddr, fit.framework_id.value, taskId)
+  }
+
+  await client.subscribe(info, async e => {
+    if (e.type === 'OFFERS') await onOffers(e.offers?.offers ?? [])
+    else if (e.type === 'UPDATE') {
+      const s = e.update!.status
+      if (s.task_id.value !== taskId) return
+      await client.acknowledge(s).catch(() => {})
+      o.onStatus?.(s)
+      if (s.state === 'TASK_STARTING' || s.state === 'TASK_RUNNING') logs?.start()
+      if (s.state === 'TASK_RUNNING' && o.detach) settle(0)
+      if (isTerminal(s.state)) { finalStatus = s; settle(exitCodeFor(s)) }
+    } else if (e.type === 'ERROR') {
+      settle(-1)
+      if (!finalStatus) finalStatus = { task_id: { value: taskId }, state: 'TASK_LOST', message: e.error?.message }
+    }
+  })
+
+  const timer = setTimeout(() => {
+    if (launched) return
+    const have = largest ? ` (largest free offer: ${fmt(largest)})` : ' (no offers arrived: are agents registered?)'
+    finalStatus = { task_id: { value: taskId }, state: 'TASK_ERROR', message: `no agent can fit ${fmt(want)}${have}; lower --cpus/--mem or add agents` }
+    settle(EXIT.LAUNCH_FAILED)
+  }, o.timeout * 1000)
+
+  let interrupted = false
+  const onSigint = () => {
+    if (interrupted || !launched) { process.exit(130) }
+    interrupted = true
+    process.stderr.write(`\nkilling task ${taskId}…\n`)
+    void client.call('KILL', { kill: { task_id: { value: taskId } } }).catch(() => {})
+  }
+  process.on('SIGINT', onSigint)
+
+  let code = await done
+  clearTimeout(timer)
+  process.off('SIGINT', onSigint)
+  if (o.detach && code === 0) {
+    process.stdout.write(`${taskId}\n`)
+    client.close()
+    return 0
+  }
+  await logs?.stop()
+  if (code === -1) code = EXIT.LOST
+  if (finalStatus && code !== 0 && !o.quiet) {
+    const why = finalStatus.message ? `: ${finalStatus.message}` : ''
+    if (finalStatus.state !== 'TASK_FAILED' || !/Command exited with status/.test(finalStatus.message ?? '')) {
+      process.stderr.write(`error: task ${taskId} ${finalStatus.state}${why}\n`)
+    }
+  }
+  await client.call('TEARDOWN').catch(() => {})
+  client.close()
+  return code
+}
+
+function fmt(r: Resources): string {
+  const parts = [`cpus=${r.scalar('cpus')}`, `mem=${r.scalar('mem')}`]
+  if (r.scalar('gpus')) parts.push(`gpus=${r.scalar('gpus')}`)
+  return parts.join(' ')
+}
+
+/** Follows a task's stdout/stderr through the agent's /files/read, as `mesos task log` does. */
+export class LogTail {
+  private offsets = { stdout: 0, stderr: 0 }
+  private timer?: ReturnType<typeof setTimeout>
+  private running = false
+  private stopped = false
+
+  constructor(private readonly agent: string, private readonly frameworkId: string, private readonly executorId: string) {}
+
+  start() {
+    if (this.running) return
+    this.running = true
+    this.loop()
+  }
+
+  private loop() {
+    if (this.stopped) return
+    this.timer = setTimeout(async () => { await this.poll(); this.loop() }, 50)
+  }
+
+  private async poll(): Promise<boolean> {
+    let any = false
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const path = `/frameworks/${this.frameworkId}/executors/${this.executorId}/runs/latest/${stream}`
+      for (;;) {
+        const res = await request(`http://${this.agent}/files/read?path=${encodeURIComponent(path)}&offset=${this.offsets[stream]}&length=65536`).catch(() => undefined)
+        if (!res?.ok) break
+        const { data } = (await res.json()) as { data: string }
+        if (!data) break
+        const bytes = Buffer.from(data, 'utf8')
+        this.offsets[stream] += bytes.length
+        ;(stream === 'stdout' ? process.stdout : process.stderr).write(bytes)
+        any = true
+        if (bytes.length < 65536) break
+      }
+    }
+    return any
+  }
+
+  /** Drains what is left once the task has ended. */
+  async stop() {
+    this.stopped = true
+    clearTimeout(this.timer)
+    if (!this.running) this.running = true
+    await this.poll()
+  }
+}

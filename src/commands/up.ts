@@ -1,0 +1,57 @@
+import { Command, Flags } from '@oclif/core'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { AGENT_FLAGS } from '../agent/flags.ts'
+import { MASTER_FLAGS } from '../master/flags.ts'
+import { fail, runUntilSignal } from './daemon.ts'
+
+export default class Up extends Command {
+  static description = 'start a one-machine cluster: a master and an agent in one process'
+  static examples = ['$ meso up', "$ meso up --port 5050 --resources 'cpus:2;mem:4096'"]
+  static flags = {
+    work_dir: Flags.string({ description: 'state directory (default ~/.meso, or /var/lib/meso as root)', env: 'MESO_WORK_DIR' }),
+    ip: Flags.string({ description: 'address to listen on', default: '127.0.0.1' }),
+    port: Flags.integer({ description: 'master port (the agent takes the next free port)', default: 5050 }),
+    resources: Flags.string({ description: 'agent resources (default: auto-detected)' }),
+    attributes: Flags.string({ description: 'agent attributes, e.g. rack:r1' }),
+    launcher: Flags.string({ description: "'linux' or 'posix' (default: linux when crun is installed)", options: ['linux', 'posix'] }),
+    isolation: Flags.string({ description: 'agent isolators (Mesos --isolation syntax)' }),
+    registry: Flags.string({ description: "'replicated_log' (persisted) or 'in_memory'", default: 'replicated_log', options: ['replicated_log', 'in_memory'] }),
+  }
+
+  async run() {
+    const { flags } = await this.parse(Up)
+    const { resolveFlags, flagStrings } = await import('../core/flags.ts')
+    const base = flags.work_dir ?? (process.getuid?.() === 0 ? '/var/lib/meso' : join(homedir(), '.meso'))
+    const masterValues = resolveFlags(MASTER_FLAGS, { ip: flags.ip, port: flags.port, work_dir: join(base, 'master'), registry: flags.registry }) as Record<string, any>
+    const { startMaster } = await import('../master/server.ts')
+    const { startAgent } = await import('../agent/server.ts')
+    let master, agent
+    try {
+      master = await startMaster(masterValues, flagStrings(MASTER_FLAGS, masterValues))
+      const agentPort = await freePort(flags.ip, master.server.port! + 1)
+      const agentValues = resolveFlags(AGENT_FLAGS, {
+        master: `${flags.ip === '0.0.0.0' ? '127.0.0.1' : flags.ip}:${master.server.port}`, ip: flags.ip, port: agentPort,
+        work_dir: join(base, 'agent'), resources: flags.resources, attributes: flags.attributes, launcher: flags.launcher, isolation: flags.isolation,
+      }) as Record<string, any>
+      agent = await startAgent(agentValues, flagStrings(AGENT_FLAGS, agentValues))
+    } catch (err) {
+      await master?.stop()
+      fail(this, err)
+    }
+    this.log(`meso is up: master ${master.url} (scheduler API ${master.url}/api/v1/scheduler, operator API ${master.url}/api/v1), agent ${agent.url}`)
+    this.log(`state in ${base}; try: meso task run -- echo hello   (Ctrl-C stops the cluster; tasks keep running and are re-adopted on the next start)`)
+    await runUntilSignal(async () => { await agent.stop(); await master.stop() })
+  }
+}
+
+async function freePort(host: string, from: number): Promise<number> {
+  for (let p = from; p < from + 100; p++) {
+    try {
+      const s = Bun.listen({ hostname: host, port: p, socket: { data() {} } })
+      s.stop(true)
+      return p
+    } catch { /* taken */ }
+  }
+  return 0
+}

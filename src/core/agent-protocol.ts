@@ -1,0 +1,52 @@
+// The internal master ⇄ agent protocol (docs/agent-protocol.md describes it for people). One WebSocket per agent at
+// `GET /internal/v1/agent` on the master; every frame is one JSON object with a `type`. Messages carry v1 JSON
+// shapes (TaskInfo, TaskStatus, …) so nothing is translated twice.
+
+import type {
+  AgentInfo, ExecutorInfo, FrameworkInfo, KillPolicy, MasterInfo, Task, TaskInfo, TaskStatus,
+} from './v1/messages.ts'
+
+export const AGENT_PROTOCOL_PATH = '/internal/v1/agent'
+export const AGENT_PROTOCOL_VERSION = 1
+
+/** A status update as the agent's status update manager forwards it. */
+export interface StatusUpdate {
+  framework_id: string
+  status: TaskStatus
+  /** The newest state the agent knows for the task (may be ahead of `status.state` while updates queue). */
+  latest_state?: TaskStatus['state']
+}
+
+export interface AgentExecutorState {
+  framework_id: string
+  executor_info: ExecutorInfo
+}
+
+// ------------------------------------------------------------------------------------------- agent → master
+export type AgentMessage =
+  | { type: 'REGISTER'; agent_info: AgentInfo; version: string; capabilities: string[]; protocol: number; pid: string }
+  | {
+      type: 'REREGISTER'; agent_info: AgentInfo; version: string; capabilities: string[]; protocol: number; pid: string
+      frameworks: FrameworkInfo[]; executors: AgentExecutorState[]; tasks: Task[]
+    }
+  | { type: 'STATUS_UPDATE'; update: StatusUpdate }
+  | { type: 'EXECUTOR_MESSAGE'; framework_id: string; executor_id: string; data: string }
+  | { type: 'EXITED_EXECUTOR'; framework_id: string; executor_id: string; status?: number }
+  | { type: 'PONG'; seq: number }
+
+// ------------------------------------------------------------------------------------------- master → agent
+export type MasterMessage =
+  | { type: 'REGISTERED'; agent_id: string; master_info: MasterInfo; ping_interval_ms: number }
+  | { type: 'REREGISTERED'; agent_id: string; master_info: MasterInfo; ping_interval_ms: number }
+  | { type: 'RUN_TASK'; framework: FrameworkInfo; task: TaskInfo }
+  | { type: 'RUN_TASK_GROUP'; framework: FrameworkInfo; executor: ExecutorInfo; tasks: TaskInfo[] }
+  | { type: 'KILL_TASK'; framework_id: string; task_id: string; kill_policy?: KillPolicy }
+  | { type: 'SHUTDOWN_EXECUTOR'; framework_id: string; executor_id: string }
+  | { type: 'SHUTDOWN_FRAMEWORK'; framework_id: string }
+  | { type: 'ACKNOWLEDGE'; framework_id: string; task_id: string; uuid: string }
+  | { type: 'FRAMEWORK_MESSAGE'; framework_id: string; executor_id: string; data: string }
+  /** The framework (re)subscribed: its info may have changed, and queued status updates should be resent now. */
+  | { type: 'UPDATE_FRAMEWORK'; framework: FrameworkInfo }
+  | { type: 'PING'; seq: number }
+  /** Registration refused or agent removed: the agent must stop (message says why). */
+  | { type: 'SHUTDOWN'; message: string }

@@ -1,0 +1,111 @@
+// Daemon flags in Mesos' style, declared once as a table: each becomes an oclif flag (`--work_dir=/x`), is read from
+// `MESOS_<NAME>` (and `MESO_<NAME>`) in the environment, and is echoed by GET_FLAGS / `/flags` as a string.
+// Booleans accept `--name`, `--no-name` and `--name=true|false` like stout does.
+
+import { Flags } from '@oclif/core'
+import { DurationError, formatDuration, parseDuration } from './duration.ts'
+
+export type FlagType = 'string' | 'int' | 'number' | 'bool' | 'duration'
+
+export interface FlagSpec {
+  name: string
+  type: FlagType
+  default?: string | number | boolean
+  description: string
+  /** Deprecated spellings (e.g. `slave_*`) accepted as aliases. */
+  aliases?: string[]
+  /** Validation beyond the type; return an error message or undefined. */
+  check?: (value: unknown) => string | undefined
+}
+
+export type FlagValues = Record<string, string | number | boolean | undefined>
+
+export class FlagError extends Error {}
+
+/** oclif flag definitions generated from the table. */
+export function oclifFlags(specs: readonly FlagSpec[]): Record<string, any> {
+  const out: Record<string, any> = {}
+  for (const s of specs) {
+    const common = {
+      description: s.description,
+      env: `MESOS_${s.name.toUpperCase()}`,
+      aliases: s.aliases,
+      helpGroup: 'DAEMON',
+    }
+    if (s.type === 'bool') out[s.name] = Flags.boolean({ ...common, allowNo: true })
+    else out[s.name] = Flags.string({ ...common, helpValue: s.type === 'duration' ? 'DURATION' : s.type === 'string' ? 'VALUE' : 'N' })
+  }
+  return out
+}
+
+/**
+ * Rewrites `--flag=true|false` for boolean flags into oclif's `--flag` / `--no-flag`, and `MESO_<NAME>` env
+ * variables into their `MESOS_` names, before oclif parses.
+ */
+export function normalizeArgv(argv: string[], specs: readonly FlagSpec[]): string[] {
+  const bools = new Set<string>()
+  for (const s of specs) if (s.type === 'bool') { bools.add(s.name); for (const a of s.aliases ?? []) bools.add(a) }
+  for (const s of specs) {
+    const meso = process.env[`MESO_${s.name.toUpperCase()}`]
+    if (meso !== undefined && process.env[`MESOS_${s.name.toUpperCase()}`] === undefined) process.env[`MESOS_${s.name.toUpperCase()}`] = meso
+    // oclif reads boolean env values with its own rules; normalise stout spellings.
+    const envName = `MESOS_${s.name.toUpperCase()}`
+    if (s.type === 'bool' && process.env[envName] !== undefined) {
+      process.env[envName] = /^(1|true|yes)$/i.test(process.env[envName]!) ? 'true' : 'false'
+    }
+  }
+  const out: string[] = []
+  for (const arg of argv) {
+    if (arg === '--') { out.push(...argv.slice(argv.indexOf(arg))); break }
+    const m = /^--([\w-]+)=(true|false|1|0|yes|no)$/i.exec(arg)
+    if (m && bools.has(m[1]!)) {
+      out.push(/^(true|1|yes)$/i.test(m[2]!) ? `--${m[1]}` : `--no-${m[1]}`)
+      continue
+    }
+    out.push(arg)
+  }
+  return out
+}
+
+/** Typed values (durations in ms) with defaults applied; throws FlagError on bad values. */
+export function resolveFlags(specs: readonly FlagSpec[], parsed: Record<string, unknown>): FlagValues {
+  const out: FlagValues = {}
+  for (const s of specs) {
+    let raw = parsed[s.name]
+    if (raw === undefined) raw = s.default
+    if (raw === undefined) { out[s.name] = undefined; continue }
+    let v: string | number | boolean
+    switch (s.type) {
+      case 'bool': v = typeof raw === 'boolean' ? raw : /^(1|true|yes)$/i.test(String(raw)); break
+      case 'int':
+        v = Number(raw)
+        if (!Number.isInteger(v)) throw new FlagError(`--${s.name} must be an integer, got '${raw}'`)
+        break
+      case 'number':
+        v = Number(raw)
+        if (!Number.isFinite(v)) throw new FlagError(`--${s.name} must be a number, got '${raw}'`)
+        break
+      case 'duration':
+        try { v = typeof raw === 'number' ? raw : parseDuration(String(raw)) } catch (err) {
+          throw new FlagError(`--${s.name}: ${(err as DurationError).message}`)
+        }
+        break
+      default: v = String(raw)
+    }
+    const problem = s.check?.(v)
+    if (problem) throw new FlagError(`--${s.name}: ${problem}`)
+    out[s.name] = v
+  }
+  return out
+}
+
+/** `{name, value}` pairs as GET_FLAGS returns them (all strings, durations in stout form). */
+export function flagStrings(specs: readonly FlagSpec[], values: FlagValues): { name: string; value: string }[] {
+  const out: { name: string; value: string }[] = []
+  for (const s of specs) {
+    const v = values[s.name]
+    if (v === undefined) continue
+    out.push({ name: s.name, value: s.type === 'duration' ? formatDuration(v as number) : String(v) })
+  }
+  return out
+}

@@ -1,0 +1,67 @@
+// A long-lived chunked HTTP response carrying RecordIO records, one HTTP chunk per record (naive clients such as
+// npm mesos-framework split each chunk on '\n' and expect exactly one record). `closed` resolves when either side
+// ends the stream, which is how the master notices a scheduler going away.
+
+import { frame } from '../recordio.ts'
+
+export class EventStream {
+  private controller: any
+  private pending: Uint8Array[] = []
+  private done = false
+  private release!: () => void
+  readonly closed: Promise<void>
+  readonly response: Response
+
+  constructor(headers: Record<string, string>, status = 200) {
+    this.closed = new Promise<void>(resolve => { this.release = resolve })
+    const self = this
+    const body = new ReadableStream({
+      type: 'direct',
+      async pull(controller: any) {
+        self.controller = controller
+        for (const p of self.pending.splice(0)) { controller.write(p); controller.flush() }
+        if (self.done) { controller.close(); return }
+        await self.closed
+      },
+      cancel() { self.finish() },
+    } as any)
+    this.response = new Response(body, { status, headers })
+  }
+
+  get isClosed(): boolean { return this.done }
+
+  /** Sends one record; returns false once the stream is closed. */
+  send(data: string | Uint8Array): boolean {
+    if (this.done) return false
+    const f = frame(data)
+    if (!this.controller) { this.pending.push(f); return true }
+    try {
+      this.controller.write(f)
+      this.controller.flush()
+      return true
+    } catch {
+      this.finish()
+      return false
+    }
+  }
+
+  /** Sends raw bytes without framing (for streams whose payload is already framed). */
+  sendRaw(data: Uint8Array): boolean {
+    if (this.done) return false
+    if (!this.controller) { this.pending.push(data); return true }
+    try { this.controller.write(data); this.controller.flush(); return true } catch { this.finish(); return false }
+  }
+
+  close(): void {
+    if (this.done) return
+    this.done = true
+    try { this.controller?.close() } catch { /* already gone */ }
+    this.release()
+  }
+
+  private finish() {
+    if (this.done) return
+    this.done = true
+    this.release()
+  }
+}

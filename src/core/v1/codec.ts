@@ -1,0 +1,24 @@
+// Reading and writing v1 messages in either wire encoding chosen by content negotiation.
+
+import { decodeMessage, encodeMessage } from '../proto/binary.ts'
+import { message } from '../proto/index.ts'
+import { parseJsonText } from '../proto/json.ts'
+import type { Codec } from '../http/negotiate.ts'
+import { MEDIA } from '../http/negotiate.ts'
+
+export { ProtoJsonError } from '../proto/json.ts'
+
+export function decodeBody<T>(typeName: string, codec: Codec, body: Uint8Array): T {
+  const type = message(typeName)
+  if (codec === 'protobuf') return decodeMessage<T>(type, body)
+  return parseJsonText<T>(type, new TextDecoder().decode(body))
+}
+
+export function encodeBody(typeName: string, codec: Codec, value: unknown): string | Uint8Array {
+  if (codec === 'json') return JSON.stringify(value)
+  return encodeMessage(message(typeName), value as Record<string, unknown>)
+}
+
+export function messageResponse(typeName: string, codec: Codec, value: unknown, status = 200): Response {
+  return new Response(encodeBody(typeName, codec, value), { status, headers: { 'Content-Type': MEDIA[codec] } })
+}

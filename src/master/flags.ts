@@ -1,0 +1,69 @@
+// Master flags, Mesos names and defaults (docs/mesos-v1-api.md §10). Accepted-and-ignored flags are listed so
+// existing runbooks keep working; GET_FLAGS echoes them.
+
+import type { FlagSpec } from '../core/flags.ts'
+import { parseDuration } from '../core/duration.ts'
+
+const positive = (v: unknown) => ((v as number) > 0 ? undefined : 'must be positive')
+
+export const MASTER_FLAGS: readonly FlagSpec[] = [
+  { name: 'ip', type: 'string', default: '0.0.0.0', description: 'IP address to listen on' },
+  { name: 'port', type: 'int', default: 5050, description: 'port to listen on (0 picks a free one)' },
+  { name: 'advertise_ip', type: 'string', description: 'IP address advertised to frameworks and agents' },
+  { name: 'advertise_port', type: 'int', description: 'port advertised to frameworks and agents' },
+  { name: 'hostname', type: 'string', description: 'hostname advertised in MasterInfo (default: the machine hostname)' },
+  { name: 'work_dir', type: 'string', description: 'where the registry (SQLite) is kept; default ~/.meso/master or /var/lib/meso/master as root' },
+  { name: 'registry', type: 'string', default: 'replicated_log', description: "'replicated_log' (persisted in work_dir) or 'in_memory'", check: v => (v === 'replicated_log' || v === 'in_memory' ? undefined : "must be 'replicated_log' or 'in_memory'") },
+  { name: 'cluster', type: 'string', description: 'cluster name shown in state' },
+  { name: 'weights', type: 'string', description: 'role weights, e.g. dev=2,prod=3' },
+  { name: 'allocation_interval', type: 'duration', default: '1secs', description: 'how often the allocator runs', check: positive },
+  { name: 'offer_timeout', type: 'duration', description: 'rescind offers not answered within this time' },
+  { name: 'min_allocatable_resources', type: 'string', default: 'cpus:0.01|mem:32', description: 'smallest offer the allocator makes (alternatives separated by |)' },
+  { name: 'filter_gpu_resources', type: 'bool', default: true, description: 'offer GPU agents only to frameworks with GPU_RESOURCES' },
+  { name: 'agent_ping_timeout', type: 'duration', default: '15secs', description: 'time between pings to an agent', aliases: ['slave_ping_timeout'], check: positive },
+  { name: 'max_agent_ping_timeouts', type: 'int', default: 5, description: 'missed pings before an agent is unreachable', aliases: ['max_slave_ping_timeouts'], check: positive },
+  { name: 'agent_reregister_timeout', type: 'duration', default: '10mins', description: 'how long recovered agents have to re-register after a master restart', aliases: ['slave_reregister_timeout'] },
+  { name: 'max_completed_frameworks', type: 'int', default: 50, description: 'completed frameworks kept in memory' },
+  { name: 'max_completed_tasks_per_framework', type: 'int', default: 1000, description: 'completed tasks kept per framework' },
+  { name: 'max_unreachable_tasks_per_framework', type: 'int', default: 1000, description: 'unreachable tasks kept per framework' },
+  { name: 'max_operator_event_stream_subscribers', type: 'int', default: 1000, description: 'concurrent operator SUBSCRIBE streams' },
+  { name: 'authenticate_http_readonly', type: 'bool', default: false, description: 'require HTTP authentication for read-only endpoints' },
+  { name: 'authenticate_http_readwrite', type: 'bool', default: false, description: 'require HTTP authentication for read-write endpoints' },
+  { name: 'authenticate_http_frameworks', type: 'bool', default: false, description: 'require HTTP authentication for the scheduler API' },
+  { name: 'authenticate_agents', type: 'bool', default: false, description: 'require agents to authenticate' },
+  { name: 'credentials', type: 'string', description: 'credentials (JSON or path) for HTTP authentication' },
+  { name: 'acls', type: 'string', description: 'ACLs (JSON or path)' },
+  { name: 'roles', type: 'string', description: '(deprecated) role whitelist' },
+  { name: 'log_dir', type: 'string', description: 'accepted for compatibility' },
+  { name: 'logging_level', type: 'string', default: 'INFO', description: 'INFO, WARNING or ERROR' },
+  { name: 'quiet', type: 'bool', default: false, description: 'accepted for compatibility' },
+  { name: 'zk', type: 'string', description: 'accepted for compatibility (meso runs a single master)' },
+  { name: 'quorum', type: 'int', description: 'accepted for compatibility' },
+]
+
+/** Parses `--weights=dev=2,prod=3`. */
+export function parseWeights(text: string | undefined): Record<string, number> {
+  const out: Record<string, number> = {}
+  if (!text) return out
+  for (const part of text.split(',')) {
+    const [role, w] = part.split('=').map(s => s.trim())
+    const n = Number(w)
+    if (!role || !(n > 0)) throw new Error(`--weights: bad entry '${part}' (expected role=weight with weight > 0)`)
+    out[role] = n
+  }
+  return out
+}
+
+/** Parses `--min_allocatable_resources=cpus:0.01|mem:32` into alternatives. */
+export function parseMinAllocatable(text: string): { cpus?: number; mem?: number }[] {
+  return text.split('|').map(alt => {
+    const q: Record<string, number> = {}
+    for (const kv of alt.split(';')) {
+      const [k, v] = kv.split(':').map(s => s.trim())
+      if (k && v !== undefined) q[k] = Number(v)
+    }
+    return q
+  })
+}
+
+export { parseDuration }

@@ -1,0 +1,73 @@
+// A framework as the master tracks it: its FrameworkInfo, its scheduler connection (if any), its tasks, offers
+// and executors. Connection states follow Mesos: connected (stream open), disconnected (waiting for failover
+// within failover_timeout), recovered (known from the registry or agents after a master restart).
+
+import type { Codec } from '../core/http/negotiate.ts'
+import type { EventStream } from '../core/http/event-stream.ts'
+import { encodeBody } from '../core/v1/codec.ts'
+import type { ExecutorInfo, FrameworkInfo, Task } from '../core/v1/messages.ts'
+import { frameworkRoles, hasCapability } from '../core/v1/messages.ts'
+
+export type FrameworkConnection = 'connected' | 'disconnected' | 'recovered'
+
+export class Framework {
+  connection: FrameworkConnection
+  stream?: EventStream
+  streamId?: string
+  codec: Codec = 'json'
+  /** Inactive frameworks get no offers (disconnected, or deactivated). */
+  active: boolean
+  registeredTime: number
+  reregisteredTime?: number
+  unregisteredTime?: number
+  failoverTimer?: ReturnType<typeof setTimeout>
+  heartbeatTimer?: ReturnType<typeof setInterval>
+  suppressedRoles = new Set<string>()
+  /** Active tasks by task id. */
+  readonly tasks = new Map<string, Task>()
+  readonly unreachableTasks = new Map<string, Task>()
+  completedTasks: Task[] = []
+  readonly offers = new Set<string>()
+  /** agent id → executor id → ExecutorInfo */
+  readonly executors = new Map<string, Map<string, ExecutorInfo>>()
+  /** Per-framework counters for /metrics/snapshot. */
+  readonly counters = { calls: new Map<string, number>(), events: new Map<string, number>(), offersSent: 0, offersAccepted: 0, offersDeclined: 0, offersRescinded: 0 }
+
+  constructor(readonly id: string, public info: FrameworkInfo, connection: FrameworkConnection, now: number) {
+    this.connection = connection
+    this.active = connection === 'connected'
+    this.registeredTime = now
+  }
+
+  get roles(): string[] { return frameworkRoles(this.info) }
+  get partitionAware(): boolean { return hasCapability(this.info, 'PARTITION_AWARE') }
+  get gpuResources(): boolean { return hasCapability(this.info, 'GPU_RESOURCES') }
+  get refinement(): boolean { return hasCapability(this.info, 'RESERVATION_REFINEMENT') }
+  get connected(): boolean { return this.connection === 'connected' }
+
+  /** Sends a scheduler Event on the subscription stream; false if not connected. */
+  send(event: { type: string; [k: string]: unknown }): boolean {
+    if (!this.stream || this.stream.isClosed) return false
+    const c = this.counters.events
+    c.set(event.type, (c.get(event.type) ?? 0) + 1)
+    return this.stream.send(encodeBody('mesos.v1.scheduler.Event', this.codec, event))
+  }
+
+  executorsOn(agentId: string): Map<string, ExecutorInfo> {
+    let m = this.executors.get(agentId)
+    if (!m) { m = new Map(); this.executors.set(agentId, m) }
+    return m
+  }
+
+  addCompleted(task: Task, max: number) {
+    this.completedTasks.push(task)
+    if (this.completedTasks.length > max) this.completedTasks.splice(0, this.completedTasks.length - max)
+  }
+
+  clearTimers() {
+    if (this.failoverTimer) clearTimeout(this.failoverTimer)
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)
+    this.failoverTimer = undefined
+    this.heartbeatTimer = undefined
+  }
+}

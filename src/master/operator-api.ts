@@ -1,0 +1,126 @@
+// POST /api/v1 on the master — the v1 operator API (docs/mesos-v1-api.md §6.1).
+
+import { flagStrings } from '../core/flags.ts'
+import type { FileServer } from '../core/files.ts'
+import { FileError } from '../core/files.ts'
+import { readV1Call, subKey } from '../core/http/v1-call.ts'
+import { badRequest, text } from '../core/http/responses.ts'
+import { setLogLevel } from '../core/log.ts'
+import { messageResponse } from '../core/v1/codec.ts'
+import { versionInfo } from '../core/version.ts'
+import { MASTER_FLAGS } from './flags.ts'
+import { HEARTBEAT_INTERVAL_SECONDS, type Master } from './master.ts'
+import { masterMetrics } from './metrics-snapshot.ts'
+import { getAgents, getExecutors, getFrameworks, getRoles, getState, getTasks } from './views-v1.ts'
+
+const RESPONSE = 'mesos.v1.master.Response'
+
+/** Calls that change state; the rest are read-only (used for authorization classes). */
+export const MASTER_WRITE_CALLS = new Set(['SET_LOGGING_LEVEL', 'UPDATE_WEIGHTS', 'TEARDOWN', 'MARK_AGENT_GONE', 'DEACTIVATE_AGENT',
+  'REACTIVATE_AGENT', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES', 'GROW_VOLUME', 'SHRINK_VOLUME',
+  'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE', 'STOP_MAINTENANCE', 'DRAIN_AGENT', 'UPDATE_QUOTA', 'SET_QUOTA', 'REMOVE_QUOTA'])
+
+let loggingLevel = 0
+
+export async function handleMasterOperatorCall(master: Master, files: FileServer, req: Request): Promise<Response> {
+  const parsed = await readV1Call<any>(req, 'mesos.v1.master.Call')
+  if (parsed instanceof Response) return parsed
+  const { call, codec } = parsed
+  const reply = (type: string, body?: unknown) => messageResponse(RESPONSE, codec, body === undefined ? { type } : { type, [subKey(type)]: body })
+  const need = (key: string) => (call[key] === undefined ? badRequest(`Failed to validate master::Call: Expecting '${key}' to be present`) : undefined)
+
+  switch (call.type) {
+    case 'GET_HEALTH': return reply('GET_HEALTH', { healthy: true })
+    case 'GET_FLAGS': return reply('GET_FLAGS', { flags: master.flagStrings.length ? master.flagStrings : flagStrings(MASTER_FLAGS, master.flags) })
+    case 'GET_VERSION': return reply('GET_VERSION', { version_info: versionInfo() })
+    case 'GET_METRICS': return reply('GET_METRICS', { metrics: Object.entries(masterMetrics(master)).map(([name, value]) => ({ name, value })) })
+    case 'GET_LOGGING_LEVEL': return reply('GET_LOGGING_LEVEL', { level: loggingLevel })
+    case 'SET_LOGGING_LEVEL': {
+      const bad = need('set_logging_level'); if (bad) return bad
+      loggingLevel = call.set_logging_level.level
+      setLogLevel(loggingLevel > 0 ? 'debug' : 'info')
+      const ms = (call.set_logging_level.duration?.nanoseconds ?? 0) / 1e6
+      setTimeout(() => { loggingLevel = 0; setLogLevel('info') }, Math.min(ms, 2 ** 31 - 1))
+      return new Response(null, { status: 202 })
+    }
+    case 'LIST_FILES': {
+      const bad = need('list_files'); if (bad) return bad
+      try { return reply('LIST_FILES', { file_infos: files.browse(call.list_files.path) }) } catch (err) { return fileError(err) }
+    }
+    case 'READ_FILE': {
+      const bad = need('read_file'); if (bad) return bad
+      try {
+        const r = files.read(call.read_file.path, call.read_file.offset, call.read_file.length)
+        return reply('READ_FILE', { size: r.size, data: Buffer.from(r.data).toString('base64') })
+      } catch (err) { return fileError(err) }
+    }
+    case 'GET_STATE': return reply('GET_STATE', getState(master))
+    case 'GET_AGENTS': return reply('GET_AGENTS', getAgents(master))
+    case 'GET_FRAMEWORKS': return reply('GET_FRAMEWORKS', getFrameworks(master))
+    case 'GET_EXECUTORS': return reply('GET_EXECUTORS', getExecutors(master))
+    case 'GET_TASKS': return reply('GET_TASKS', getTasks(master))
+    case 'GET_ROLES': return reply('GET_ROLES', getRoles(master))
+    case 'GET_OPERATIONS': return reply('GET_OPERATIONS', {})
+    case 'GET_WEIGHTS': return reply('GET_WEIGHTS', { weight_infos: Object.entries(master.weights).map(([role, weight]) => ({ role, weight })) })
+    case 'UPDATE_WEIGHTS': {
+      const bad = need('update_weights'); if (bad) return bad
+      const weights: Record<string, number> = {}
+      for (const w of call.update_weights.weight_infos ?? []) {
+        if (!w.role) return badRequest('Failed to validate master::Call: weight_infos must have a role')
+        if (!(w.weight > 0)) return badRequest(`Invalid weight '${w.weight}' for role '${w.role}': weights must be positive`)
+        weights[w.role] = w.weight
+      }
+      master.updateWeights(weights)
+      return new Response(null, { status: 200 })
+    }
+    case 'GET_MASTER': return reply('GET_MASTER', { master_info: master.info, start_time: master.startTime, elected_time: master.electedTime })
+    case 'SUBSCRIBE': {
+      if (master.events.count >= (master.flags.max_operator_event_stream_subscribers ?? 1000)) {
+        return text(503, 'Maximum number of event stream subscribers has been reached')
+      }
+      return master.events.subscribe(codec, { get_state: getState(master), heartbeat_interval_seconds: HEARTBEAT_INTERVAL_SECONDS }, HEARTBEAT_INTERVAL_SECONDS)
+    }
+    case 'TEARDOWN': {
+      const bad = need('teardown'); if (bad) return bad
+      const fw = master.findFramework(call.teardown.framework_id.value)
+      if (!fw) return badRequest(`No framework found with specified ID ${call.teardown.framework_id.value}`)
+      master.removeFramework(fw)
+      return new Response(null, { status: 200 })
+    }
+    case 'MARK_AGENT_GONE': {
+      const bad = need('mark_agent_gone'); if (bad) return bad
+      const id = call.mark_agent_gone.agent_id.value
+      if (master.goneAgents.has(id)) return new Response(null, { status: 200 })
+      const agent = master.agents.get(id)
+      if (!agent) return text(404, `Agent ${id} not found`)
+      master.markAgentGone(agent)
+      return new Response(null, { status: 200 })
+    }
+    case 'DEACTIVATE_AGENT':
+    case 'REACTIVATE_AGENT': {
+      const key = subKey(call.type)
+      const bad = need(key); if (bad) return bad
+      const agent = master.agents.get(call[key].agent_id.value)
+      if (!agent) return text(404, `Agent ${call[key].agent_id.value} not found`)
+      agent.deactivated = call.type === 'DEACTIVATE_AGENT'
+      if (agent.deactivated) {
+        master.allocator.deactivateAgent(agent.id)
+        for (const id of [...agent.offers]) master.rescindOffer(id)
+      } else if (agent.state === 'registered') {
+        master.allocator.activateAgent(agent.id)
+        master.requestAllocation()
+      }
+      return new Response(null, { status: 200 })
+    }
+    case 'GET_QUOTA': return reply('GET_QUOTA', { status: {} })
+    case 'GET_MAINTENANCE_STATUS': return reply('GET_MAINTENANCE_STATUS', { status: {} })
+    case 'GET_MAINTENANCE_SCHEDULE': return reply('GET_MAINTENANCE_SCHEDULE', { schedule: {} })
+    default:
+      return text(501, `Call type ${call.type} is not implemented by meso`)
+  }
+}
+
+function fileError(err: unknown): Response {
+  if (err instanceof FileError) return text(err.status, err.message)
+  throw err
+}

@@ -1,0 +1,127 @@
+// POST /api/v1/scheduler — the v1 scheduler API (docs/mesos-v1-api.md §3). Check order follows Mesos:
+// method → Content-Type → parse → validate → Accept → stream id / framework lookup → call.
+
+import { badRequest, forbidden, methodNotAllowed, text } from '../core/http/responses.ts'
+import { requestCodec, responseCodec } from '../core/http/negotiate.ts'
+import { decodeBody, ProtoJsonError } from '../core/v1/codec.ts'
+import type { Master } from './master.ts'
+import { reconcile } from './reconciliation.ts'
+import { validateSchedulerCall } from './validation/scheduler-call.ts'
+
+export async function handleSchedulerCall(master: Master, req: Request, principal?: string): Promise<Response> {
+  if (req.method !== 'POST') return methodNotAllowed(['POST'])
+  const codec = requestCodec(req)
+  if (codec instanceof Response) return codec
+  if (codec === 'recordio') return badRequest('Unexpected recordio body')
+  let call: any
+  try {
+    call = decodeBody('mesos.v1.scheduler.Call', codec, new Uint8Array(await req.arrayBuffer()))
+  } catch (err) {
+    if (err instanceof ProtoJsonError) {
+      const msg = err.message.startsWith('Failed to parse') ? err.message : `Failed to convert JSON into Call protobuf: ${err.message}`
+      return badRequest(msg)
+    }
+    throw err
+  }
+  const invalid = validateSchedulerCall(call)
+  if (invalid) return badRequest(`Failed to validate scheduler::Call: ${invalid}`)
+
+  if (call.type === 'SUBSCRIBE') {
+    const out = responseCodec(req)
+    if (out instanceof Response) return out
+    if (req.headers.has('mesos-stream-id')) return badRequest("Subscribe calls should not include the 'Mesos-Stream-Id' header")
+    const info = call.subscribe.framework_info
+    if (principal !== undefined) {
+      if (info.principal !== undefined && info.principal !== principal) {
+        return badRequest(`Authenticated principal '${principal}' does not match principal '${info.principal}' set in FrameworkInfo`)
+      }
+      info.principal = principal
+    }
+    const result = master.subscribe(info, call.subscribe.suppressed_roles ?? [], out.codec)
+    if ('error' in result) return text(result.status, result.error)
+    return result.response
+  }
+
+  const fwId: string = call.framework_id.value
+  const fw = master.findFramework(fwId)
+  if (!fw) return badRequest('Framework cannot be found')
+  if (principal !== undefined && fw.info.principal !== undefined && fw.info.principal !== principal) {
+    return badRequest(`Authenticated principal '${principal}' does not match principal '${fw.info.principal}' of framework ${fwId}`)
+  }
+  if (!fw.connected) return forbidden('Framework is not subscribed')
+  const streamId = req.headers.get('mesos-stream-id')
+  if (!streamId) return badRequest("All non-subscribe calls should include the 'Mesos-Stream-Id' header")
+  if (streamId !== fw.streamId) {
+    return badRequest(`The stream ID '${streamId}' included in this request didn't match the stream ID currently associated with framework ID ${fwId}`)
+  }
+  const counts = fw.counters.calls
+  counts.set(call.type, (counts.get(call.type) ?? 0) + 1)
+
+  switch (call.type) {
+    case 'TEARDOWN':
+      master.removeFramework(fw)
+      break
+    case 'ACCEPT':
+      master.accept(fw, (call.accept.offer_ids ?? []).map((o: any) => o.value), call.accept.operations ?? [], call.accept.filters?.refuse_seconds)
+      break
+    case 'DECLINE':
+      master.decline(fw, (call.decline.offer_ids ?? []).map((o: any) => o.value), call.decline.filters?.refuse_seconds)
+      break
+    case 'REVIVE': {
+      const roles: string[] | undefined = call.revive?.roles
+      for (const r of roles ?? fw.roles) fw.suppressedRoles.delete(r)
+      master.allocator.revive(fw.id, roles?.length ? roles : undefined)
+      master.requestAllocation()
+      break
+    }
+    case 'SUPPRESS': {
+      const roles: string[] | undefined = call.suppress?.roles
+      for (const r of roles?.length ? roles : fw.roles) fw.suppressedRoles.add(r)
+      master.allocator.suppress(fw.id, roles?.length ? roles : undefined)
+      break
+    }
+    case 'KILL':
+      master.kill(fw, call.kill.task_id.value, call.kill.agent_id?.value, call.kill.kill_policy)
+      break
+    case 'SHUTDOWN': {
+      const agent = master.agents.get(call.shutdown.agent_id.value)
+      agent?.send({ type: 'SHUTDOWN_EXECUTOR', framework_id: fw.id, executor_id: call.shutdown.executor_id.value })
+      break
+    }
+    case 'ACKNOWLEDGE':
+      master.acknowledge(fw, call.acknowledge.agent_id.value, call.acknowledge.task_id.value, call.acknowledge.uuid)
+      break
+    case 'RECONCILE': {
+      for (const status of reconcile(master.reconciliationView(fw), call.reconcile.tasks ?? [])) {
+        fw.send({ type: 'UPDATE', update: { status } })
+      }
+      break
+    }
+    case 'MESSAGE': {
+      const agent = master.agents.get(call.message.agent_id.value)
+      agent?.send({ type: 'FRAMEWORK_MESSAGE', framework_id: fw.id, executor_id: call.message.executor_id.value, data: call.message.data })
+      break
+    }
+    case 'REQUEST':
+      break // accepted and ignored, as by Mesos' built-in allocator
+    case 'ACCEPT_INVERSE_OFFERS':
+    case 'DECLINE_INVERSE_OFFERS':
+    case 'ACKNOWLEDGE_OPERATION_STATUS':
+    case 'RECONCILE_OPERATIONS':
+      break // meso sends no inverse offers and no operation feedback requiring acks yet
+    case 'UPDATE_FRAMEWORK': {
+      const info = call.update_framework.framework_info
+      if (info.id && info.id.value !== fw.id) return badRequest("'framework_info.id' differs from the framework's id")
+      fw.info = { ...info, id: { value: fw.id }, user: fw.info.user, checkpoint: fw.info.checkpoint, principal: fw.info.principal }
+      fw.suppressedRoles = new Set(call.update_framework.suppressed_roles ?? [])
+      master.allocator.updateFramework(fw.id, { roles: fw.roles, gpuResources: fw.gpuResources, suppressedRoles: [...fw.suppressedRoles] })
+      master.registry.putFramework({ id: fw.id, info: fw.info, registeredTime: fw.registeredTime })
+      master.requestAllocation()
+      return new Response(null, { status: 200 })
+    }
+    default:
+      return text(501, `Received '${call.type}' call which is not implemented`)
+  }
+  return new Response(null, { status: 202 })
+}
+

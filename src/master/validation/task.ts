@@ -1,0 +1,128 @@
+// Validation of LAUNCH / LAUNCH_GROUP tasks against the framework, the agent and what is left of the offered
+// pool (docs/mesos-v1-api.md §3.4). Pure: returns the Mesos-style error message, or undefined.
+
+import { Resources, ResourceError, validateResources } from '../../core/resources.ts'
+import type { ExecutorInfo, TaskInfo } from '../../core/v1/messages.ts'
+
+export interface TaskValidationContext {
+  frameworkId: string
+  agentId: string
+  /** Task ids in use by this framework (active and unreachable). */
+  taskIdInUse: (taskId: string) => boolean
+  /** ExecutorInfo already running on this agent under the same id, if any. */
+  existingExecutor: (executorId: string) => ExecutorInfo | undefined
+  /** Agent has GPUs without GPU_RESOURCES etc. could go here later. */
+}
+
+export function taskIdError(id: string): string | undefined {
+  if (!id) return 'ID must not be empty'
+  if (id.length > 255) return 'ID must not be greater than 255 characters'
+  if (id === '.' || id === '..') return "'.' and '..' are reserved IDs"
+  if (/[\/\\\x00-\x1f\x7f]/.test(id)) return "ID must not contain '/', '\\' or control characters"
+  return undefined
+}
+
+export function validateTask(task: TaskInfo, ctx: TaskValidationContext): string | undefined {
+  const idErr = taskIdError(task.task_id.value)
+  if (idErr) return `Task ID '${task.task_id.value}' is invalid: ${idErr}`
+  if (ctx.taskIdInUse(task.task_id.value)) return `Task has duplicate ID: ${task.task_id.value}`
+  if (task.agent_id.value !== ctx.agentId) {
+    return `Task uses invalid agent ${task.agent_id.value} while offer is from agent ${ctx.agentId}`
+  }
+  if (!task.command === !task.executor) return 'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present'
+  if (!task.resources?.length) return 'Task uses no resources'
+  try {
+    validateResources(task.resources)
+  } catch (err) {
+    return `Task uses invalid resources: ${(err as ResourceError).message}`
+  }
+  if (task.kill_policy?.grace_period && task.kill_policy.grace_period.nanoseconds < 0) {
+    return 'Task\'s `kill_policy.grace_period` must be non-negative'
+  }
+  if (task.max_completion_time && task.max_completion_time.nanoseconds < 0) {
+    return 'Task\'s `max_completion_time` must be non-negative'
+  }
+  if (task.limits && Object.keys(task.limits).length) {
+    return "Task's `limits` need the agent capability TASK_RESOURCE_LIMITS, which this agent does not support"
+  }
+  const containerErr = validateContainer(task.container)
+  if (containerErr) return `Task's ContainerInfo is invalid: ${containerErr}`
+  if (task.command && task.command.shell !== false && !task.command.value) return "Task's CommandInfo must have 'value' set when 'shell' is true"
+  if (task.command && task.command.shell === false && !task.command.value) return "Task's CommandInfo must have 'value' set to the executable"
+  if (task.executor) {
+    const e = task.executor
+    const eidErr = taskIdError(e.executor_id.value)
+    if (eidErr) return `Executor ID '${e.executor_id.value}' is invalid: ${eidErr}`
+    if (e.framework_id && e.framework_id.value !== ctx.frameworkId) {
+      return `ExecutorInfo has an invalid FrameworkID (Actual: ${e.framework_id.value} vs Expected: ${ctx.frameworkId})`
+    }
+    if (e.type === 'DEFAULT') return "'ExecutorInfo.type' DEFAULT is only allowed with LAUNCH_GROUP"
+    if (!e.command) return "'ExecutorInfo.command' must be set for a CUSTOM executor"
+    try { validateResources(e.resources ?? []) } catch (err) { return `Executor uses invalid resources: ${(err as Error).message}` }
+    const existing = ctx.existingExecutor(e.executor_id.value)
+    if (existing && !sameExecutor(existing, { ...e, framework_id: { value: ctx.frameworkId } })) {
+      return `ExecutorInfo is not compatible with ExecutorInfo of existing executor ${e.executor_id.value}`
+    }
+    const err = validateContainer(e.container)
+    if (err) return `Executor's ContainerInfo is invalid: ${err}`
+  }
+  return undefined
+}
+
+export function validateTaskGroup(executor: ExecutorInfo, tasks: TaskInfo[], ctx: TaskValidationContext): string | undefined {
+  if (!tasks.length) return 'Task group cannot be empty'
+  if (executor.type !== 'DEFAULT') return "'ExecutorInfo.type' must be DEFAULT for LAUNCH_GROUP"
+  if (executor.command) return "'ExecutorInfo.command' must not be set for a DEFAULT executor"
+  if (executor.framework_id && executor.framework_id.value !== ctx.frameworkId) {
+    return `ExecutorInfo has an invalid FrameworkID (Actual: ${executor.framework_id.value} vs Expected: ${ctx.frameworkId})`
+  }
+  if (executor.container?.type === 'DOCKER') return 'Docker ContainerInfo is not supported on the executor of a task group'
+  const eidErr = taskIdError(executor.executor_id.value)
+  if (eidErr) return `Executor ID '${executor.executor_id.value}' is invalid: ${eidErr}`
+  try { validateResources(executor.resources ?? []) } catch (err) { return `Executor uses invalid resources: ${(err as Error).message}` }
+  const ids = new Set<string>()
+  for (const t of tasks) {
+    if (t.executor) return `Task '${t.task_id.value}' in a task group must not set 'executor'`
+    if (t.container?.type === 'DOCKER') return `Docker ContainerInfo is not supported on task '${t.task_id.value}' of a task group`
+    if (ids.has(t.task_id.value)) return `Task group has duplicate task ID: ${t.task_id.value}`
+    ids.add(t.task_id.value)
+    const err = validateTask({ ...t, command: t.command ?? { shell: false, value: 'unused' } }, ctx)
+    if (err) return err
+  }
+  const existing = ctx.existingExecutor(executor.executor_id.value)
+  if (existing && !sameExecutor(existing, { ...executor, framework_id: { value: ctx.frameworkId } })) {
+    return `ExecutorInfo is not compatible with ExecutorInfo of existing executor ${executor.executor_id.value}`
+  }
+  return undefined
+}
+
+function validateContainer(c: TaskInfo['container']): string | undefined {
+  if (!c) return undefined
+  if (c.type === 'DOCKER' && !c.docker) return "DockerInfo 'docker' is not set for DOCKER typed ContainerInfo"
+  if (c.type === 'MESOS' && c.mesos?.image) {
+    const img = c.mesos.image
+    if (img.type === 'DOCKER' && !img.docker) return "Image of type DOCKER needs 'docker' set"
+    if (img.type === 'APPC' && !img.appc) return "Image of type APPC needs 'appc' set"
+  }
+  for (const v of c.volumes ?? []) {
+    if (!v.container_path) return "Volume 'container_path' must be set"
+  }
+  for (const n of c.network_infos ?? []) {
+    for (const pm of n.port_mappings ?? []) {
+      if (!(pm.host_port > 0 && pm.host_port < 65536) || !(pm.container_port > 0 && pm.container_port < 65536)) {
+        return `Invalid port mapping ${pm.host_port}:${pm.container_port}`
+      }
+    }
+  }
+  return undefined
+}
+
+function sameExecutor(a: ExecutorInfo, b: ExecutorInfo): boolean {
+  const norm = (e: ExecutorInfo) => JSON.stringify({ ...e, resources: Resources.of(e.resources).toString() })
+  return norm(a) === norm(b)
+}
+
+/** Resources a task needs from the offer: its own plus, for a new executor, the executor's. */
+export function taskResources(task: TaskInfo): Resources {
+  return Resources.of(task.resources)
+}

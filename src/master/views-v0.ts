@@ -1,0 +1,241 @@
+// Legacy v0 JSON (`/master/state`, `/master/slaves`, …): hand-shaped like Mesos' — string ids, "slave" naming,
+// flattened resources, times in seconds (docs/mesos-v1-api.md §7).
+
+import { flattenResources, Resources, reservationRole } from '../core/resources.ts'
+import type { Attribute, Task, TaskStatus } from '../core/v1/messages.ts'
+import { versionInfo } from '../core/version.ts'
+import type { Framework } from './framework.ts'
+import type { Master } from './master.ts'
+import type { RegisteredAgent } from './registered-agent.ts'
+import { roleSummaries } from './views-v1.ts'
+
+export function flattenAttributes(attrs: Attribute[] | undefined): Record<string, string | number> {
+  const out: Record<string, string | number> = {}
+  for (const a of attrs ?? []) {
+    if (a.type === 'SCALAR') out[a.name] = a.scalar?.value ?? 0
+    else if (a.type === 'TEXT') out[a.name] = a.text?.value ?? ''
+    else if (a.type === 'RANGES') out[a.name] = `[${(a.ranges?.range ?? []).map(r => `${r.begin}-${r.end}`).join(', ')}]`
+    else if (a.type === 'SET') out[a.name] = `{${(a.set?.item ?? []).join(', ')}}`
+  }
+  return out
+}
+
+export function statusV0(s: TaskStatus) {
+  const out: Record<string, unknown> = { state: s.state, timestamp: s.timestamp ?? 0 }
+  if (s.labels?.labels?.length) out.labels = s.labels.labels
+  if (s.container_status) out.container_status = s.container_status
+  if (s.healthy !== undefined) out.healthy = s.healthy
+  return out
+}
+
+export function taskV0(t: Task) {
+  const res = Resources.of(t.resources)
+  const out: Record<string, unknown> = {
+    id: t.task_id.value,
+    name: t.name,
+    framework_id: t.framework_id.value,
+    executor_id: t.executor_id?.value ?? '',
+    slave_id: t.agent_id.value,
+    state: t.state,
+    resources: res.flatten(),
+    role: t.resources?.find(r => r.allocation_info?.role)?.allocation_info?.role ?? '*',
+    statuses: (t.statuses ?? []).map(statusV0),
+  }
+  if (t.user) out.user = t.user
+  if (t.labels?.labels?.length) out.labels = t.labels.labels
+  if (t.discovery) out.discovery = t.discovery
+  if (t.container) out.container = t.container
+  if (t.health_check) out.health_check = t.health_check
+  return out
+}
+
+function reservedFlat(res: Resources): Record<string, Record<string, number | string>> {
+  const out: Record<string, Record<string, number | string>> = {}
+  const byRole = new Map<string, Resources>()
+  for (const r of res.list) {
+    const role = reservationRole(r)
+    if (role === '*') continue
+    byRole.set(role, (byRole.get(role) ?? Resources.EMPTY).plus(Resources.of([r])))
+  }
+  for (const [role, r] of byRole) out[role] = r.flatten()
+  return out
+}
+
+export function slaveV0(m: Master, a: RegisteredAgent, full = false) {
+  const used = m.agentUsed(a)
+  const offered = m.agentOffered(a)
+  const out: Record<string, unknown> = {
+    id: a.id,
+    hostname: a.hostname,
+    port: a.port,
+    attributes: flattenAttributes(a.info.attributes),
+    pid: a.pid,
+    registered_time: a.registeredTime ?? 0,
+    resources: a.total.flatten(),
+    used_resources: used.unallocated().flatten(),
+    offered_resources: offered.unallocated().flatten(),
+    reserved_resources: reservedFlat(a.total),
+    unreserved_resources: a.total.unreserved().flatten(),
+    active: a.state === 'registered' && !a.deactivated,
+    deactivated: a.deactivated,
+    version: a.version,
+    capabilities: a.capabilities,
+  }
+  if (a.reregisteredTime) out.reregistered_time = a.reregisteredTime
+  if (full) {
+    const byRole: Record<string, unknown[]> = {}
+    for (const r of a.total.list) {
+      const role = reservationRole(r)
+      if (role !== '*') (byRole[role] ??= []).push(r)
+    }
+    out.reserved_resources_full = byRole
+    out.unreserved_resources_full = a.total.unreserved().toWire(true)
+    out.used_resources_full = used.toWire(true)
+    out.offered_resources_full = offered.toWire(true)
+  }
+  return out
+}
+
+export function frameworkV0(m: Master, fw: Framework) {
+  const used = m.frameworkUsed(fw)
+  const offered = m.frameworkOffered(fw)
+  const executors: unknown[] = []
+  for (const [agentId, execs] of fw.executors) {
+    for (const e of execs.values()) {
+      executors.push({
+        executor_id: e.executor_id.value,
+        name: e.name ?? '',
+        framework_id: fw.id,
+        command: e.command ? { shell: e.command.shell, value: e.command.value, argv: e.command.arguments ?? [], uris: e.command.uris ?? [] } : {},
+        resources: flattenResources(e.resources ?? []),
+        slave_id: agentId,
+        type: e.type,
+      })
+    }
+  }
+  const out: Record<string, unknown> = {
+    id: fw.id,
+    name: fw.info.name,
+    used_resources: used.unallocated().flatten(),
+    offered_resources: offered.unallocated().flatten(),
+    capabilities: (fw.info.capabilities ?? []).map(c => c.type),
+    hostname: fw.info.hostname ?? '',
+    webui_url: fw.info.webui_url ?? '',
+    active: fw.active,
+    connected: fw.connected,
+    recovered: fw.connection === 'recovered',
+    user: fw.info.user,
+    failover_timeout: fw.info.failover_timeout ?? 0,
+    checkpoint: fw.info.checkpoint ?? false,
+    registered_time: fw.registeredTime,
+    unregistered_time: fw.unregisteredTime ?? 0,
+    resources: used.unallocated().flatten(),
+    tasks: [...fw.tasks.values()].map(taskV0),
+    unreachable_tasks: [...fw.unreachableTasks.values()].map(taskV0),
+    completed_tasks: fw.completedTasks.map(taskV0),
+    offers: m.frameworkOffers(fw).map(o => ({
+      id: o.id.value, framework_id: fw.id, allocation_info: o.allocation_info, slave_id: o.agent_id.value,
+      resources: flattenResources(o.resources ?? []),
+    })),
+    executors,
+    offer_constraints: {},
+  }
+  if (fw.info.principal) out.principal = fw.info.principal
+  if (fw.reregisteredTime) out.reregistered_time = fw.reregisteredTime
+  if (fw.info.labels?.labels?.length) out.labels = fw.info.labels.labels
+  if (fw.info.roles?.length || (fw.info.capabilities ?? []).some(c => c.type === 'MULTI_ROLE')) out.roles = fw.roles
+  else out.role = fw.info.role ?? '*'
+  return out
+}
+
+export function stateV0(m: Master) {
+  const agents = [...m.agents.values()]
+  const v = versionInfo()
+  return {
+    version: v.version,
+    git_tag: v.git_tag,
+    build_date: v.build_date,
+    build_time: v.build_time,
+    build_user: v.build_user,
+    start_time: m.startTime,
+    elected_time: m.electedTime,
+    id: m.id,
+    pid: m.info.pid,
+    hostname: m.info.hostname,
+    capabilities: (m.info.capabilities ?? []).map(c => c.type),
+    activated_slaves: agents.filter(a => a.state === 'registered' && !a.deactivated).length,
+    deactivated_slaves: agents.filter(a => a.deactivated).length,
+    unreachable_slaves: agents.filter(a => a.state === 'unreachable').length,
+    leader: m.info.pid,
+    leader_info: { id: m.id, pid: m.info.pid, port: m.info.port, hostname: m.info.hostname, ip: m.info.ip, address: m.info.address, version: m.info.version },
+    ...(m.flags.cluster ? { cluster: m.flags.cluster } : {}),
+    flags: Object.fromEntries(m.flagStrings.map(f => [f.name, f.value])),
+    slaves: agents.filter(a => a.state === 'registered' || a.state === 'disconnected').map(a => slaveV0(m, a)),
+    recovered_slaves: agents.filter(a => a.state === 'recovered').map(a => a.info),
+    frameworks: [...m.frameworks.values()].map(f => frameworkV0(m, f)),
+    completed_frameworks: m.completedFrameworks.map(f => frameworkV0(m, f)),
+    orphan_tasks: [],
+    unregistered_frameworks: [],
+  }
+}
+
+const SUMMARY_STATES = ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_FINISHED', 'TASK_KILLED', 'TASK_FAILED', 'TASK_LOST', 'TASK_ERROR', 'TASK_UNREACHABLE']
+
+export function stateSummaryV0(m: Master) {
+  const countStates = (tasks: Iterable<Task>) => {
+    const c: Record<string, number> = Object.fromEntries(SUMMARY_STATES.map(s => [s, 0]))
+    for (const t of tasks) if (t.state in c) c[t.state]!++
+    return c
+  }
+  const allTasks = [...m.allTasks({ completed: true })]
+  return {
+    hostname: m.info.hostname,
+    ...(m.flags.cluster ? { cluster: m.flags.cluster } : {}),
+    slaves: [...m.agents.values()].filter(a => a.state !== 'recovered').map(a => {
+      const tasks = allTasks.filter(x => x.task.agent_id.value === a.id).map(x => x.task)
+      return { ...slaveV0(m, a), ...countStates(tasks), framework_ids: [...new Set(tasks.map(t => t.framework_id.value))] }
+    }),
+    frameworks: [...m.frameworks.values()].map(fw => {
+      const tasks = allTasks.filter(x => x.framework.id === fw.id).map(x => x.task)
+      const used = m.frameworkUsed(fw)
+      return {
+        id: fw.id, name: fw.info.name, pid: undefined, used_resources: used.unallocated().flatten(),
+        offered_resources: m.frameworkOffered(fw).unallocated().flatten(), capabilities: (fw.info.capabilities ?? []).map(c => c.type),
+        hostname: fw.info.hostname ?? '', webui_url: fw.info.webui_url ?? '', active: fw.active, connected: fw.connected,
+        recovered: fw.connection === 'recovered', ...countStates(tasks), slave_ids: [...new Set(tasks.map(t => t.agent_id.value))],
+      }
+    }),
+  }
+}
+
+/** `/master/tasks`: active, unreachable and completed tasks, sorted by first status time, with limit/offset. */
+export function tasksV0(m: Master, q: URLSearchParams) {
+  const limitRaw = Number(q.get('limit') ?? 100)
+  const limit = !Number.isFinite(limitRaw) || limitRaw < 0 ? Infinity : limitRaw
+  const offset = Math.max(0, Number(q.get('offset') ?? 0) || 0)
+  const asc = q.get('order') === 'asc'
+  const fid = q.get('framework_id')
+  const tid = q.get('task_id')
+  const items = [...m.allTasks({ completed: true })]
+    .filter(x => (!fid || x.framework.id === fid) && (!tid || x.task.task_id.value === tid))
+    .map(x => x.task)
+  const first = (t: Task) => t.statuses?.[0]?.timestamp ?? 0
+  items.sort((a, b) => (asc ? first(a) - first(b) : first(b) - first(a)))
+  return { tasks: items.slice(offset, offset + limit).map(taskV0) }
+}
+
+export function rolesV0(m: Master) {
+  return {
+    roles: roleSummaries(m).map(r => ({
+      name: r.name,
+      weight: r.weight,
+      quota: { role: r.name, guarantee: {}, limit: {}, consumed: r.allocated.unallocated().flatten() },
+      resources: r.allocated.unallocated().flatten(),
+      allocated: r.allocated.unallocated().flatten(),
+      offered: r.offered.unallocated().flatten(),
+      reserved: {},
+      frameworks: r.frameworks,
+    })),
+  }
+}
+

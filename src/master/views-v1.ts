@@ -1,0 +1,122 @@
+// v1 operator API shapes (mesos.v1.master.Response.*) built from the master's state.
+
+import { Resources } from '../core/resources.ts'
+import type { Task } from '../core/v1/messages.ts'
+import { VERSION } from '../core/version.ts'
+import type { Framework } from './framework.ts'
+import type { Master } from './master.ts'
+import type { RegisteredAgent } from './registered-agent.ts'
+
+const time = (seconds: number | undefined) => (seconds === undefined ? undefined : { nanoseconds: Math.round(seconds * 1e9) })
+
+function compact<T extends Record<string, unknown>>(o: T): T {
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k]
+  return o
+}
+
+export function agentView(m: Master, a: RegisteredAgent) {
+  return compact({
+    agent_info: a.info,
+    active: a.state === 'registered' && !a.deactivated,
+    deactivated: a.deactivated || undefined,
+    version: a.version || VERSION,
+    pid: a.pid,
+    registered_time: time(a.registeredTime),
+    reregistered_time: time(a.reregisteredTime),
+    total_resources: a.total.toWire(true),
+    allocated_resources: m.agentUsed(a).toWire(true),
+    offered_resources: m.agentOffered(a).toWire(true),
+    capabilities: a.capabilities.map(type => ({ type })),
+  })
+}
+
+export function frameworkView(m: Master, fw: Framework) {
+  return compact({
+    framework_info: fw.info,
+    active: fw.active,
+    connected: fw.connected,
+    recovered: fw.connection === 'recovered',
+    registered_time: time(fw.registeredTime),
+    reregistered_time: time(fw.reregisteredTime),
+    unregistered_time: time(fw.unregisteredTime),
+    offers: m.frameworkOffers(fw),
+    allocated_resources: m.frameworkUsed(fw).toWire(true),
+    offered_resources: m.frameworkOffered(fw).toWire(true),
+  })
+}
+
+export function getAgents(m: Master) {
+  const agents = []
+  const recovered = []
+  for (const a of m.agents.values()) {
+    if (a.state === 'recovered') recovered.push(a.info)
+    else if (a.state !== 'unreachable') agents.push(agentView(m, a))
+  }
+  return { agents, recovered_agents: recovered }
+}
+
+export function getFrameworks(m: Master) {
+  return {
+    frameworks: [...m.frameworks.values()].map(f => frameworkView(m, f)),
+    completed_frameworks: m.completedFrameworks.map(f => frameworkView(m, f)),
+  }
+}
+
+export function getTasks(m: Master) {
+  const tasks: Task[] = []
+  const unreachable: Task[] = []
+  const completed: Task[] = []
+  for (const { task, kind } of m.allTasks({ completed: true })) {
+    if (kind === 'active') tasks.push(task)
+    else if (kind === 'unreachable') unreachable.push(task)
+    else completed.push(task)
+  }
+  return { tasks, unreachable_tasks: unreachable, completed_tasks: completed }
+}
+
+export function getExecutors(m: Master) {
+  const executors = []
+  for (const a of m.agents.values()) {
+    for (const execs of a.executors.values()) {
+      for (const e of execs.values()) executors.push({ executor_info: e, agent_id: { value: a.id } })
+    }
+  }
+  return { executors }
+}
+
+export function getState(m: Master) {
+  return { get_tasks: getTasks(m), get_executors: getExecutors(m), get_frameworks: getFrameworks(m), get_agents: getAgents(m) }
+}
+
+/** Roles with a weight, frameworks subscribed to them, and what they hold. */
+export function roleSummaries(m: Master) {
+  const roles = new Map<string, { frameworks: Set<string>; allocated: Resources; offered: Resources }>()
+  const get = (r: string) => {
+    let e = roles.get(r)
+    if (!e) { e = { frameworks: new Set(), allocated: Resources.EMPTY, offered: Resources.EMPTY }; roles.set(r, e) }
+    return e
+  }
+  for (const r of Object.keys(m.weights)) get(r)
+  for (const fw of m.frameworks.values()) for (const r of fw.roles) get(r).frameworks.add(fw.id)
+  for (const fw of m.frameworks.values()) {
+    for (const t of fw.tasks.values()) {
+      const res = Resources.of(t.resources)
+      for (const r of res.list) { const role = r.allocation_info?.role; if (role) get(role).allocated = get(role).allocated.plus(Resources.of([r])) }
+    }
+    for (const o of m.frameworkOffers(fw)) get(o.allocation_info?.role ?? '*').offered = get(o.allocation_info?.role ?? '*').offered.plus(Resources.of(o.resources))
+  }
+  return [...roles.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, e]) => ({
+    name, weight: m.weights[name] ?? 1, frameworks: [...e.frameworks], allocated: e.allocated, offered: e.offered,
+  }))
+}
+
+export function getRoles(m: Master) {
+  return {
+    roles: roleSummaries(m).map(r => compact({
+      name: r.name,
+      weight: r.weight,
+      frameworks: r.frameworks.length ? r.frameworks.map(value => ({ value })) : undefined,
+      resources: r.allocated.isEmpty ? undefined : r.allocated.toWire(true),
+    })),
+  }
+}
