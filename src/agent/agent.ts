@@ -75,7 +75,9 @@ export class Agent implements ExecutorHost {
     this.checkpoint = Checkpoint.open(join(opts.workDir, 'meta', 'agent.db'))
     this.launcher = opts.launcher
     this.files = opts.files
-    this.sum = new StatusUpdateManager(this.checkpoint, u => this.link?.send({ type: 'STATUS_UPDATE', update: u }) ?? false)
+    this.sum = new StatusUpdateManager(this.checkpoint,
+      u => this.link?.send({ type: 'STATUS_UPDATE', update: u }) ?? false,
+      (framework_id, task_id, state) => { this.link?.send({ type: 'LATEST_STATE', framework_id, task_id, state }) })
     this.gc = new SandboxGc(this.checkpoint, opts.workDir, opts.flags.gc_delay, opts.flags.gc_disk_headroom, opts.flags.disk_watch_interval, path => this.detachSandbox(path))
     this.info = {
       hostname: opts.flags.hostname ?? osHostname(),

@@ -28,6 +28,7 @@ export class StatusUpdateManager {
   constructor(
     private readonly checkpoint: Checkpoint,
     private readonly forward: (u: StatusUpdate) => boolean,
+    private readonly latest: (frameworkId: string, taskId: string, state: TaskStatus['state']) => void = () => {},
     private readonly retry = { min: RETRY_MIN_MS, max: RETRY_MAX_MS },
   ) {}
 
@@ -50,8 +51,10 @@ export class StatusUpdateManager {
     const seq = this.checkpoint.addUpdate(frameworkId, stamped.task_id.value, stamped.uuid!, stamped)
     const s = this.stream(frameworkId, stamped.task_id.value)
     s.items.push({ seq, frameworkId, taskId: stamped.task_id.value, uuid: stamped.uuid!, status: stamped })
-    // Later updates wait behind the head; they reach the master after it is acknowledged (strict per-task order).
+    // Later updates wait behind the head; they reach the scheduler after it is acknowledged (strict per-task
+    // order), but the master learns the newest state right away.
     if (s.items.length === 1) this.sendHead(s)
+    else if (!this.paused) this.latest(frameworkId, stamped.task_id.value, stamped.state)
     return stamped
   }
 

@@ -204,12 +204,21 @@ export class LogTail {
     this.loop()
   }
 
+  private inflight: Promise<unknown> = Promise.resolve()
+
   private loop() {
     if (this.stopped) return
     this.timer = setTimeout(async () => { await this.poll(); this.loop() }, 50)
   }
 
-  private async poll(): Promise<boolean> {
+  /** Polls are serialized: two concurrent reads at the same offset would print the same bytes twice. */
+  private poll(): Promise<boolean> {
+    const next = this.inflight.then(() => this.pollOnce())
+    this.inflight = next.catch(() => {})
+    return next
+  }
+
+  private async pollOnce(): Promise<boolean> {
     let any = false
     for (const stream of ['stdout', 'stderr'] as const) {
       const path = `/frameworks/${this.frameworkId}/executors/${this.executorId}/runs/latest/${stream}`

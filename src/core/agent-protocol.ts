@@ -30,6 +30,11 @@ export type AgentMessage =
       frameworks: FrameworkInfo[]; executors: AgentExecutorState[]; tasks: Task[]
     }
   | { type: 'STATUS_UPDATE'; update: StatusUpdate }
+  /**
+   * A newer update is queued behind an unacknowledged one: the master records the task's latest state (and frees
+   * the resources of a finished task) without forwarding anything to the scheduler.
+   */
+  | { type: 'LATEST_STATE'; framework_id: string; task_id: string; state: TaskStatus['state'] }
   | { type: 'EXECUTOR_MESSAGE'; framework_id: string; executor_id: string; data: string }
   | { type: 'EXITED_EXECUTOR'; framework_id: string; executor_id: string; status?: number }
   | { type: 'PONG'; seq: number }

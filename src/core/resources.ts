@@ -76,17 +76,19 @@ function keyOf(r: Resource): string {
  * when it grows past a size no real cluster's set of distinct resource identities reaches.
  */
 const stampedKeys = new Map<string, Map<string, string>>()
+let stampedKeyCount = 0
 
 function stampedKey(base: string, role: string | undefined): string {
   if (role === undefined) return base
   let byRole = stampedKeys.get(base)
-  if (!byRole) {
-    if (stampedKeys.size >= 10_000) stampedKeys.clear()
-    stampedKeys.set(base, byRole = new Map())
-  }
+  if (!byRole) stampedKeys.set(base, byRole = new Map())
   let k = byRole.get(role)
   if (k === undefined) {
-    if (byRole.size >= 1_000) byRole.clear()
+    if (++stampedKeyCount > 50_000) {
+      stampedKeys.clear()
+      stampedKeys.set(base, byRole = new Map())
+      stampedKeyCount = 1
+    }
     byRole.set(role, k = base + '\u0000A' + role)
   }
   return k

@@ -53,6 +53,7 @@ export function agentWebSocketHandlers(getMaster: () => Master) {
         }
         switch (msg.type) {
           case 'STATUS_UPDATE': master.statusUpdate(agent, msg.update); break
+          case 'LATEST_STATE': master.latestState(agent, msg.framework_id, msg.task_id, msg.state); break
           case 'EXECUTOR_MESSAGE': master.executorMessage(agent, msg.framework_id, msg.executor_id, msg.data); break
           case 'EXITED_EXECUTOR': master.exitedExecutor(agent, msg.framework_id, msg.executor_id, msg.status); break
           case 'PONG': master.pong(agent, msg.seq); break

@@ -880,6 +880,21 @@ export class Master {
     this.applyStatus(task, status, update.latest_state)
   }
 
+  /** The agent has a newer state for a task whose older update is still unacknowledged. */
+  latestState(agent: RegisteredAgent, frameworkId: string, taskId: string, state: TaskState) {
+    const fw = this.frameworks.get(frameworkId)
+    const task = fw?.tasks.get(taskId) ?? fw?.unreachableTasks.get(taskId)
+    if (!fw || !task || task.agent_id.value !== agent.id || task.state === state || isTerminal(task.state)) return
+    const prev = task.state
+    task.state = state
+    this.metrics.taskState(prev, state)
+    if (isTerminal(state)) {
+      this.allocator.recoverResources(frameworkId, agent.id, Resources.of(task.resources), undefined, Date.now())
+      this.requestAllocation()
+      if (!fw.connected) this.maybeAutoTeardown(fw)
+    }
+  }
+
   executorMessage(agent: RegisteredAgent, frameworkId: string, executorId: string, data: string) {
     const fw = this.frameworks.get(frameworkId)
     fw?.send({ type: 'MESSAGE', message: { agent_id: { value: agent.id }, executor_id: { value: executorId }, data } })

@@ -52,6 +52,16 @@ describe('Resources shortcuts used by the allocator', () => {
     expect(r.list.every(x => x.allocation_info === undefined)).toBe(true)
   })
 
+  test('stamping stays correct past the interned-key cache limit', () => {
+    const r = samples[1]!
+    const before = r.allocatedTo('x')
+    for (let i = 0; i < 60_000; i++) r.allocatedTo(`role-${i}`)
+    const after = r.allocatedTo('x')
+    expect(after.list).toEqual(before.list)
+    expect(before.plus(after).scalar('cpus')).toBe(8)
+    expect(before.plus(after).list).toHaveLength(before.list.length)
+  })
+
   test('plus into an empty bag gives the other operand', () => {
     const r = samples[1]!
     expect(Resources.EMPTY.plus(r)).toBe(r)

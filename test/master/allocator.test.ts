@@ -489,6 +489,46 @@ describe('HierarchicalAllocator: lifecycle', () => {
     expect(o!.resources.unallocated().equals(res('cpus:3;mem:3072'))).toBe(true)
   })
 
+  test('a task of a framework not yet re-subscribed can finish; its resources come back to the agent', () => {
+    const h = new AllocatorHarness()
+    const task = res('cpus:1;mem:1024').allocatedTo('r')
+    h.allocator.addAgent('ag', { total: res('cpus:2;mem:2048') }, [{ frameworkId: 'old', role: 'r', resources: task }])
+    h.allocator.recoverResources('old', 'ag', task, undefined, 0)
+    expect(h.allocator.agentAllocated('ag').isEmpty).toBe(true)
+    // Nothing is left to adopt when it comes back.
+    h.addFramework('old', { roles: ['r'] })
+    expect(h.allocator.frameworkAllocated('old').isEmpty).toBe(true)
+    expect(h.cycle()[0]!.resources.unallocated().equals(res('cpus:2;mem:2048'))).toBe(true)
+  })
+
+  test('removing an agent forgets what unknown frameworks held there', () => {
+    const h = new AllocatorHarness()
+    h.allocator.addAgent('ag', { total: res('cpus:2;mem:2048') },
+      [{ frameworkId: 'old', role: 'r', resources: res('cpus:1;mem:1024') }])
+    h.allocator.removeAgent('ag')
+    h.addAgents(1, 'cpus:2;mem:2048')
+    h.addFramework('old', { roles: ['r'] })
+    expect(h.allocator.frameworkAllocated('old').isEmpty).toBe(true)
+    expect(h.allocator.dominantShare('r')).toBe(0)
+  })
+
+  test('updateFramework: gaining GPU_RESOURCES makes GPU agents offerable', () => {
+    const h = new AllocatorHarness()
+    h.addAgents(1, 'cpus:2;mem:2048;gpus:2')
+    h.addFramework('fw', { roles: ['r'] })
+    expect(h.cycle()).toEqual([])
+    h.allocator.updateFramework('fw', { roles: ['r'], gpuResources: true })
+    expect(h.cycle()).toHaveLength(1)
+  })
+
+  test('no frameworks, no offers; agents stay available for later', () => {
+    const h = new AllocatorHarness()
+    h.addAgents(3, 'cpus:2;mem:2048')
+    expect(h.cycle()).toEqual([])
+    h.addFramework('fw', { roles: ['r'] })
+    expect(h.cycle()).toHaveLength(3)
+  })
+
   test('addFramework with used resources on a known agent counts them', () => {
     const h = new AllocatorHarness()
     h.addAgents(1, 'cpus:4;mem:4096')

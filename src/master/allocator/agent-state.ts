@@ -105,15 +105,22 @@ export class AgentState {
   allocate(h: Holding, resources: Resources): void {
     if (resources.isEmpty) return
     h.resources = h.resources.plus(resources)
-    const wasAvailable = this._available
     this._allocated = this._allocated.plus(resources)
     this.invalidate()
-    // The allocation loop usually hands out everything that is left; skip recomputing total − allocated for that.
-    if (wasAvailable === resources) {
-      this._available = Resources.EMPTY
-      this._availableQuantities = NOTHING
-      this._availableReserved = false
-    }
+  }
+
+  /**
+   * Adds to a holding everything its role may use here: `offerable` must be what `offerableTo(h.role)` just
+   * returned. What is left is then the rest of `available` entry by entry, with no subtraction to do.
+   */
+  allocateOfferable(h: Holding, offerable: Resources): void {
+    const available = this.available
+    const rest = offerable === available ? Resources.EMPTY : available.filter(r => !isAllocatableTo(r, h.role))
+    h.resources = h.resources.plus(offerable)
+    this._allocated = this._allocated.plus(offerable)
+    this._available = rest
+    this._availableQuantities = rest.isEmpty ? NOTHING : null
+    this._availableReserved = rest.isEmpty ? false : null
   }
 
   /**
@@ -124,9 +131,11 @@ export class AgentState {
     const have = h.resources
     const released = have.contains(resources) ? resources : resources.minus(resources.minus(have))
     if (released.isEmpty) return released
-    h.resources = have.minus(released)
+    // Declines and finished tasks usually hand back a whole holding: no need to subtract then.
+    h.resources = released.contains(have) ? Resources.EMPTY : have.minus(released)
     if (h.resources.isEmpty) this.drop(h)
-    this._allocated = this._allocated.minus(released)
+    // `allocated` is the sum of the holdings, so with none left it is nothing.
+    this._allocated = this.holdings.length === 0 ? Resources.EMPTY : this._allocated.minus(released)
     this.invalidate()
     return released
   }

@@ -125,6 +125,7 @@ export class HierarchicalAllocator {
       const agent = this.agents.get(u.agentId)
       if (!agent || adopted.has(u.agentId + '\u0000' + u.role)) continue
       this.holdAndCharge(fw, agent, u.role, u.resources.unallocated())
+      this.updateCandidate(agent)
     }
     for (const role of fw.tracked) this.refresh(fw, role)
     this.changed = true
@@ -236,7 +237,7 @@ export class HierarchicalAllocator {
     if (!agent) return
     for (const h of agent.holdings) {
       const fw = this.frameworks.get(h.frameworkId)
-      if (!fw) { this.orphans.get(h.frameworkId)?.delete(id); continue }
+      if (!fw) { this.forgetOrphan(h.frameworkId, id); continue }
       this.detach(fw, h)
       this.uncharge(h.frameworkId, h.role, scalarQuantities(h.resources))
       this.untrackIfIdle(fw, h.role)
@@ -333,7 +334,7 @@ export class HierarchicalAllocator {
     for (const agent of agents) {
       // Nothing on the agent can reach the minimum for any role if all of it together does not.
       if (!this.allocatable(agent.availableQuantities())) {
-        this.candidates.add(agent)
+        if (!agent.available.isEmpty) this.candidates.add(agent)
         continue
       }
 
@@ -361,7 +362,9 @@ export class HierarchicalAllocator {
           if (this.filterGpuResources && agent.gpus > 0 && !fw.gpu) continue
           if (this.filters.isFiltered(frameworkId, role, agent.id, offerable, now)) continue
           // Mesos offers a framework everything its role may use on the agent.
-          this.hold(fw, agent, role, offerable)
+          const h = agent.openHolding(frameworkId, role)
+          this.attach(fw, h)
+          agent.allocateOfferable(h, offerable)
           charges.push({ frameworkId, role, q })
           offers.push({ frameworkId, agentId: agent.id, role, resources: offerable.allocatedTo(role) })
           break
@@ -543,7 +546,7 @@ export class HierarchicalAllocator {
       this.uncharge(frameworkId, role, scalarQuantities(released))
       this.untrackIfIdle(fw, role)
     } else if (!agent.holdings.some(x => x.frameworkId === frameworkId)) {
-      this.orphans.get(frameworkId)?.delete(agent.id)
+      this.forgetOrphan(frameworkId, agent.id)
     }
     this.updateCandidate(agent)
   }
@@ -555,23 +558,22 @@ export class HierarchicalAllocator {
    */
   private splitByRole(
     frameworkId: string, agent: AgentState | undefined, fw: FrameworkState | undefined, resources: Resources,
-  ): Map<string, Resources> {
+  ): Array<[string, Resources]> {
+    const list = resources.list
+    // The usual case: everything comes back from one offer or task, all stamped with one role.
+    const first = list[0]?.allocation_info?.role
+    if (first !== undefined && list.every(r => r.allocation_info?.role === first)) return [[first, resources.unallocated()]]
+
     const out = new Map<string, Resources>()
     const add = (role: string, r: Resources) => {
       if (r.isEmpty) return
       const have = out.get(role)
       out.set(role, have ? have.plus(r) : r)
     }
-    const roles = new Set<string | undefined>()
-    for (const r of resources.list) roles.add(r.allocation_info?.role)
-    if (roles.size === 1 && !roles.has(undefined)) {
-      add([...roles][0]!, resources.unallocated())
-      return out
-    }
+    const roles = new Set(list.map(r => r.allocation_info?.role))
     for (const role of roles) {
       if (role !== undefined) add(role, resources.filter(r => r.allocation_info?.role === role).unallocated())
     }
-    if (!roles.has(undefined)) return out
     let rest = resources.filter(r => r.allocation_info?.role === undefined)
     for (const h of agent?.holdings ?? []) {
       if (rest.isEmpty) break
@@ -581,7 +583,14 @@ export class HierarchicalAllocator {
       rest = rest.minus(part)
     }
     if (!rest.isEmpty && fw && fw.roles.size === 1) add([...fw.roles][0]!, rest)
-    return out
+    return [...out]
+  }
+
+  private forgetOrphan(frameworkId: string, agentId: string): void {
+    const set = this.orphans.get(frameworkId)
+    if (!set) return
+    set.delete(agentId)
+    if (set.size === 0) this.orphans.delete(frameworkId)
   }
 
   private updateCandidate(agent: AgentState): void {

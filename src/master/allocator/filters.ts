@@ -30,11 +30,13 @@ export interface OfferFilter {
 
 interface Entry extends OfferFilter { live: boolean }
 
-type ByAgent = Map<string, Entry[]>
-type ByRole = Map<string, ByAgent>
-
 export class OfferFilters {
-  private readonly byFramework = new Map<string, ByRole>()
+  /**
+   * By agent first: the allocation loop asks about every agent it offers, and most agents have no filter at all, so
+   * one failed lookup answers most questions.
+   */
+  private readonly byAgent = new Map<string, Entry[]>()
+  private readonly byFramework = new Map<string, Set<Entry>>()
   /** Min-heap on `expiresAt`. Removed filters stay in it, marked dead, until popped or compacted. */
   private heap: Entry[] = []
   private readonly perRole = new Map<string, number>()
@@ -42,13 +44,12 @@ export class OfferFilters {
 
   add(frameworkId: string, role: string, agentId: string, resources: Resources, expiresAt: number): OfferFilter {
     const e: Entry = { frameworkId, role, agentId, resources, expiresAt, live: true }
-    let byRole = this.byFramework.get(frameworkId)
-    if (!byRole) this.byFramework.set(frameworkId, byRole = new Map())
-    let byAgent = byRole.get(role)
-    if (!byAgent) byRole.set(role, byAgent = new Map())
-    const list = byAgent.get(agentId)
+    const list = this.byAgent.get(agentId)
     if (list) list.push(e)
-    else byAgent.set(agentId, [e])
+    else this.byAgent.set(agentId, [e])
+    const set = this.byFramework.get(frameworkId)
+    if (set) set.add(e)
+    else this.byFramework.set(frameworkId, new Set([e]))
     this.perRole.set(role, (this.perRole.get(role) ?? 0) + 1)
     this.live++
     this.heapPush(e)
@@ -57,9 +58,13 @@ export class OfferFilters {
 
   /** True when a filter still in force at `now` refuses offering `resources` (without allocation info). */
   isFiltered(frameworkId: string, role: string, agentId: string, resources: Resources, now: number): boolean {
-    const list = this.byFramework.get(frameworkId)?.get(role)?.get(agentId)
+    const list = this.byAgent.get(agentId)
     if (!list) return false
-    for (const f of list) if (now < f.expiresAt && f.resources.contains(resources)) return true
+    for (const f of list) {
+      if (f.frameworkId === frameworkId && f.role === role && now < f.expiresAt && f.resources.contains(resources)) {
+        return true
+      }
+    }
     return false
   }
 
@@ -81,22 +86,14 @@ export class OfferFilters {
 
   /** Removes a framework's filters, for the given roles or for all of them. */
   removeFramework(frameworkId: string, roles?: Iterable<string>): void {
-    const byRole = this.byFramework.get(frameworkId)
-    if (!byRole) return
-    for (const role of roles ?? [...byRole.keys()]) {
-      const byAgent = byRole.get(role)
-      if (!byAgent) continue
-      for (const list of [...byAgent.values()]) for (const e of [...list]) this.drop(e)
-    }
+    const set = this.byFramework.get(frameworkId)
+    if (!set) return
+    const only = roles === undefined ? undefined : new Set(roles)
+    for (const e of [...set]) if (!only || only.has(e.role)) this.drop(e)
   }
 
   removeAgent(agentId: string): void {
-    for (const byRole of [...this.byFramework.values()]) {
-      for (const byAgent of [...byRole.values()]) {
-        const list = byAgent.get(agentId)
-        if (list) for (const e of [...list]) this.drop(e)
-      }
-    }
+    for (const e of [...this.byAgent.get(agentId) ?? []]) this.drop(e)
   }
 
   /** Filters in force (not yet expired by `expire`), for one role or all. */
@@ -105,11 +102,9 @@ export class OfferFilters {
   }
 
   list(frameworkId?: string): OfferFilter[] {
+    if (frameworkId !== undefined) return [...this.byFramework.get(frameworkId) ?? []]
     const out: OfferFilter[] = []
-    for (const [fid, byRole] of this.byFramework) {
-      if (frameworkId !== undefined && fid !== frameworkId) continue
-      for (const byAgent of byRole.values()) for (const l of byAgent.values()) out.push(...l)
-    }
+    for (const set of this.byFramework.values()) out.push(...set)
     return out
   }
 
@@ -120,13 +115,12 @@ export class OfferFilters {
     const n = (this.perRole.get(e.role) ?? 1) - 1
     if (n > 0) this.perRole.set(e.role, n)
     else this.perRole.delete(e.role)
-    const byRole = this.byFramework.get(e.frameworkId)!
-    const byAgent = byRole.get(e.role)!
-    const list = byAgent.get(e.agentId)!
+    const list = this.byAgent.get(e.agentId)!
     list.splice(list.indexOf(e), 1)
-    if (list.length === 0) byAgent.delete(e.agentId)
-    if (byAgent.size === 0) byRole.delete(e.role)
-    if (byRole.size === 0) this.byFramework.delete(e.frameworkId)
+    if (list.length === 0) this.byAgent.delete(e.agentId)
+    const set = this.byFramework.get(e.frameworkId)!
+    set.delete(e)
+    if (set.size === 0) this.byFramework.delete(e.frameworkId)
     // Dead entries with far-off expiry (REVIVE after a long refuse) would otherwise pile up in the heap.
     if (this.heap.length > 1024 && this.heap.length > 2 * this.live) this.compactHeap()
   }

@@ -1,0 +1,86 @@
+// Starting real meso processes for end-to-end tests: the compiled binary when it exists (what users run),
+// else the sources with Bun. Every process is tracked and killed (by pid) when the test file ends.
+
+import { afterAll } from 'bun:test'
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { Subprocess } from 'bun'
+
+export const ROOT = resolve(import.meta.dir, '../..')
+const BIN = join(ROOT, 'dist', 'meso')
+export const MESO: string[] = existsSync(BIN) && !process.env.MESO_TEST_SOURCE ? [BIN] : [join(ROOT, 'node_modules', '.bin', 'bun'), join(ROOT, 'src', 'main.ts')]
+
+const live = new Set<Subprocess>()
+afterAll(() => { for (const p of live) { try { p.kill('SIGKILL') } catch { /* gone */ } } })
+
+export function tempDir(prefix = 'meso-test-'): string {
+  return mkdtempSync(join(process.env.MESO_TEST_TMP ?? tmpdir(), prefix))
+}
+
+export interface Daemon {
+  proc: Subprocess<'ignore', 'pipe', 'pipe'>
+  url: string
+  log: () => string
+  kill(signal?: NodeJS.Signals | number): Promise<void>
+}
+
+/** Starts `meso <args>` and waits for the line announcing its URL. */
+export async function startDaemon(args: string[], pattern: RegExp, env: Record<string, string> = {}): Promise<Daemon> {
+  const proc = Bun.spawn([...MESO, ...args], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env: { ...process.env, NO_COLOR: '1', ...env } })
+  live.add(proc)
+  let output = ''
+  let resolveUrl!: (u: string) => void
+  let rejectUrl!: (e: Error) => void
+  const urlP = new Promise<string>((res, rej) => { resolveUrl = res; rejectUrl = rej })
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    const dec = new TextDecoder()
+    for await (const chunk of stream) {
+      output += dec.decode(chunk)
+      const m = pattern.exec(output)
+      if (m) resolveUrl(m[1]!)
+    }
+  }
+  void pump(proc.stdout)
+  void pump(proc.stderr)
+  void proc.exited.then(code => rejectUrl(new Error(`meso ${args[0]} exited with ${code} before it was ready:\n${output}`)))
+  const timer = setTimeout(() => rejectUrl(new Error(`meso ${args[0]} not ready after 20s:\n${output}`)), 20_000)
+  const url = await urlP
+  clearTimeout(timer)
+  return {
+    proc, url, log: () => output,
+    async kill(signal: NodeJS.Signals | number = 'SIGTERM') { proc.kill(signal as any); await proc.exited; live.delete(proc) },
+  }
+}
+
+export function startMaster(workDir: string, extra: string[] = []): Promise<Daemon> {
+  return startDaemon(['master', '--ip=127.0.0.1', '--port=0', `--work_dir=${workDir}`, ...extra], /meso master listening at (http:\/\/\S+?) /)
+}
+
+export function startAgent(master: string, workDir: string, extra: string[] = []): Promise<Daemon> {
+  return startDaemon(['agent', `--master=${master.replace(/^http:\/\//, '')}`, '--ip=127.0.0.1', '--port=0', `--work_dir=${workDir}`, '--launcher=posix', ...extra], /meso agent listening at (http:\/\/\S+?),/)
+}
+
+/** Runs a CLI command to completion. */
+export async function meso(args: string[], opts: { env?: Record<string, string>; stdin?: string; timeoutMs?: number } = {}) {
+  const proc = Bun.spawn([...MESO, ...args], {
+    stdin: opts.stdin !== undefined ? new TextEncoder().encode(opts.stdin) : 'ignore', stdout: 'pipe', stderr: 'pipe',
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+  })
+  live.add(proc)
+  const timer = setTimeout(() => proc.kill('SIGKILL'), opts.timeoutMs ?? 60_000)
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+  clearTimeout(timer)
+  live.delete(proc)
+  return { stdout, stderr, code }
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = await fn()
+    if (v) return v as T
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`)
+    await Bun.sleep(everyMs)
+  }
+}
