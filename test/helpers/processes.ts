@@ -54,11 +54,14 @@ export async function startDaemon(args: string[], pattern: RegExp, env: Record<s
 }
 
 export function startMaster(workDir: string, extra: string[] = []): Promise<Daemon> {
-  return startDaemon(['master', '--ip=127.0.0.1', '--port=0', `--work_dir=${workDir}`, ...extra], /meso master listening at (http:\/\/\S+?) /)
+  const port = extra.some(a => a.startsWith('--port=')) ? [] : ['--port=0']
+  return startDaemon(['master', '--ip=127.0.0.1', ...port, `--work_dir=${workDir}`, ...extra], /meso master listening at (http:\/\/\S+?) /)
 }
 
 export function startAgent(master: string, workDir: string, extra: string[] = []): Promise<Daemon> {
-  return startDaemon(['agent', `--master=${master.replace(/^http:\/\//, '')}`, '--ip=127.0.0.1', '--port=0', `--work_dir=${workDir}`, '--launcher=posix', ...extra], /meso agent listening at (http:\/\/\S+?),/)
+  const port = extra.some(a => a.startsWith('--port=')) ? [] : ['--port=0']
+  const launcher = extra.some(a => a.startsWith('--launcher=')) ? [] : ['--launcher=posix']
+  return startDaemon(['agent', `--master=${master.replace(/^http:\/\//, '')}`, '--ip=127.0.0.1', ...port, `--work_dir=${workDir}`, ...launcher, ...extra], /meso agent listening at (http:\/\/\S+?),/)
 }
 
 /** Runs a CLI command to completion. */

@@ -4,8 +4,9 @@
 //
 // Unlike Mesos 1.x, which marks itself dirty on every allocation and re-sorts everything on the next `sort()`, this
 // sorter keeps its order up to date incrementally: an allocation recomputes one client's share and moves that client
-// (binary search + splice). Only a change of the totals, which moves every share, makes it re-sort from scratch,
-// and that is put off until the order is next read.
+// to its new place. Only a change of the totals, which moves every share, makes it re-sort from scratch, and that is
+// put off until the order is next read. Shares count every scalar in the total (cpus, mem, disk, gpus, custom
+// scalars), as Mesos does; ranges and sets (ports) never count.
 
 import type { ScalarQuantities } from './quantities.ts'
 
