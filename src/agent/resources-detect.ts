@@ -1,5 +1,6 @@
 // What an agent offers when --resources does not say: all cores, memory and disk minus what the host keeps for
-// itself (Mesos' defaults: leave min(1 GB, 50 %) of memory and min(5 GB, 50 %) of disk), ports 31000-32000.
+// itself (Mesos' defaults: leave min(1 GB, 50 %) of memory and min(5 GB, 50 %) of the disk's size), ports
+// 31000-32000.
 // Anything given in --resources wins for that name.
 
 import { statfsSync } from 'node:fs'
@@ -19,9 +20,10 @@ export function detectResources(workDir: string, flag: string | undefined, defau
     auto.push({ name: 'mem', type: 'SCALAR', scalar: { value: Math.floor(total - Math.min(1024, total / 2)) } })
   }
   if (!names.has('disk')) {
-    let free = 0
-    try { const s = statfsSync(workDir); free = (s.bavail * s.bsize) / MB } catch { /* unknown */ }
-    auto.push({ name: 'disk', type: 'SCALAR', scalar: { value: Math.floor(Math.max(0, free - Math.min(5120, free / 2))) } })
+    // The filesystem's capacity, not its free space: the value must not drift between agent restarts.
+    let size = 0
+    try { const s = statfsSync(workDir); size = (s.blocks * s.bsize) / MB } catch { /* unknown */ }
+    auto.push({ name: 'disk', type: 'SCALAR', scalar: { value: Math.floor(Math.max(0, size - Math.min(5120, size / 2))) } })
   }
   if (!names.has('ports')) auto.push({ name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 32000 }] } })
   const withRole = auto.map(r => (defaultRole === '*' ? r : { ...r, reservations: [{ type: 'STATIC' as const, role: defaultRole }] }))

@@ -34,8 +34,9 @@ export function runUntilSignal(stop: () => Promise<void>): Promise<void> {
   })
 }
 
-export function fail(cmd: Command, err: unknown): never {
+export function fail(_cmd: Command, err: unknown): never {
   const msg = err instanceof Error ? err.message : String(err)
   if (process.env.MESO_DEBUG === '1' && err instanceof Error) process.stderr.write(`${err.stack}\n`)
-  cmd.error(msg, { exit: 1 })
+  process.stderr.write(`error: ${msg}\n`)
+  process.exit(1)
 }

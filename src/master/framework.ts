@@ -59,6 +59,17 @@ export class Framework {
     return m
   }
 
+  /** Recently acknowledged update uuids per task, to drop agent retries of updates whose ack was lost. */
+  private acked = new Map<string, string[]>()
+  recordAck(taskId: string, uuid: string) {
+    const list = this.acked.get(taskId) ?? []
+    list.push(uuid)
+    if (list.length > 8) list.shift()
+    this.acked.set(taskId, list)
+    if (this.acked.size > 10_000) this.acked.delete(this.acked.keys().next().value!)
+  }
+  wasAcked(taskId: string, uuid: string): boolean { return this.acked.get(taskId)?.includes(uuid) ?? false }
+
   addCompleted(task: Task, max: number) {
     this.completedTasks.push(task)
     if (this.completedTasks.length > max) this.completedTasks.splice(0, this.completedTasks.length - max)

@@ -16,6 +16,7 @@ import type {
 import { isTerminal } from '../core/v1/messages.ts'
 import { VERSION } from '../core/version.ts'
 import { HierarchicalAllocator } from './allocator/allocator.ts'
+import { DEFAULT_REFUSE_SECONDS } from './allocator/filters.ts'
 import { parseMinAllocatable, parseWeights } from './flags.ts'
 import { Framework } from './framework.ts'
 import { MasterMetrics } from './metrics.ts'
@@ -368,7 +369,7 @@ export class Master {
       const o = this.offers.get(id)
       if (!o || o.frameworkId !== fw.id) { log.debug(`Ignoring decline of unknown offer ${id} from framework ${fw.id}`); continue }
       fw.counters.offersDeclined++
-      this.removeOffer(id, { rescind: false, filterSeconds: clampRefuse(refuseSeconds) })
+      this.removeOffer(id, { rescind: false, filterSeconds: clampRefuse(refuseSeconds ?? DEFAULT_REFUSE_SECONDS) })
     }
   }
 
@@ -442,7 +443,7 @@ export class Master {
       }
     }
     // Whatever the operations did not use goes back with the call's filter.
-    this.allocator.recoverResources(fw.id, agent.id, pool, clampRefuse(refuseSeconds), Date.now())
+    this.allocator.recoverResources(fw.id, agent.id, pool, clampRefuse(refuseSeconds ?? DEFAULT_REFUSE_SECONDS), Date.now())
     this.requestAllocation()
   }
 
@@ -559,9 +560,12 @@ export class Master {
   acknowledge(fw: Framework, agentId: string, taskId: string, uuid: string) {
     const task = fw.tasks.get(taskId) ?? fw.unreachableTasks.get(taskId)
     if (task && task.status_update_uuid === uuid && isTerminal(task.status_update_state)) this.removeTask(task)
+    fw.recordAck(taskId, uuid)
     const agent = this.agents.get(agentId)
-    if (!agent?.send({ type: 'ACKNOWLEDGE', framework_id: fw.id, task_id: taskId, uuid })) {
-      log.debug(`Acknowledgement for task ${taskId} dropped: agent ${agentId} is not connected (it will resend the update)`)
+    if (agent && !agent.send({ type: 'ACKNOWLEDGE', framework_id: fw.id, task_id: taskId, uuid })) {
+      // Replayed when the agent re-registers, so it does not resend what the framework already has.
+      const key = `${fw.id}/${taskId}`
+      agent.pendingAcks.set(key, [...(agent.pendingAcks.get(key) ?? []), uuid])
     }
     this.metrics.inc('master/valid_status_update_acknowledgements')
   }
@@ -728,12 +732,16 @@ export class Master {
         this.metrics.taskState(undefined, task.state)
         this.events.publish('TASK_ADDED', { task })
       } else {
-        fw.unreachableTasks.delete(task.task_id.value)
+        const wasUnreachableTask = fw.unreachableTasks.delete(task.task_id.value)
         fw.tasks.set(task.task_id.value, task)
         const prev = task.state
         task.state = reportedTask.state
         if (reportedTask.statuses?.length) task.statuses = reportedTask.statuses
         if (prev !== task.state) this.metrics.taskState(prev, task.state)
+        if (wasUnreachableTask) {
+          // The framework was told UNREACHABLE; tell it the task is back.
+          fw.send({ type: 'UPDATE', update: { status: masterStatus(task.task_id.value, task.state, 'REASON_AGENT_REREGISTERED', `Agent ${id} re-registered`, { agent_id: { value: id } }) } })
+        }
       }
       agent.tasks.set(key, task)
       if (!isTerminal(task.state)) {
@@ -753,11 +761,11 @@ export class Master {
       if (k.killPolicy) m.kill_policy = k.killPolicy
       link.send(m)
     }
-    // Let the agent resend queued updates of connected frameworks immediately.
-    for (const fw of this.frameworks.values()) {
-      if (fw.connected && (agent.executors.has(fw.id) || [...agent.tasks.values()].some(t => t.framework_id.value === fw.id))) {
-        link.send({ type: 'UPDATE_FRAMEWORK', framework: fw.info })
-      }
+    // Acknowledgements the agent missed while it was away (it resends those updates otherwise).
+    for (const [key, uuids] of [...agent.pendingAcks]) {
+      agent.pendingAcks.delete(key)
+      const [frameworkId, ...rest] = key.split('/')
+      for (const uuid of uuids) link.send({ type: 'ACKNOWLEDGE', framework_id: frameworkId!, task_id: rest.join('/'), uuid })
     }
     log.info(`Re-registered agent ${id} at ${msg.pid} with ${reported.size} task(s)`)
     this.metrics.inc('master/slave_reregistrations')
@@ -868,6 +876,11 @@ export class Master {
         agent.send({ type: 'ACKNOWLEDGE', framework_id: update.framework_id, task_id: status.task_id.value, uuid: status.uuid })
       }
       this.metrics.inc('master/invalid_status_updates')
+      return
+    }
+    if (status.uuid && fw.wasAcked(status.task_id.value, status.uuid)) {
+      // A retry of an update the framework already acknowledged (the ack was lost on the way): ack it again.
+      agent.send({ type: 'ACKNOWLEDGE', framework_id: fw.id, task_id: status.task_id.value, uuid: status.uuid })
       return
     }
     const task = fw.tasks.get(status.task_id.value) ?? fw.unreachableTasks.get(status.task_id.value)

@@ -30,6 +30,8 @@ export class RegisteredAgent {
   readonly offers = new Set<string>()
   /** Kills asked for while the agent was disconnected; replayed when it re-registers (as Mesos does). */
   readonly pendingKills = new Map<string, { frameworkId: string; taskId: string; killPolicy?: KillPolicy }>()
+  /** Acknowledgements (framework/task → uuids) that arrived while the agent was disconnected. */
+  readonly pendingAcks = new Map<string, string[]>()
   missedPings = 0
   pingSeq = 0
   lastPongSeq = 0

@@ -66,6 +66,11 @@ function quality(ranges: AcceptRange[], media: string): number {
   return best ? best.q : 0
 }
 
+function exactQuality(ranges: AcceptRange[], media: string): number {
+  const [type, sub] = media.split('/')
+  return ranges.find(r => r.type === type && r.sub === sub)?.q ?? 0
+}
+
 export function accepts(req: Request, media: string): boolean {
   const header = req.headers.get('accept')
   if (!header) return true
@@ -81,7 +86,9 @@ export function responseCodec(req: Request, opts: { streamingRecordIO?: boolean 
   const ranges = header ? parseAccept(header) : undefined
   const ok = (media: string) => !ranges || quality(ranges, media) > 0
   const hasMessageAccept = req.headers.has('message-accept')
-  if (opts.streamingRecordIO && ranges && quality(ranges, RECORDIO) > 0 && (quality(ranges, RECORDIO) >= quality(ranges, MEDIA.json) || !ok(MEDIA.json))) {
+  // RecordIO only when asked for by name: `*/*` (fetch's default) means the plain encoding.
+  const namesRecordIO = ranges?.some(r => r.type === 'application' && r.sub === 'recordio' && r.q > 0)
+  if (opts.streamingRecordIO && ranges && namesRecordIO && quality(ranges, RECORDIO) >= exactQuality(ranges, MEDIA.json)) {
     const ma = req.headers.get('message-accept')
     if (!ma) return { codec: 'json', recordio: true }
     const mr = parseAccept(ma)
