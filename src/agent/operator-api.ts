@@ -2,17 +2,14 @@
 // (nested containers, sessions, attach) are in container-api.ts.
 
 import type { FileServer } from '../core/files.ts'
-import { FileError } from '../core/files.ts'
+import { handleCommonCall } from '../core/http/common-operator-calls.ts'
 import { readV1Call, subKey } from '../core/http/v1-call.ts'
-import { badRequest, text } from '../core/http/responses.ts'
-import { setLogLevel } from '../core/log.ts'
+import { text } from '../core/http/responses.ts'
 import { messageResponse } from '../core/v1/codec.ts'
-import { versionInfo } from '../core/version.ts'
 import type { Agent } from './agent.ts'
 import { agentMetrics, getContainers, getExecutors, getFrameworks, getTasks } from './views.ts'
 
 const RESPONSE = 'mesos.v1.agent.Response'
-let loggingLevel = 0
 
 export type ContainerCallHandler = (agent: Agent, call: any, req: Request, codec: 'json' | 'protobuf', recordio: boolean) => Promise<Response | undefined>
 
@@ -26,35 +23,14 @@ export async function handleAgentOperatorCall(agent: Agent, files: FileServer, r
   if (parsed instanceof Response) return parsed
   const { call, codec, recordio } = parsed
   const reply = (type: string, body?: unknown) => messageResponse(RESPONSE, codec, body === undefined ? { type } : { type, [subKey(type)]: body })
-  const need = (key: string) => (call[key] === undefined ? badRequest(`Failed to validate agent::Call: Expecting '${key}' to be present`) : undefined)
   if (recordio && !['LAUNCH_NESTED_CONTAINER_SESSION', 'ATTACH_CONTAINER_OUTPUT'].includes(call.type)) {
     return text(406, `Streaming response is not supported for ${call.type}`)
   }
 
+  const common = handleCommonCall({ call, reply, files, kind: 'agent', flags: () => agent.flagStrings, metrics: () => agentMetrics(agent) })
+  if (common) return common
+
   switch (call.type) {
-    case 'GET_HEALTH': return reply('GET_HEALTH', { healthy: true })
-    case 'GET_FLAGS': return reply('GET_FLAGS', { flags: agent.flagStrings })
-    case 'GET_VERSION': return reply('GET_VERSION', { version_info: versionInfo() })
-    case 'GET_METRICS': return reply('GET_METRICS', { metrics: Object.entries(agentMetrics(agent)).map(([name, value]) => ({ name, value })) })
-    case 'GET_LOGGING_LEVEL': return reply('GET_LOGGING_LEVEL', { level: loggingLevel })
-    case 'SET_LOGGING_LEVEL': {
-      const bad = need('set_logging_level'); if (bad) return bad
-      loggingLevel = call.set_logging_level.level
-      setLogLevel(loggingLevel > 0 ? 'debug' : 'info')
-      setTimeout(() => { loggingLevel = 0; setLogLevel('info') }, Math.min((call.set_logging_level.duration?.nanoseconds ?? 0) / 1e6, 2 ** 31 - 1))
-      return new Response(null, { status: 202 })
-    }
-    case 'LIST_FILES': {
-      const bad = need('list_files'); if (bad) return bad
-      try { return reply('LIST_FILES', { file_infos: files.browse(call.list_files.path) }) } catch (err) { return fileError(err) }
-    }
-    case 'READ_FILE': {
-      const bad = need('read_file'); if (bad) return bad
-      try {
-        const r = files.read(call.read_file.path, call.read_file.offset, call.read_file.length)
-        return reply('READ_FILE', { size: r.size, data: Buffer.from(r.data).toString('base64') })
-      } catch (err) { return fileError(err) }
-    }
     case 'GET_STATE': return reply('GET_STATE', { get_tasks: getTasks(agent), get_executors: getExecutors(agent), get_frameworks: getFrameworks(agent) })
     case 'GET_CONTAINERS': return reply('GET_CONTAINERS', await getContainers(agent, { showNested: call.get_containers?.show_nested }))
     case 'GET_FRAMEWORKS': return reply('GET_FRAMEWORKS', getFrameworks(agent))
@@ -71,7 +47,3 @@ export async function handleAgentOperatorCall(agent: Agent, files: FileServer, r
   return text(501, `Call type ${call.type} is not implemented by meso`)
 }
 
-function fileError(err: unknown): Response {
-  if (err instanceof FileError) return text(err.status, err.message)
-  throw err
-}

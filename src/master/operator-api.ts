@@ -2,12 +2,10 @@
 
 import { flagStrings } from '../core/flags.ts'
 import type { FileServer } from '../core/files.ts'
-import { FileError } from '../core/files.ts'
+import { handleCommonCall } from '../core/http/common-operator-calls.ts'
 import { readV1Call, subKey } from '../core/http/v1-call.ts'
 import { badRequest, text } from '../core/http/responses.ts'
-import { setLogLevel } from '../core/log.ts'
 import { messageResponse } from '../core/v1/codec.ts'
-import { versionInfo } from '../core/version.ts'
 import { MASTER_FLAGS } from './flags.ts'
 import { HEARTBEAT_INTERVAL_SECONDS, type Master } from './master.ts'
 import { masterMetrics } from './metrics-snapshot.ts'
@@ -20,8 +18,6 @@ export const MASTER_WRITE_CALLS = new Set(['SET_LOGGING_LEVEL', 'UPDATE_WEIGHTS'
   'REACTIVATE_AGENT', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES', 'GROW_VOLUME', 'SHRINK_VOLUME',
   'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE', 'STOP_MAINTENANCE', 'DRAIN_AGENT', 'UPDATE_QUOTA', 'SET_QUOTA', 'REMOVE_QUOTA'])
 
-let loggingLevel = 0
-
 export async function handleMasterOperatorCall(master: Master, files: FileServer, req: Request): Promise<Response> {
   const parsed = await readV1Call<any>(req, 'mesos.v1.master.Call')
   if (parsed instanceof Response) return parsed
@@ -29,31 +25,13 @@ export async function handleMasterOperatorCall(master: Master, files: FileServer
   const reply = (type: string, body?: unknown) => messageResponse(RESPONSE, codec, body === undefined ? { type } : { type, [subKey(type)]: body })
   const need = (key: string) => (call[key] === undefined ? badRequest(`Failed to validate master::Call: Expecting '${key}' to be present`) : undefined)
 
+  const common = handleCommonCall({
+    call, reply, files, kind: 'master', metrics: () => masterMetrics(master),
+    flags: () => (master.flagStrings.length ? master.flagStrings : flagStrings(MASTER_FLAGS, master.flags)),
+  })
+  if (common) return common
+
   switch (call.type) {
-    case 'GET_HEALTH': return reply('GET_HEALTH', { healthy: true })
-    case 'GET_FLAGS': return reply('GET_FLAGS', { flags: master.flagStrings.length ? master.flagStrings : flagStrings(MASTER_FLAGS, master.flags) })
-    case 'GET_VERSION': return reply('GET_VERSION', { version_info: versionInfo() })
-    case 'GET_METRICS': return reply('GET_METRICS', { metrics: Object.entries(masterMetrics(master)).map(([name, value]) => ({ name, value })) })
-    case 'GET_LOGGING_LEVEL': return reply('GET_LOGGING_LEVEL', { level: loggingLevel })
-    case 'SET_LOGGING_LEVEL': {
-      const bad = need('set_logging_level'); if (bad) return bad
-      loggingLevel = call.set_logging_level.level
-      setLogLevel(loggingLevel > 0 ? 'debug' : 'info')
-      const ms = (call.set_logging_level.duration?.nanoseconds ?? 0) / 1e6
-      setTimeout(() => { loggingLevel = 0; setLogLevel('info') }, Math.min(ms, 2 ** 31 - 1))
-      return new Response(null, { status: 202 })
-    }
-    case 'LIST_FILES': {
-      const bad = need('list_files'); if (bad) return bad
-      try { return reply('LIST_FILES', { file_infos: files.browse(call.list_files.path) }) } catch (err) { return fileError(err) }
-    }
-    case 'READ_FILE': {
-      const bad = need('read_file'); if (bad) return bad
-      try {
-        const r = files.read(call.read_file.path, call.read_file.offset, call.read_file.length)
-        return reply('READ_FILE', { size: r.size, data: Buffer.from(r.data).toString('base64') })
-      } catch (err) { return fileError(err) }
-    }
     case 'GET_STATE': return reply('GET_STATE', getState(master))
     case 'GET_AGENTS': return reply('GET_AGENTS', getAgents(master))
     case 'GET_FRAMEWORKS': return reply('GET_FRAMEWORKS', getFrameworks(master))
@@ -120,7 +98,3 @@ export async function handleMasterOperatorCall(master: Master, files: FileServer
   }
 }
 
-function fileError(err: unknown): Response {
-  if (err instanceof FileError) return text(err.status, err.message)
-  throw err
-}

@@ -6,7 +6,6 @@ import { meso, startAgent, startMaster, tempDir, type Daemon } from '../helpers/
 
 let master: Daemon
 let agent: Daemon
-let agentId = ''
 const schedulers: RawScheduler[] = []
 
 beforeAll(async () => {
@@ -63,7 +62,7 @@ describe('subscription', () => {
     }
     expect(JSON.parse(raw.chunks[1]!.split('\n')[1]!)).toEqual({ type: 'HEARTBEAT' })
     const o = await offer(s)
-    agentId = o.agent_id.value
+    expect(o.agent_id.value).toMatch(/-S\d+$/)
     expect(o.allocation_info.role).toBe('*')
     expect(o.resources.find((r: any) => r.name === 'cpus').role).toBe('*')
     expect(o.url.path).toBe('/slave(1)')
