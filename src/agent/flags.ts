@@ -41,6 +41,7 @@ export const AGENT_FLAGS: readonly FlagSpec[] = [
   { name: 'cgroups_root', type: 'string', default: 'meso', description: 'cgroup under which containers are placed' },
   { name: 'cgroups_hierarchy', type: 'string', default: '/sys/fs/cgroup', description: 'where cgroup hierarchies are mounted' },
   { name: 'cgroups_enable_cfs', type: 'bool', default: false, description: 'enforce CPU limits with CFS quota (hard caps)' },
+  { name: 'container_pids_limit', type: 'int', default: 4096, description: 'most processes a container may have (cgroups/pids); 0 = no limit' },
   { name: 'oci_runtime', type: 'string', description: 'OCI runtime binary for the linux launcher (default: crun from PATH; runc accepted)' },
   { name: 'log_dir', type: 'string', description: 'accepted for compatibility' },
   { name: 'logging_level', type: 'string', default: 'INFO', description: 'INFO, WARNING or ERROR' },

@@ -30,10 +30,19 @@ export function defaultAgentWorkDir(): string {
   return process.getuid?.() === 0 ? '/var/lib/meso/agent' : join(homedir(), '.meso', 'agent')
 }
 
-/** Picks the launcher: --launcher, else the best one that can work on this host. */
+/** Picks the launcher: --launcher, else linux when it can work here, else posix (with one clear line why). */
 export async function chooseLauncher(flags: Record<string, any>, runtimeDir: string): Promise<Launcher> {
   const { PosixLauncher } = await import('./containerizer/posix-launcher.ts')
-  return new PosixLauncher(runtimeDir, flags.switch_user)
+  const posix = () => new PosixLauncher(runtimeDir, flags.switch_user)
+  if (flags.launcher === 'posix') return posix()
+  const linux = await import('./containerizer/linux-launcher.ts')
+  const problem = linux.linuxLauncherUnavailable(flags)
+  if (problem) {
+    if (flags.launcher === 'linux') throw new Error(`--launcher=linux cannot be used: ${problem}`)
+    log.warn(`Using the posix launcher (no container isolation): ${problem}`)
+    return posix()
+  }
+  return linux.createLinuxLauncher(flags, runtimeDir)
 }
 
 export async function startAgent(flags: Record<string, any>, flagStrings: { name: string; value: string }[], opts: { containerCalls?: ContainerCallHandler } = {}): Promise<RunningAgent> {

@@ -19,6 +19,7 @@ export default class TaskRun extends ClientCommand {
     env: Flags.string({ description: 'environment variable K=V (repeatable)', multiple: true }),
     role: Flags.string({ description: 'role to take resources from', default: '*' }),
     user: Flags.string({ description: 'user to run as (default: you)' }),
+    rlimit: Flags.string({ description: 'resource limit NAME=SOFT[:HARD] (repeatable), e.g. NOFILE=1024:4096, CORE=0, STACK=unlimited', multiple: true }),
     detach: Flags.boolean({ char: 'd', description: 'print the task id and return once it started' }),
     timeout: Flags.integer({ description: 'seconds to wait for resources', default: 60 }),
   }
@@ -35,6 +36,11 @@ export default class TaskRun extends ClientCommand {
       if (i <= 0) this.error(`--env expects K=V, got '${kv}'`, { exit: 2 })
       env[kv.slice(0, i)] = kv.slice(i + 1)
     }
+    const { parseRlimitArg } = await import('../../core/rlimits.ts')
+    const rlimits: import('../../core/v1/messages.ts').RLimit[] = []
+    for (const r of flags.rlimit ?? []) {
+      try { rlimits.push(parseRlimitArg(r)) } catch (err) { this.error((err as Error).message, { exit: 2 }) }
+    }
     if (!argv.length) this.error('no command given; usage: meso task run [FLAGS] -- CMD [ARGS...]', { exit: 2 })
     await this.guard(async () => {
       const { runTask } = await import('../../client/task-run.ts')
@@ -43,6 +49,7 @@ export default class TaskRun extends ClientCommand {
         master: masterUrl(flags.master), argv: argv as string[], name: flags.name, cpus, mem,
         disk: flags.disk ? Number(flags.disk) : undefined, env, role: flags.role, detach: flags.detach,
         timeout: flags.timeout, user: flags.user,
+        container: rlimits.length ? { type: 'MESOS', rlimit_info: { rlimits } } : undefined,
       })
     })
   }

@@ -2,6 +2,7 @@
 // pool (docs/mesos-v1-api.md §3.4). Pure: returns the Mesos-style error message, or undefined.
 
 import { Resources, ResourceError, validateResources } from '../../core/resources.ts'
+import { rlimitsError } from '../../core/rlimits.ts'
 import type { ExecutorInfo, TaskInfo } from '../../core/v1/messages.ts'
 
 export interface TaskValidationContext {
@@ -104,6 +105,8 @@ function validateContainer(c: TaskInfo['container']): string | undefined {
     if (img.type === 'DOCKER' && !img.docker) return "Image of type DOCKER needs 'docker' set"
     if (img.type === 'APPC' && !img.appc) return "Image of type APPC needs 'appc' set"
   }
+  const rl = rlimitsError(c.rlimit_info?.rlimits)
+  if (rl) return rl
   for (const v of c.volumes ?? []) {
     if (!v.container_path) return "Volume 'container_path' must be set"
   }

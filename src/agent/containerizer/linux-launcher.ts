@@ -1,0 +1,304 @@
+// `--launcher linux`: every container is an OCI container created by crun (or runc) and supervised by its own
+// conmon, so the agent owns no container process. The spec is the base (host root read-only, sandbox at
+// --sandbox_directory, private /tmp) plus what each --isolation isolator adds. Exit codes and OOM kills are read
+// from conmon's exit/persist files, which also lets a restarted agent re-adopt running containers.
+
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { logger } from '../../core/log.ts'
+import { lookupUser } from '../../core/posix-user.ts'
+import type { Resources } from '../../core/resources.ts'
+import type { ContainerInfo } from '../../core/v1/messages.ts'
+import { detectHierarchy, fixHybridHierarchy, prepareV2Root, type CgroupHierarchy } from '../isolators/cgroups/hierarchy.ts'
+import { statsReader, type CgroupStats } from '../isolators/cgroups/stats.ts'
+import { parseIsolation } from '../isolators/index.ts'
+import type { IsolationContext, Isolator } from '../isolators/isolator.ts'
+import { agentCapabilities } from '../isolators/linux-capabilities.ts'
+import { conmonCreate } from './conmon.ts'
+import type { Launched, Launcher, LaunchSpec, RecoveredContainer, Termination } from './launcher.ts'
+import { waitStatusOf } from './launcher.ts'
+import { baseSpec, hostRootLayout, serializeSpec, type HostRootEntry, type OciSpec } from './oci-spec.ts'
+import { OciRuntime } from './oci-runtime.ts'
+import { isAlive, processStartTime, readExitFile, waitForFile } from './process-supervisor.ts'
+import { mustSwitchUser } from './user.ts'
+
+const log = logger('linux-launcher')
+
+/** What is checkpointed per container to re-adopt it. */
+export interface LinuxContainerData {
+  bundle: string
+  cgroupsPath: string
+  pid: number
+  pidStart?: string
+  conmonPid: number
+  conmonStart?: string
+  memLimitBytes?: number
+  parentId?: string
+}
+
+interface Entry { id: string; data: LinuxContainerData; exited?: Promise<Termination> }
+
+export function linuxLauncherUnavailable(flags: Record<string, any>): string | undefined {
+  if (process.getuid?.() !== 0) return 'the linux launcher needs root (the agent is not running as root)'
+  const runtime = flags.oci_runtime ?? Bun.which('crun')
+  if (!runtime || !existsSync(runtime)) return flags.oci_runtime ? `--oci_runtime ${flags.oci_runtime} does not exist` : 'crun is not installed (run ./install.sh, or apt-get install crun conmon)'
+  if (!Bun.which('conmon')) return 'conmon is not installed (run ./install.sh, or apt-get install conmon)'
+  return undefined
+}
+
+export function createLinuxLauncher(flags: Record<string, any>, runtimeDir: string): LinuxLauncher {
+  return new LinuxLauncher(flags, runtimeDir)
+}
+
+export class LinuxLauncher implements Launcher {
+  readonly name = 'linux' as const
+  private readonly runtime: OciRuntime
+  private readonly conmon: string
+  private readonly isolators: Isolator[]
+  private readonly entries = new Map<string, Entry>()
+  private hostRoot: HostRootEntry[] = []
+  private cgroups!: CgroupHierarchy
+  private stats!: CgroupStats
+  private sleepBinary = '/bin/sleep'
+  /** Extra per-container spec changes from other modules (CNI network, GPUs, images); each may add mounts etc. */
+  readonly specHooks: ((spec: OciSpec, launch: LaunchSpec, ctx: IsolationContext) => Promise<void> | void)[] = []
+
+  constructor(private readonly flags: Record<string, any>, private readonly runtimeDir: string) {
+    this.runtime = new OciRuntime(flags.oci_runtime ?? Bun.which('crun')!, join(runtimeDir, 'oci'))
+    this.conmon = Bun.which('conmon')!
+    this.isolators = parseIsolation(flags.isolation).isolators
+  }
+
+  private dirs = {
+    bundles: () => join(this.runtimeDir, 'containers'),
+    exits: () => join(this.runtimeDir, 'exits'),
+    persist: (id: string) => join(this.runtimeDir, 'persist', id),
+    sockets: () => join(this.runtimeDir, 's'),
+  }
+
+  get hierarchy(): CgroupHierarchy { return this.cgroups }
+  get isolatorNames(): string[] { return this.isolators.map(i => i.name) }
+
+  async prepare() {
+    for (const d of [this.dirs.bundles(), this.dirs.exits(), join(this.runtimeDir, 'persist'), this.dirs.sockets(), this.runtime.root]) mkdirSync(d, { recursive: true })
+    const first = detectHierarchy()
+    if (first.version === 'v1') {
+      const mounted = await fixHybridHierarchy()
+      if (mounted.length) log.info(`Mounted cgroup v1 hierarchies for ${mounted.join(', ')} (crun refuses controllers left on the hybrid cgroup2 mount)`)
+    } else if (prepareV2Root() === 'moved') {
+      log.info('Moved the agent into /sys/fs/cgroup/meso-agent so containers can use cgroup v2 controllers')
+    }
+    this.cgroups = detectHierarchy()
+    this.stats = statsReader(this.cgroups)
+    this.hostRoot = readdirSync('/').map(name => {
+      const st = lstatSync(`/${name}`)
+      if (st.isSymbolicLink()) return { name, kind: 'symlink' as const, target: readlinkSync(`/${name}`) }
+      return { name, kind: st.isDirectory() ? 'dir' as const : 'other' as const }
+    })
+    this.sleepBinary = Bun.which('sleep') ?? '/bin/sleep'
+    log.info(`Linux launcher ready: ${this.runtime.name} under conmon, cgroups ${this.cgroups.version}, isolation ${this.isolatorNames.join(',')}`)
+  }
+
+  private cgroupsPathFor(id: string, parentId?: string): string {
+    const root = `/${this.flags.cgroups_root ?? 'meso'}`
+    if (!parentId) return `${root}/${id}`
+    const parent = this.entries.get(parentId)
+    return `${parent?.data.cgroupsPath ?? `${root}/${parentId}`}/${id}`
+  }
+
+  /** Builds the container's OCI spec: base, then isolators, then hooks (network, GPU, image). */
+  private async buildSpec(launch: LaunchSpec, bundle: string, cgroupsPath: string, parent?: Entry): Promise<OciSpec> {
+    const sandboxInside = this.flags.sandbox_directory ?? '/mnt/mesos/sandbox'
+    let uid = 0, gid = 0
+    if (mustSwitchUser(launch.user, this.flags.switch_user !== false)) {
+      const u = lookupUser(launch.user!)
+      if (!u) throw new Error(`Failed to switch to user '${launch.user}': no such user on this agent`)
+      uid = u.uid; gid = u.gid
+    }
+    const rootfs = join(bundle, 'rootfs')
+    mkdirSync(rootfs, { recursive: true })
+    const layout = hostRootLayout(this.hostRoot)
+    for (const s of layout.symlinks) symlinkSync(s.target, join(rootfs, s.name))
+    const spec = baseSpec({
+      argv: launch.argv,
+      env: { ...launch.env, MESOS_SANDBOX: sandboxInside },
+      cwd: sandboxInside,
+      uid, gid,
+      cgroupsPath,
+      rootfs,
+      rootMounts: layout.mounts,
+      sandbox: { host: launch.sandbox, container: sandboxInside },
+      terminal: !!launch.tty,
+      capabilities: agentCapabilities(),
+      ownNetwork: !!launch.container?.network_infos?.length,
+    })
+    if (parent) {
+      // Nested containers share the parent's network, hostname and IPC (and pid, through namespaces/pid).
+      for (const type of ['network', 'uts', 'ipc']) spec.linux.namespaces.push({ type, path: `/proc/${parent.data.pid}/ns/${type === 'network' ? 'net' : type}` })
+    }
+    const ctx: IsolationContext = {
+      containerId: launch.containerId,
+      parent: parent ? { containerId: parent.id, pid: parent.data.pid, cgroupsPath: parent.data.cgroupsPath } : undefined,
+      cgroupsPath,
+      resources: launch.resources,
+      container: launch.container,
+      flags: this.flags,
+      sandbox: { host: launch.sandbox, container: sandboxInside },
+    }
+    for (const iso of this.isolators) iso.isolate(spec, ctx)
+    for (const hook of this.specHooks) await hook(spec, launch, ctx)
+    if (launch.tty && launch.container?.tty_info?.window_size) {
+      const w = launch.container.tty_info.window_size
+      spec.process.consoleSize = { height: w.rows, width: w.columns }
+    }
+    return spec
+  }
+
+  async launch(launch: LaunchSpec): Promise<Launched> {
+    const id = launch.containerId
+    const parent = launch.parentId ? this.entries.get(launch.parentId) : undefined
+    if (launch.parentId && (!parent || !isAlive(parent.data.pid, parent.data.pidStart))) {
+      throw new Error(`parent container ${launch.parentId} is not running`)
+    }
+    const bundle = join(this.dirs.bundles(), id)
+    rmSync(bundle, { recursive: true, force: true })
+    mkdirSync(bundle, { recursive: true })
+    const cgroupsPath = this.cgroupsPathFor(id, launch.parentId)
+    const spec = await this.buildSpec(launch, bundle, cgroupsPath, parent)
+    writeFileSync(join(bundle, 'config.json'), serializeSpec(spec))
+    const created = await conmonCreate({
+      conmon: this.conmon, runtime: this.runtime.binary, runtimeRoot: this.runtime.root, id, bundle,
+      exitDir: this.dirs.exits(), persistDir: this.dirs.persist(id), socketDir: this.dirs.sockets(),
+      stdoutPath: join(launch.sandbox, 'stdout'), stderrPath: join(launch.sandbox, 'stderr'),
+      terminal: launch.tty, stdin: launch.stdin,
+    }).catch(async err => {
+      await this.runtime.delete(id)
+      rmSync(bundle, { recursive: true, force: true })
+      throw err
+    })
+    const data: LinuxContainerData = {
+      bundle, cgroupsPath, pid: created.pid, pidStart: processStartTime(created.pid),
+      conmonPid: created.conmonPid, conmonStart: processStartTime(created.conmonPid),
+      memLimitBytes: spec.linux.resources?.memory?.limit, parentId: launch.parentId,
+    }
+    this.entries.set(id, { id, data })
+    try {
+      await this.runtime.start(id)
+    } catch (err) {
+      await this.destroy(id)
+      throw err
+    }
+    return { pid: created.pid, data: { ...data } }
+  }
+
+  wait(id: string): Promise<Termination> {
+    const e = this.entries.get(id)
+    if (!e) return Promise.resolve({ unknown: `container ${id} is unknown to the linux launcher` })
+    e.exited ??= this.watchExit(e)
+    return e.exited
+  }
+
+  private async watchExit(e: Entry): Promise<Termination> {
+    const d = e.data
+    const alive = () => isAlive(d.conmonPid, d.conmonStart) || isAlive(d.pid, d.pidStart)
+    const r = await waitForFile(this.dirs.exits(), e.id, alive)
+    if (r === 'gone') {
+      log.warn(`Container ${e.id}: its conmon died without recording an exit status`)
+      return { unknown: 'the container monitor (conmon) exited without recording an exit status' }
+    }
+    const code = readExitFile(join(this.dirs.exits(), e.id)) ?? 255
+    const t: Termination = { exitCode: code, waitStatus: waitStatusOf(code) }
+    // OOM: conmon leaves an `oom` marker; the cgroup's own counter is the fallback (still readable until delete).
+    if (existsSync(join(this.dirs.persist(e.id), 'oom')) || this.stats.oomKills(d.cgroupsPath) > 0) {
+      const peak = this.stats.memoryPeak(d.cgroupsPath)
+      const mb = (b: number | undefined) => (b === undefined ? 'unknown' : `${Math.round(b / 1024 / 1024)}MB`)
+      t.limitation = {
+        reason: 'REASON_CONTAINER_LIMITATION_MEMORY',
+        message: `Memory limit exceeded: Requested: ${mb(d.memLimitBytes)} Maximum Used: ${mb(peak ?? d.memLimitBytes)}`,
+        resources: d.memLimitBytes ? [{ name: 'mem', type: 'SCALAR', scalar: { value: d.memLimitBytes / 1024 / 1024 } }] : undefined,
+      }
+    }
+    return t
+  }
+
+  async kill(id: string, signal: NodeJS.Signals) {
+    if (!this.entries.has(id)) return
+    await this.runtime.kill(id, signal)
+  }
+
+  async destroy(id: string) {
+    const e = this.entries.get(id)
+    await this.runtime.delete(id)
+    if (e) {
+      // Give conmon the moment it needs to record the exit of a container that was still running.
+      await Promise.race([this.wait(id), Bun.sleep(5000)])
+      if (isAlive(e.data.conmonPid, e.data.conmonStart)) { try { process.kill(e.data.conmonPid, 'SIGKILL') } catch { /* gone */ } }
+    }
+    this.entries.delete(id)
+    rmSync(join(this.dirs.bundles(), id), { recursive: true, force: true })
+    rmSync(join(this.dirs.exits(), id), { force: true })
+    rmSync(this.dirs.persist(id), { recursive: true, force: true })
+  }
+
+  async recover(containers: RecoveredContainer[]) {
+    for (const c of containers) {
+      const data = c.data as unknown as LinuxContainerData
+      if (!data?.bundle) {
+        // Checkpointed before conmon reported a pid: nothing to re-adopt; wait() reports it as unknown.
+        this.entries.set(c.containerId, { id: c.containerId, data: { bundle: join(this.dirs.bundles(), c.containerId), cgroupsPath: this.cgroupsPathFor(c.containerId), pid: 0, conmonPid: 0 } })
+        continue
+      }
+      this.entries.set(c.containerId, { id: c.containerId, data })
+    }
+  }
+
+  async cleanupOrphans(known: Set<string>): Promise<string[]> {
+    const removed: string[] = []
+    const ids = new Set([...(await this.runtime.list()), ...safeReaddir(this.dirs.bundles())])
+    // Children before parents, so a group's cgroup is empty when its parent goes.
+    for (const id of [...ids].sort((a, b) => this.depth(b) - this.depth(a))) {
+      if (known.has(id)) continue
+      const conmonPid = Number(readFileSafe(join(this.dirs.bundles(), id, 'conmon.pid')) || 0)
+      await this.runtime.delete(id)
+      if (conmonPid && readFileSafe(`/proc/${conmonPid}/cmdline`)?.includes(id)) { try { process.kill(conmonPid, 'SIGKILL') } catch { /* gone */ } }
+      rmSync(join(this.dirs.bundles(), id), { recursive: true, force: true })
+      rmSync(join(this.dirs.exits(), id), { force: true })
+      rmSync(this.dirs.persist(id), { recursive: true, force: true })
+      removed.push(id)
+      log.info(`Destroyed orphan container ${id}`)
+    }
+    return removed
+  }
+
+  private depth(id: string): number {
+    try { return (JSON.parse(readFileSync(join(this.dirs.bundles(), id, 'config.json'), 'utf8')).linux.cgroupsPath as string).split('/').length } catch { return 0 }
+  }
+
+  async usage(id: string): Promise<Record<string, number> | undefined> {
+    const e = this.entries.get(id)
+    if (!e || !isAlive(e.data.pid, e.data.pidStart)) return undefined
+    return { timestamp: Date.now() / 1000, ...this.stats.read(e.data.cgroupsPath) }
+  }
+
+  /** A task group's executor container: a sleeping process owning the namespaces and cgroup its tasks share. */
+  async prepareGroup(containerId: string, sandbox: string, resources: Resources, container?: ContainerInfo) {
+    await this.launch({ containerId, sandbox, argv: [this.sleepBinary, 'infinity'], env: {}, resources, container })
+  }
+
+  async destroyGroup(containerId: string) {
+    if (!this.entries.has(containerId)) return
+    await this.runtime.kill(containerId, 'SIGKILL')
+    await this.destroy(containerId)
+  }
+
+  async recoverGroup(_containerId: string) { /* re-adopted through recover() like any container */ }
+
+  /** Test and stats helper: the host cgroup directory of a container for one controller. */
+  cgroupDir(id: string, controller: string): string | undefined {
+    const e = this.entries.get(id)
+    return e ? this.cgroups.dir(controller, e.data.cgroupsPath) : undefined
+  }
+}
+
+function safeReaddir(dir: string): string[] { try { return readdirSync(dir) } catch { return [] } }
+function readFileSafe(path: string): string | undefined { try { return readFileSync(path, 'utf8') } catch { return undefined } }
