@@ -1,5 +1,6 @@
-// Garbage collection of finished sandboxes: each is removed --gc_delay after its executor ended, sooner when the
-// disk is fuller than (1 - --gc_disk_headroom), oldest first — Mesos' GC policy.
+// Garbage collection of finished sandboxes with Mesos' policy: at each disk check, sandboxes whose executor ended
+// more than gc_delay × max(0, 1 − gc_disk_headroom − disk usage) ago are removed, oldest first. An empty disk keeps
+// them for (almost) the whole --gc_delay; a disk fuller than 1 − headroom loses them all at once.
 
 import { rmSync, statfsSync } from 'node:fs'
 import { logger } from '../core/log.ts'
@@ -19,6 +20,7 @@ export class SandboxGc {
     private readonly headroom: number,
     private readonly intervalMs: number,
     private readonly onRemoved: (path: string) => void = () => {},
+    private readonly usage: () => number | undefined = () => diskUsage(workDir),
   ) {}
 
   start() {
@@ -31,16 +33,15 @@ export class SandboxGc {
 
   get pending(): number { return this.checkpoint.gcEntries().length }
 
-  /** Removes due sandboxes; under disk pressure, also the oldest scheduled ones until usage is acceptable. */
+  /** Removes sandboxes older than the age the current disk usage allows. */
   collect(now = Date.now()) {
     const entries = this.checkpoint.gcEntries()
     if (!entries.length) return
-    const usage = diskUsage(this.workDir)
-    // Mesos shortens the delay proportionally to how far usage is above the headroom.
-    const pressure = usage === undefined ? 0 : Math.max(0, usage - (1 - this.headroom))
-    const effectiveDelayCut = pressure > 0 ? this.delayMs * Math.min(1, pressure / Math.max(this.headroom, 0.01)) : 0
+    const usage = this.usage()
+    const maxAge = this.delayMs * (usage === undefined ? 1 : Math.max(0, 1 - this.headroom - usage))
     for (const e of entries) {
-      if (e.removeAt - effectiveDelayCut > now) continue
+      const endedAt = e.removeAt - this.delayMs
+      if (now - endedAt < maxAge) continue
       try {
         rmSync(e.path, { recursive: true, force: true })
         this.removed++
