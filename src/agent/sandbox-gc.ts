@@ -15,7 +15,7 @@ export class SandboxGc {
 
   constructor(
     private readonly checkpoint: Checkpoint,
-    private readonly workDir: string,
+    workDir: string,
     private readonly delayMs: number,
     private readonly headroom: number,
     private readonly intervalMs: number,
