@@ -13,6 +13,8 @@ export interface LaunchSpec {
   sandbox: string
   /** Program and arguments, already resolved from CommandInfo (shell → /bin/sh -c). */
   argv: string[]
+  /** The CommandInfo argv came from; with an image, Entrypoint/Cmd rules are applied to it instead. */
+  command?: import('../../core/v1/messages.ts').CommandInfo
   env: Record<string, string>
   /** Run as this user when the agent is root and --switch_user is on. */
   user?: string

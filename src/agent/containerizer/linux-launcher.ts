@@ -15,6 +15,7 @@ import { parseIsolation } from '../isolators/index.ts'
 import type { IsolationContext, Isolator } from '../isolators/isolator.ts'
 import { agentCapabilities } from '../isolators/linux-capabilities.ts'
 import { conmonCreate } from './conmon.ts'
+import type { ContainerNetworking, DeviceIsolation, ImageProvisioner } from './extensions.ts'
 import type { Launched, Launcher, LaunchSpec, RecoveredContainer, Termination } from './launcher.ts'
 import { waitStatusOf } from './launcher.ts'
 import { baseSpec, hostRootLayout, serializeSpec, type HostRootEntry, type OciSpec } from './oci-spec.ts'
@@ -60,8 +61,10 @@ export class LinuxLauncher implements Launcher {
   private cgroups!: CgroupHierarchy
   private stats!: CgroupStats
   private sleepBinary = '/bin/sleep'
-  /** Extra per-container spec changes from other modules (CNI network, GPUs, images); each may add mounts etc. */
-  readonly specHooks: ((spec: OciSpec, launch: LaunchSpec, ctx: IsolationContext) => Promise<void> | void)[] = []
+  /** Registered at agent start by their modules (see extensions.ts). */
+  images?: ImageProvisioner
+  network?: ContainerNetworking
+  devices?: DeviceIsolation
 
   constructor(private readonly flags: Record<string, any>, private readonly runtimeDir: string) {
     this.runtime = new OciRuntime(flags.oci_runtime ?? Bun.which('crun')!, join(runtimeDir, 'oci'))
@@ -106,32 +109,53 @@ export class LinuxLauncher implements Launcher {
     return `${parent?.data.cgroupsPath ?? `${root}/${parentId}`}/${id}`
   }
 
-  /** Builds the container's OCI spec: base, then isolators, then hooks (network, GPU, image). */
+  /** Builds the container's OCI spec: root (image or host), base, isolators, network, devices. */
   private async buildSpec(launch: LaunchSpec, bundle: string, cgroupsPath: string, parent?: Entry): Promise<OciSpec> {
     const sandboxInside = this.flags.sandbox_directory ?? '/mnt/mesos/sandbox'
+    let argv = launch.argv
+    let env: Record<string, string> = { ...launch.env, MESOS_SANDBOX: sandboxInside }
+    let cwd = sandboxInside
+    let user = launch.user
+    let rootfs = join(bundle, 'rootfs')
+    let rootMounts
+    let readonlyRoot = true
+    const image = launch.container?.mesos?.image
+    if (image) {
+      if (!this.images) throw new Error('this agent has no image support; start it with --image_providers=docker')
+      const p = await this.images.provision(launch.containerId, image, { sandbox: launch.sandbox })
+      const proc = imageProcess(launch, p.config)
+      argv = proc.argv
+      env = { ...proc.env, ...env }
+      if (p.config.workingDir) cwd = p.config.workingDir
+      if (!launch.command?.user && p.config.user) user = p.config.user
+      rootfs = p.rootfs
+      rootMounts = p.mounts ?? []
+      readonlyRoot = false
+    } else {
+      mkdirSync(rootfs, { recursive: true })
+      const layout = hostRootLayout(this.hostRoot)
+      for (const s of layout.symlinks) symlinkSync(s.target, join(rootfs, s.name))
+      rootMounts = layout.mounts
+    }
     let uid = 0, gid = 0
-    if (mustSwitchUser(launch.user, this.flags.switch_user !== false)) {
-      const u = lookupUser(launch.user!)
-      if (!u) throw new Error(`Failed to switch to user '${launch.user}': no such user on this agent`)
+    if (user && /^\d+(:\d+)?$/.test(user)) {
+      // Numeric image users (`1000` or `1000:1000`) need no passwd entry on the agent.
+      const [u, g] = user.split(':').map(Number)
+      uid = u!; gid = g ?? u!
+    } else if (mustSwitchUser(user, this.flags.switch_user !== false)) {
+      const u = lookupUser(user!)
+      if (!u) throw new Error(`Failed to switch to user '${user}': no such user on this agent`)
       uid = u.uid; gid = u.gid
     }
-    const rootfs = join(bundle, 'rootfs')
-    mkdirSync(rootfs, { recursive: true })
-    const layout = hostRootLayout(this.hostRoot)
-    for (const s of layout.symlinks) symlinkSync(s.target, join(rootfs, s.name))
+    const ownNetwork = !parent && !!launch.container?.network_infos?.length
     const spec = baseSpec({
-      argv: launch.argv,
-      env: { ...launch.env, MESOS_SANDBOX: sandboxInside },
-      cwd: sandboxInside,
-      uid, gid,
-      cgroupsPath,
-      rootfs,
-      rootMounts: layout.mounts,
+      argv, env, cwd, uid, gid, cgroupsPath, rootfs, rootMounts,
       sandbox: { host: launch.sandbox, container: sandboxInside },
       terminal: !!launch.tty,
       capabilities: agentCapabilities(),
-      ownNetwork: !!launch.container?.network_infos?.length,
+      ownNetwork,
     })
+    spec.root.readonly = readonlyRoot
     if (parent) {
       // Nested containers share the parent's network, hostname and IPC (and pid, through namespaces/pid).
       for (const type of ['network', 'uts', 'ipc']) spec.linux.namespaces.push({ type, path: `/proc/${parent.data.pid}/ns/${type === 'network' ? 'net' : type}` })
@@ -146,7 +170,14 @@ export class LinuxLauncher implements Launcher {
       sandbox: { host: launch.sandbox, container: sandboxInside },
     }
     for (const iso of this.isolators) iso.isolate(spec, ctx)
-    for (const hook of this.specHooks) await hook(spec, launch, ctx)
+    if (ownNetwork) {
+      if (!this.network) throw new Error("this agent cannot give containers their own network: add 'network/cni' to --isolation and set --network_cni_config_dir")
+      const net = await this.network.setup(launch.containerId, launch.container!, { sandbox: launch.sandbox, resources: launch.resources })
+      spec.linux.namespaces.push({ type: 'network', path: net.netnsPath })
+      spec.mounts.push(...net.mounts)
+      if (net.hostname) { spec.linux.namespaces.push({ type: 'uts' }); spec.hostname = net.hostname }
+    }
+    await this.devices?.isolate(spec, launch.containerId, launch.resources)
     if (launch.tty && launch.container?.tty_info?.window_size) {
       const w = launch.container.tty_info.window_size
       spec.process.consoleSize = { height: w.rows, width: w.columns }
@@ -235,10 +266,24 @@ export class LinuxLauncher implements Launcher {
       if (isAlive(e.data.conmonPid, e.data.conmonStart)) { try { process.kill(e.data.conmonPid, 'SIGKILL') } catch { /* gone */ } }
     }
     this.entries.delete(id)
+    await this.releaseExtensions(id)
     rmSync(join(this.dirs.bundles(), id), { recursive: true, force: true })
     rmSync(join(this.dirs.exits(), id), { force: true })
     rmSync(this.dirs.persist(id), { recursive: true, force: true })
   }
+
+  /** Network, devices and rootfs of a container go when it does, in reverse order of setup. */
+  private async releaseExtensions(id: string) {
+    for (const [what, step] of [
+      ['devices', () => this.devices?.release(id)],
+      ['network', () => this.network?.teardown(id)],
+      ['rootfs', () => this.images?.destroy(id)],
+    ] as const) {
+      try { await step() } catch (err) { log.warn(`Container ${id}: releasing its ${what} failed: ${(err as Error).message}`) }
+    }
+  }
+
+  networkStatus(id: string) { return this.network?.networkInfos(id) }
 
   async recover(containers: RecoveredContainer[]) {
     for (const c of containers) {
@@ -250,6 +295,9 @@ export class LinuxLauncher implements Launcher {
       }
       this.entries.set(c.containerId, { id: c.containerId, data })
     }
+    const known = new Set(containers.map(c => c.containerId))
+    await this.images?.recover(known)
+    await this.network?.recover(known)
   }
 
   async cleanupOrphans(known: Set<string>): Promise<string[]> {
@@ -264,6 +312,7 @@ export class LinuxLauncher implements Launcher {
       rmSync(join(this.dirs.bundles(), id), { recursive: true, force: true })
       rmSync(join(this.dirs.exits(), id), { force: true })
       rmSync(this.dirs.persist(id), { recursive: true, force: true })
+      await this.releaseExtensions(id)
       removed.push(id)
       log.info(`Destroyed orphan container ${id}`)
     }
@@ -298,6 +347,27 @@ export class LinuxLauncher implements Launcher {
     const e = this.entries.get(id)
     return e ? this.cgroups.dir(controller, e.data.cgroupsPath) : undefined
   }
+}
+
+/**
+ * Mesos' rules for the process of a container with an image: a shell command ignores the image's Entrypoint and
+ * Cmd; a non-shell command with a value replaces the Entrypoint (its arguments replace Cmd); no command at all runs
+ * Entrypoint + Cmd. The image's Env comes first, the task's environment overrides it.
+ */
+export function imageProcess(launch: Pick<LaunchSpec, 'argv' | 'command'>, config: { entrypoint?: string[]; cmd?: string[]; env?: string[] }): { argv: string[]; env: Record<string, string> } {
+  const env: Record<string, string> = {}
+  for (const e of config.env ?? []) {
+    const i = e.indexOf('=')
+    if (i > 0) env[e.slice(0, i)] = e.slice(i + 1)
+  }
+  const cmd = launch.command
+  let argv: string[]
+  if (!cmd) argv = launch.argv
+  else if (cmd.shell !== false) argv = ['/bin/sh', '-c', cmd.value ?? '']
+  else if (cmd.value) argv = [cmd.value, ...(cmd.arguments ?? []).slice(1)]
+  else argv = [...(config.entrypoint ?? []), ...(cmd.arguments?.length ? cmd.arguments : config.cmd ?? [])]
+  if (!argv.length) throw new Error('the task has no command and its image has neither Entrypoint nor Cmd')
+  return { argv, env }
 }
 
 function safeReaddir(dir: string): string[] { try { return readdirSync(dir) } catch { return [] } }

@@ -33,6 +33,7 @@ export class CommandExecutor extends AgentExecutorBase {
         containerId: this.containerId,
         sandbox: this.sandbox,
         argv: commandArgv(info.command ?? {}),
+        command: info.command,
         env,
         user,
         resources: Resources.of(info.resources),

@@ -42,6 +42,7 @@ export class CustomExecutor extends AgentExecutorBase {
         containerId: this.containerId,
         sandbox: this.sandbox,
         argv: commandArgv(cmd),
+        command: cmd,
         env: { ...this.host.executorEnv(this), ...commandEnvironment(cmd.environment) },
         user: cmd.user ?? this.host.frameworkInfo(this.frameworkId).user,
         resources: Resources.of(this.info.resources).plus(Resources.of(tasks.flatMap(t => t.resources ?? []))),

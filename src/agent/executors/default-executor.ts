@@ -55,6 +55,7 @@ export class DefaultExecutor extends AgentExecutorBase {
         parentId: this.containerId,
         sandbox: this.sandbox,
         argv: commandArgv(info.command ?? {}),
+        command: info.command,
         env: { ...this.host.executorEnv(this), MESOS_TASK_ID: task.id, ...commandEnvironment(info.command?.environment) },
         user: info.command?.user ?? this.host.frameworkInfo(this.frameworkId).user,
         resources: Resources.of(info.resources),

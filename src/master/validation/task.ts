@@ -49,7 +49,9 @@ export function validateTask(task: TaskInfo, ctx: TaskValidationContext): string
   const containerErr = validateContainer(task.container)
   if (containerErr) return `Task's ContainerInfo is invalid: ${containerErr}`
   if (task.command && task.command.shell !== false && !task.command.value) return "Task's CommandInfo must have 'value' set when 'shell' is true"
-  if (task.command && task.command.shell === false && !task.command.value) return "Task's CommandInfo must have 'value' set to the executable"
+  if (task.command && task.command.shell === false && !task.command.value && !task.container?.mesos?.image) {
+    return "Task's CommandInfo must have 'value' set to the executable (or the task needs an image with an Entrypoint or Cmd)"
+  }
   if (task.executor) {
     const e = task.executor
     const eidErr = taskIdError(e.executor_id.value)
