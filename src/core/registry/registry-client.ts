@@ -1,0 +1,250 @@
+// A Docker Registry HTTP API v2 client for pulls: the /v2/ probe, manifests (all four Accept types, digest checked on
+// the raw bytes), and blobs streamed to disk with sha256 verification, resumed with Range after transient failures.
+//
+// Transport: Bun's built-in fetch, not `undici/index.js`. Under Bun the real undici runs on Bun's node:net/tls
+// emulation, while fetch is native (its own connection pool and TLS), streams response bodies as ReadableStreams we
+// read chunk by chunk (the file write is awaited, so a slow disk slows the socket), and supports `redirect: "manual"`,
+// which we need to follow redirects ourselves and drop Authorization when a blob redirect leaves the registry
+// (pre-signed S3/GCS URLs reject or leak it). Nothing undici adds (pool tuning, interceptors) is needed here.
+
+import { open } from 'node:fs/promises'
+import { RegistryAuth, TokenCache } from './registry-auth.ts'
+import type { RegistryCredentials } from './docker-config.ts'
+import { MANIFEST_ACCEPT, parseManifest, type Descriptor, type Manifest } from './manifest.ts'
+import { describeErrorBody, hintFor, RegistryError, statusText, transientStatus, transportCause } from './registry-error.ts'
+
+export interface RegistryClientOptions {
+  /** Canonical registry host[:port], used in messages and for credentials. */
+  registry: string
+  /** `https://host[:port]` (or http:// for an insecure registry). */
+  baseUrl: string
+  credentials?: RegistryCredentials
+  tokens?: TokenCache
+  /** Attempts for transient failures (connection refused/reset, 5xx, 429, stalled bodies). */
+  attempts?: number
+  backoffMs?: number
+  /** A body that delivers nothing for this long is aborted and resumed. */
+  idleTimeoutMs?: number
+  fetch?: typeof fetch
+}
+
+export interface FetchedManifest { digest: string; mediaType: string; body: string; manifest: Manifest }
+
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+const MAX_REDIRECTS = 5
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return new Bun.CryptoHasher('sha256').update(data).digest('hex')
+}
+
+export class RegistryClient {
+  readonly registry: string
+  private readonly auth: RegistryAuth
+  private readonly attempts: number
+  private readonly backoffMs: number
+  private readonly idleTimeoutMs: number
+  private readonly fetchImpl: typeof fetch
+  private probed?: Promise<void>
+
+  constructor(private readonly o: RegistryClientOptions) {
+    this.registry = o.registry
+    this.fetchImpl = o.fetch ?? fetch
+    this.auth = new RegistryAuth(o.registry, o.credentials, o.tokens ?? new TokenCache(), this.fetchImpl)
+    this.attempts = o.attempts ?? 4
+    this.backoffMs = o.backoffMs ?? 250
+    this.idleTimeoutMs = o.idleTimeoutMs ?? 60_000
+  }
+
+  /** GET /v2/: is this a v2 registry, and which auth does it want (learnt here so the next request is authorized). */
+  probe(): Promise<void> {
+    this.probed ??= this.doProbe().catch(err => { this.probed = undefined; throw err })
+    return this.probed
+  }
+
+  private async doProbe() {
+    const res = await this.send('GET', '/v2/', { scope: '', allow: [401] })
+    await res.body?.cancel()
+    if (res.status === 401) {
+      // Learn the challenge; a Bearer realm is used for the real requests, Basic is retried there.
+      this.auth.onUnauthorized(res.headers.get('www-authenticate'), '', undefined)
+    }
+  }
+
+  async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
+    await this.probe()
+    const path = `/v2/${repository}/manifests/${reference}`
+    const res = await this.send('GET', path, { scope: pullScope(repository), headers: { Accept: MANIFEST_ACCEPT } })
+    const bytes = new Uint8Array(await this.readLimited(res, MAX_MANIFEST_BYTES, path))
+    const digest = `sha256:${sha256Hex(bytes)}`
+    if (reference.startsWith('sha256:') && reference !== digest) {
+      throw new RegistryError(`registry ${this.registry} sent a manifest for ${repository}@${reference} whose digest is ${digest}: digest mismatch`, this.registry)
+    }
+    const claimed = res.headers.get('docker-content-digest')
+    if (claimed && claimed.startsWith('sha256:') && claimed !== digest) {
+      throw new RegistryError(`registry ${this.registry} sent a manifest for ${repository}:${reference} whose digest ${digest} differs from its Docker-Content-Digest ${claimed}: digest mismatch`, this.registry)
+    }
+    const body = new TextDecoder().decode(bytes)
+    const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim()
+    return { digest, mediaType, body, manifest: parseManifest(body, mediaType) }
+  }
+
+  /** A small blob (the image config) as text, verified. */
+  async getBlobText(repository: string, d: Descriptor): Promise<string> {
+    await this.probe()
+    const path = `/v2/${repository}/blobs/${d.digest}`
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.send('GET', path, { scope: pullScope(repository) })
+      const bytes = new Uint8Array(await this.readLimited(res, MAX_MANIFEST_BYTES, path))
+      if (d.size !== undefined && bytes.length < d.size && attempt < this.attempts) {
+        // Cut short on the way: fetch it again (it is small).
+        await Bun.sleep(this.backoff(attempt))
+        continue
+      }
+      const got = `sha256:${sha256Hex(bytes)}`
+      if (got !== d.digest) throw this.mismatch(repository, d.digest, got)
+      return new TextDecoder().decode(bytes)
+    }
+  }
+
+  /**
+   * Streams a blob into `dest` (created or truncated), hashing as it goes; after a transient failure it resumes
+   * with `Range: bytes=N-` (or starts over when the server ignores Range). Throws on a digest or size mismatch.
+   */
+  async downloadBlob(repository: string, d: Descriptor, dest: string, onProgress?: (bytes: number) => void): Promise<number> {
+    await this.probe()
+    const path = `/v2/${repository}/blobs/${d.digest}`
+    const fh = await open(dest, 'w')
+    let hasher = new Bun.CryptoHasher('sha256')
+    let written = 0
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const idle = new AbortController()
+          const res = await this.send('GET', path, { scope: pullScope(repository), range: written || undefined, signal: idle.signal })
+          if (written && res.status !== 206) {
+            // The server (or the storage it redirected to) ignored Range: start over.
+            hasher = new Bun.CryptoHasher('sha256')
+            written = 0
+            await fh.truncate(0)
+          }
+          const reader = res.body!.getReader()
+          for (;;) {
+            const timer = setTimeout(() => idle.abort(new RegistryError(`registry ${this.registry} stalled sending ${d.digest}`, this.registry, undefined, undefined, true)), this.idleTimeoutMs)
+            let chunk: Awaited<ReturnType<typeof reader.read>>
+            try { chunk = await reader.read() } finally { clearTimeout(timer) }
+            if (chunk.done) break
+            hasher.update(chunk.value)
+            await fh.write(chunk.value, 0, chunk.value.length, written)
+            written += chunk.value.length
+            if (d.size !== undefined && written > d.size) throw new RegistryError(`registry ${this.registry} sent more than the ${d.size} bytes of ${d.digest}`, this.registry)
+            onProgress?.(written)
+          }
+          if (d.size !== undefined && written < d.size) {
+            throw new RegistryError(`registry ${this.registry} ended ${d.digest} after ${written} of ${d.size} bytes`, this.registry, undefined, undefined, true)
+          }
+          break
+        } catch (err) {
+          const e = this.asRegistryError(err, `GET ${path}`)
+          if (!e.transient || attempt >= this.attempts) throw e
+          await Bun.sleep(this.backoff(attempt))
+        }
+      }
+    } finally {
+      await fh.close()
+    }
+    const got = `sha256:${hasher.digest('hex')}`
+    if (got !== d.digest) throw this.mismatch(repository, d.digest, got)
+    return written
+  }
+
+  private mismatch(repository: string, want: string, got: string): RegistryError {
+    return new RegistryError(`blob ${want} of ${repository} from registry ${this.registry} failed verification: digest mismatch (the bytes received hash to ${got})`, this.registry)
+  }
+
+  private backoff(attempt: number): number {
+    return Math.min(5000, this.backoffMs * 2 ** (attempt - 1))
+  }
+
+  private asRegistryError(err: unknown, what: string): RegistryError {
+    if (err instanceof RegistryError) return err
+    const reason = (err as any)?.cause ?? (err as any)?.reason
+    if (reason instanceof RegistryError) return reason
+    const cause = transportCause(err)
+    return new RegistryError(`cannot reach registry ${this.registry} (${what} on ${this.o.baseUrl}): ${cause.text}`, this.registry, undefined, undefined, cause.transient)
+  }
+
+  private async readLimited(res: Response, limit: number, path: string): Promise<ArrayBuffer> {
+    const len = Number(res.headers.get('content-length') ?? 0)
+    if (len > limit) throw new RegistryError(`registry ${this.registry} sent ${len} bytes for ${path}, more than the ${limit} allowed`, this.registry)
+    const buf = await res.arrayBuffer()
+    if (buf.byteLength > limit) throw new RegistryError(`registry ${this.registry} sent more than ${limit} bytes for ${path}`, this.registry)
+    return buf
+  }
+
+  /**
+   * One logical request: authorization (Basic, or a Bearer token per scope, refreshed on 401), redirects followed by
+   * hand (Authorization only ever goes to the registry's own origin), and retries with backoff for transient failures.
+   * Returns the 2xx response (or one whose status is in `allow`) with its body unread.
+   */
+  private async send(method: string, path: string, o: { scope: string; headers?: Record<string, string>; range?: number; signal?: AbortSignal; allow?: number[] }): Promise<Response> {
+    const origin = new URL(this.o.baseUrl).origin
+    let authRetries = 0
+    for (let attempt = 1; ; attempt++) {
+      let sent: string | undefined
+      try {
+        sent = o.scope || this.auth.hasCredentials ? await this.auth.authorization(o.scope) : undefined
+        let url = new URL(path, this.o.baseUrl)
+        let res: Response | undefined
+        for (let hop = 0; ; hop++) {
+          const headers: Record<string, string> = { 'Accept-Encoding': 'identity', 'User-Agent': 'meso', ...o.headers }
+          if (o.range) headers.Range = `bytes=${o.range}-`
+          if (sent && url.origin === origin) headers.Authorization = sent
+          res = await this.fetchImpl(url, { method, headers, redirect: 'manual', signal: o.signal })
+          const location = res.headers.get('location')
+          if (res.status >= 300 && res.status < 400 && location) {
+            await res.body?.cancel()
+            if (hop >= MAX_REDIRECTS) throw new RegistryError(`registry ${this.registry}: too many redirects for ${method} ${path}`, this.registry)
+            url = new URL(location, url)
+            continue
+          }
+          break
+        }
+        if (res.ok || o.allow?.includes(res.status)) return res
+        if (res.status === 401 && url.origin === origin && authRetries < 2) {
+          const verdict = this.auth.onUnauthorized(res.headers.get('www-authenticate'), o.scope, sent)
+          if (verdict.retry) {
+            await res.body?.cancel()
+            authRetries++
+            attempt--
+            continue
+          }
+          throw await this.statusError(res, method, path, verdict.reason)
+        }
+        if (transientStatus(res.status) && attempt < this.attempts) {
+          const after = Number(res.headers.get('retry-after'))
+          await res.body?.cancel()
+          await Bun.sleep(Number.isFinite(after) && after > 0 ? Math.min(after * 1000, 10_000) : this.backoff(attempt))
+          continue
+        }
+        throw await this.statusError(res, method, path)
+      } catch (err) {
+        const e = this.asRegistryError(err, `${method} ${path}`)
+        if (!e.transient || attempt >= this.attempts || o.signal?.aborted) throw e
+        await Bun.sleep(this.backoff(attempt))
+      }
+    }
+  }
+
+  private async statusError(res: Response, method: string, path: string, authReason?: string): Promise<RegistryError> {
+    const detail = describeErrorBody(await res.text().catch(() => ''))
+    const parts = [detail, authReason].filter(Boolean).join('; ')
+    let code: string | undefined
+    const m = /^([A-Z_]+):/.exec(detail)
+    if (m) code = m[1]
+    return new RegistryError(`registry ${this.registry} answered ${statusText(res.status)} to ${method} ${path}${parts ? ` (${parts})` : ''}${hintFor(res.status)}`, this.registry, res.status, code, false)
+  }
+}
+
+export function pullScope(repository: string): string {
+  return `repository:${repository}:pull`
+}
