@@ -1,7 +1,7 @@
 // Validation of LAUNCH / LAUNCH_GROUP tasks against the framework, the agent and what is left of the offered
 // pool (docs/mesos-v1-api.md §3.4). Pure: returns the Mesos-style error message, or undefined.
 
-import { Resources, ResourceError, validateResources } from '../../core/resources.ts'
+import { formatRanges, Resources, ResourceError, validateResources, type Resource } from '../../core/resources.ts'
 import { rlimitsError } from '../../core/rlimits.ts'
 import type { ExecutorInfo, TaskInfo } from '../../core/v1/messages.ts'
 
@@ -46,7 +46,7 @@ export function validateTask(task: TaskInfo, ctx: TaskValidationContext): string
   if (task.limits && Object.keys(task.limits).length) {
     return "Task's `limits` need the agent capability TASK_RESOURCE_LIMITS, which this agent does not support"
   }
-  const containerErr = validateContainer(task.container)
+  const containerErr = validateContainer(task.container, task.resources)
   if (containerErr) return `Task's ContainerInfo is invalid: ${containerErr}`
   if (task.command && task.command.shell !== false && !task.command.value) return "Task's CommandInfo must have 'value' set when 'shell' is true"
   if (task.command && task.command.shell === false && !task.command.value && !task.container?.mesos?.image) {
@@ -66,7 +66,7 @@ export function validateTask(task: TaskInfo, ctx: TaskValidationContext): string
     if (existing && !sameExecutor(existing, { ...e, framework_id: { value: ctx.frameworkId } })) {
       return `ExecutorInfo is not compatible with ExecutorInfo of existing executor ${e.executor_id.value}`
     }
-    const err = validateContainer(e.container)
+    const err = validateContainer(e.container, e.resources ?? [])
     if (err) return `Executor's ContainerInfo is invalid: ${err}`
   }
   return undefined
@@ -83,6 +83,9 @@ export function validateTaskGroup(executor: ExecutorInfo, tasks: TaskInfo[], ctx
   const eidErr = taskIdError(executor.executor_id.value)
   if (eidErr) return `Executor ID '${executor.executor_id.value}' is invalid: ${eidErr}`
   try { validateResources(executor.resources ?? []) } catch (err) { return `Executor uses invalid resources: ${(err as Error).message}` }
+  // The group's network namespace is the executor's: its port mappings may use the ports of any task of the group.
+  const groupErr = validateContainer(executor.container, [...(executor.resources ?? []), ...tasks.flatMap(t => t.resources ?? [])])
+  if (groupErr) return `Executor's ContainerInfo is invalid: ${groupErr}`
   const ids = new Set<string>()
   for (const t of tasks) {
     if (t.executor) return `Task '${t.task_id.value}' in a task group must not set 'executor'`
@@ -99,7 +102,7 @@ export function validateTaskGroup(executor: ExecutorInfo, tasks: TaskInfo[], ctx
   return undefined
 }
 
-function validateContainer(c: TaskInfo['container']): string | undefined {
+function validateContainer(c: TaskInfo['container'], resources: readonly Resource[]): string | undefined {
   if (!c) return undefined
   if (c.type === 'DOCKER' && !c.docker) return "DockerInfo 'docker' is not set for DOCKER typed ContainerInfo"
   if (c.type === 'MESOS' && c.mesos?.image) {
@@ -116,6 +119,28 @@ function validateContainer(c: TaskInfo['container']): string | undefined {
     for (const pm of n.port_mappings ?? []) {
       if (!(pm.host_port > 0 && pm.host_port < 65536) || !(pm.container_port > 0 && pm.container_port < 65536)) {
         return `Invalid port mapping ${pm.host_port}:${pm.container_port}`
+      }
+    }
+  }
+  return portMappingsError(c, resources)
+}
+
+/**
+ * CNI port mappings (NetworkInfo.port_mappings) may only use host ports the task holds as `ports` resources, so the
+ * allocator keeps two tasks from mapping the same host port; tcp or udp, each host port once per protocol.
+ */
+export function portMappingsError(c: TaskInfo['container'], resources: readonly Resource[]): string | undefined {
+  const held = Resources.of(resources).ranges('ports')
+  const seen = new Set<string>()
+  for (const n of c?.network_infos ?? []) {
+    for (const pm of n.port_mappings ?? []) {
+      const protocol = (pm.protocol || 'tcp').toLowerCase()
+      const what = `Port mapping ${pm.host_port}:${pm.container_port}/${protocol}${n.name ? ` on network '${n.name}'` : ''}`
+      if (protocol !== 'tcp' && protocol !== 'udp') return `${what} has protocol '${pm.protocol}' (tcp or udp)`
+      if (seen.has(`${pm.host_port}/${protocol}`)) return `${what} maps host port ${pm.host_port}/${protocol} a second time`
+      seen.add(`${pm.host_port}/${protocol}`)
+      if (!held.some(r => pm.host_port >= r.begin && pm.host_port <= r.end)) {
+        return `${what} uses host port ${pm.host_port}, which is not in the task's 'ports' resources (${held.length ? formatRanges(held) : 'it has none'}); add it to the task's ports`
       }
     }
   }
