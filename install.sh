@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what meso needs on this machine and puts `meso` on PATH. Idempotent: run it again any time.
 #   - Node packages (Bun comes from npm as a pinned devDependency), then the compiled binary dist/meso
-#   - runtime packages from the distro when running as root: crun, conmon, CNI plugins, iproute2, iptables
+#   - runtime packages from the distro when running as root: crun, conmon, CNI plugins, iproute2, iptables, zstd (for zstd-compressed image layers)
 #   - test fixtures/baselines: busybox-static, docker-registry, apache2-utils, skopeo, umoci, podman, hyperfine, jq
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -9,8 +9,8 @@ cd "$(dirname "$0")"
 say() { printf '==> %s\n' "$*"; }
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  runtime="crun conmon containernetworking-plugins iproute2 iptables util-linux"
-  extras="busybox-static docker-registry apache2-utils skopeo umoci podman hyperfine jq openssl tmux xz-utils"
+  runtime="crun conmon containernetworking-plugins iproute2 iptables util-linux zstd"
+  extras="python3-minimal busybox-static docker-registry apache2-utils skopeo umoci podman hyperfine jq openssl tmux xz-utils"
   missing=""
   for p in $runtime $extras; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
   if [ -n "$missing" ]; then

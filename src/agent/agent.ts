@@ -19,7 +19,9 @@ import { CommandExecutor } from './executors/command-executor.ts'
 import { CustomExecutor } from './executors/custom-executor.ts'
 import { DefaultExecutor } from './executors/default-executor.ts'
 import { AgentExecutorBase, AgentTask, type ExecutorHost } from './executors/executor.ts'
+import { permissive, type Authorizer } from './authorization.ts'
 import { MasterLink, masterEndpoint } from './master-link.ts'
+import { NestedContainers } from './nested-containers.ts'
 import { SandboxGc } from './sandbox-gc.ts'
 import { StatusUpdateManager } from './status-update-manager.ts'
 
@@ -67,6 +69,8 @@ export class Agent implements ExecutorHost {
   private link?: MasterLink
   private readonly gc: SandboxGc
   readonly metrics = { launchErrors: 0, validUpdates: 0, invalidUpdates: 0, recoveryErrors: 0 }
+  authorizer: Authorizer = permissive
+  readonly nested = new NestedContainers(this)
 
   constructor(private readonly opts: AgentOptions) {
     this.flags = opts.flags
@@ -170,7 +174,7 @@ export class Agent implements ExecutorHost {
         task.state = t.state
         task.containerId = t.containerId
         task.killRequested = t.killRequested
-        task.statuses = this.sum.pendingFor(t.frameworkId, t.taskId)
+        task.statuses = t.statuses?.length ? t.statuses : this.sum.pendingFor(t.frameworkId, t.taskId)
         const c = containers.find(x => x.containerId === t.containerId)
         if (c?.data.pid) task.pid = c.data.pid as number
         exec.tasks.set(task.id, task)
@@ -444,12 +448,17 @@ export class Agent implements ExecutorHost {
     task.state = full.state
     task.statuses.push(stamped)
     if (task.statuses.length > 16) task.statuses.shift()
-    this.checkpoint.setTaskState(exec.frameworkId, task.id, full.state)
+    this.checkpoint.setTaskState(exec.frameworkId, task.id, full.state, task.statuses)
     this.metrics.validUpdates++
     log.info(`Task ${task.id} of framework ${exec.frameworkId} is ${full.state}${full.message ? `: ${full.message}` : ''}`)
   }
 
+  containerEnded(containerId: string) {
+    void this.nested.parentEnded(containerId)
+  }
+
   executorTerminated(exec: AgentExecutorBase, termination?: Termination) {
+    this.containerEnded(exec.containerId)
     this.gc.schedule(exec.sandbox)
     if (exec.kind !== 'command') {
       const msg: AgentMessage = { type: 'EXITED_EXECUTOR', framework_id: exec.frameworkId, executor_id: exec.id }

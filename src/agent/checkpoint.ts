@@ -26,6 +26,8 @@ export interface TaskRow {
   containerId?: string
   /** Set once the agent asked the task to stop, so a recovered exit is reported as KILLED. */
   killRequested: boolean
+  /** Recent statuses (container id, IPs…), re-reported to a master after a restart. */
+  statuses?: TaskStatus[]
 }
 
 export interface ContainerRow {
@@ -52,13 +54,16 @@ export class Checkpoint {
         PRIMARY KEY (framework_id, executor_id));
       CREATE TABLE IF NOT EXISTS tasks (framework_id TEXT NOT NULL, task_id TEXT NOT NULL, executor_id TEXT NOT NULL,
         info TEXT NOT NULL, state TEXT NOT NULL, container_id TEXT, kill_requested INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (framework_id, task_id));
+        statuses TEXT NOT NULL DEFAULT '[]', PRIMARY KEY (framework_id, task_id));
       CREATE TABLE IF NOT EXISTS containers (container_id TEXT PRIMARY KEY, parent TEXT, framework_id TEXT NOT NULL,
         executor_id TEXT NOT NULL, task_id TEXT, launcher TEXT NOT NULL, data TEXT NOT NULL, state TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS updates (seq INTEGER PRIMARY KEY AUTOINCREMENT, framework_id TEXT NOT NULL,
         task_id TEXT NOT NULL, uuid TEXT NOT NULL, status TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS gc (path TEXT PRIMARY KEY, remove_at REAL NOT NULL);
     `)
+    // Checkpoints written by older agents: add what they lack, keep what they hold.
+    const taskColumns = new Set(store.all<{ name: string }>('PRAGMA table_info(tasks)').map(c => c.name))
+    if (!taskColumns.has('statuses')) store.exec("ALTER TABLE tasks ADD COLUMN statuses TEXT NOT NULL DEFAULT '[]'")
   }
 
   static open(path: string): Checkpoint {
@@ -109,14 +114,15 @@ export class Checkpoint {
     return this.store.all<any>('SELECT * FROM tasks').map(r => ({
       frameworkId: r.framework_id, taskId: r.task_id, executorId: r.executor_id, info: JSON.parse(r.info),
       state: r.state, containerId: r.container_id ?? undefined, killRequested: !!r.kill_requested,
+      statuses: JSON.parse(r.statuses ?? '[]'),
     }))
   }
   putTask(t: TaskRow) {
     this.store.run('INSERT OR REPLACE INTO tasks (framework_id, task_id, executor_id, info, state, container_id, kill_requested) VALUES (?, ?, ?, ?, ?, ?, ?)',
       t.frameworkId, t.taskId, t.executorId, JSON.stringify(t.info), t.state, t.containerId ?? null, t.killRequested ? 1 : 0)
   }
-  setTaskState(frameworkId: string, taskId: string, state: TaskState) {
-    this.store.run('UPDATE tasks SET state = ? WHERE framework_id = ? AND task_id = ?', state, frameworkId, taskId)
+  setTaskState(frameworkId: string, taskId: string, state: TaskState, statuses: TaskStatus[]) {
+    this.store.run('UPDATE tasks SET state = ?, statuses = ? WHERE framework_id = ? AND task_id = ?', state, JSON.stringify(statuses), frameworkId, taskId)
   }
   setKillRequested(frameworkId: string, taskId: string) {
     this.store.run('UPDATE tasks SET kill_requested = 1 WHERE framework_id = ? AND task_id = ?', frameworkId, taskId)

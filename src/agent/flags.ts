@@ -43,6 +43,23 @@ export const AGENT_FLAGS: readonly FlagSpec[] = [
   { name: 'cgroups_enable_cfs', type: 'bool', default: false, description: 'enforce CPU limits with CFS quota (hard caps)' },
   { name: 'container_pids_limit', type: 'int', default: 4096, description: 'most processes a container may have (cgroups/pids); 0 = no limit' },
   { name: 'oci_runtime', type: 'string', description: 'OCI runtime binary for the linux launcher (default: crun from PATH; runc accepted)' },
+  // network/cni (src/agent/isolators/network/cni): Mesos' CNI flags. Both dirs (or network/cni in --isolation) turn
+  // the isolator on; containers whose ContainerInfo.network_infos name a network get their own network namespace.
+  { name: 'network_cni_plugins_dir', type: 'string', description: "directory (or ':'-separated directories) of CNI plugin binaries, e.g. /usr/lib/cni" },
+  { name: 'network_cni_config_dir', type: 'string', description: 'directory of CNI network configs (.conf, .conflist, .json); a network is known by the "name" in its file' },
+  // gpu/nvidia (src/agent/gpu): Mesos' GPU flags, used only when --isolation has gpu/nvidia. Without them every GPU
+  // nvidia-smi lists is offered; with --nvidia_gpu_devices, --resources must say gpus:N with the same count.
+  { name: 'nvidia_gpu_devices', type: 'string', description: 'GPU indices this agent offers, e.g. 0,1 or [0,1] (needs gpu/nvidia in --isolation and a matching gpus:N in --resources)' },
+  { name: 'nvidia_driver_dir', type: 'string', description: 'NVIDIA driver userspace (bin/, lib64/) mounted read-only into GPU containers; default /usr/local/nvidia when present, else assembled from ldconfig -p' },
+  // Container images (src/agent/provisioner, src/core/registry): Mesos' Docker image flags, plus meso's
+  // --docker_registry_insecure and --image_gc_max_bytes. Images need the linux launcher.
+  { name: 'image_providers', type: 'string', description: "image providers: 'docker' (the default with the linux launcher), or 'none'" },
+  { name: 'docker_registry', type: 'string', default: 'https://registry-1.docker.io', description: 'registry for image names without a host (URL or host:port); a directory instead serves <dir>/<repo>:<tag>.tar files (Mesos local puller)' },
+  { name: 'docker_config', type: 'string', description: 'docker config.json (path, or inline JSON) with registry credentials per host ("auths"), used when a task brings none' },
+  { name: 'docker_registry_insecure', type: 'string', description: 'registries (host:port, comma separated) reached over plain HTTP; every other registry is HTTPS only' },
+  { name: 'docker_store_dir', type: 'string', description: 'image layer store, shared by all containers; default <work_dir>/store/docker' },
+  { name: 'image_provisioner_backend', type: 'string', default: 'auto', description: 'how container roots are built: auto (overlay if the kernel has it, else copy), overlay, copy, bind (single-layer images, read-only), aufs', check: oneOf('auto', 'overlay', 'aufs', 'copy', 'bind') },
+  { name: 'image_gc_max_bytes', type: 'string', description: 'image store limit (e.g. 10GB): past it, least recently used images no container uses are removed after each pull; default: no automatic GC' },
   { name: 'log_dir', type: 'string', description: 'accepted for compatibility' },
   { name: 'logging_level', type: 'string', default: 'INFO', description: 'INFO, WARNING or ERROR' },
 ]

@@ -13,6 +13,7 @@ import { versionInfo } from '../core/version.ts'
 import { Agent } from './agent.ts'
 import type { Launcher } from './containerizer/launcher.ts'
 import { handleExecutorCall } from './executor-api.ts'
+import { containerCalls } from './container-api.ts'
 import { handleAgentOperatorCall, type ContainerCallHandler } from './operator-api.ts'
 import { detectResources, parseAttributes } from './resources-detect.ts'
 import { agentMetrics, containersV0, monitorStatisticsV0, stateV0 } from './views.ts'
@@ -61,8 +62,16 @@ export async function startAgent(flags: Record<string, any>, flagStrings: { name
   onLogLine(line => logBuffer.append(line))
   files.attachMemory('/slave/log', logBuffer)
   const launcher = await chooseLauncher(flags, runtimeDir)
-  const resources = detectResources(workDir, flags.resources, flags.default_role)
-  const attributes = parseAttributes(flags.attributes)
+  // Docker/OCI images (src/agent/provisioner): the linux launcher's provisioner, /api/meso/v1/images, PRUNE_IMAGES.
+  const { attachDockerImages } = await import('./provisioner/attach.ts')
+  const images = attachDockerImages(launcher, flags, workDir)
+  const { attachCniNetworking, networksResponse } = await import('./isolators/network/cni/attach.ts')
+  const cni = attachCniNetworking(launcher, flags, runtimeDir)
+  // gpu/nvidia: discovers GPUs, adds `gpus` and the gpu_models attribute, and hooks GPU isolation into the launcher.
+  const { setupNvidiaGpus } = await import('./gpu/setup.ts')
+  const { resources, attributes } = await setupNvidiaGpus({
+    flags, runtimeDir, launcher, resources: detectResources(workDir, flags.resources, flags.default_role), attributes: parseAttributes(flags.attributes),
+  })
 
   let agent!: Agent
   const router = new Router('slave(1)')
@@ -73,7 +82,9 @@ export async function startAgent(flags: Record<string, any>, flagStrings: { name
   const ro = (h: (req: Request, url: URL) => Response | Promise<Response>) => (req: Request, url: URL) =>
     auth(req, flags.authenticate_http_readonly, 'mesos-agent-readonly') ?? h(req, url)
 
-  router.on(null, '/api/v1', req => auth(req, flags.authenticate_http_readwrite, 'mesos-agent-readwrite') ?? handleAgentOperatorCall(agent, files, req, opts.containerCalls))
+  let calls: ContainerCallHandler | undefined = opts.containerCalls
+  router.on(null, '/api/v1', req => auth(req, flags.authenticate_http_readwrite, 'mesos-agent-readwrite') ??
+    handleAgentOperatorCall(agent, files, req, calls ??= images.operatorCalls(containerCalls(agent.nested))))
   router.on(null, '/api/v1/executor', req => handleExecutorCall(agent, req))
   for (const p of ['/state', '/state.json']) router.get(p, ro(req => json(stateV0(agent), req)))
   router.get('/flags', ro(req => json({ flags: Object.fromEntries(agent.flagStrings.map(f => [f.name, f.value])) }, req)))
@@ -82,6 +93,8 @@ export async function startAgent(flags: Record<string, any>, flagStrings: { name
   router.get('/metrics/snapshot', ro(req => json(agentMetrics(agent), req)))
   for (const p of ['/monitor/statistics', '/monitor/statistics.json']) router.get(p, ro(async req => json(await monitorStatisticsV0(agent), req)))
   router.get('/containers', ro(async (req, url) => json(await containersV0(agent, url.searchParams), req)))
+  router.get('/api/meso/v1/networks', ro(req => json(networksResponse(cni), req)))
+  images.routes(router, (req, rw) => rw ? auth(req, flags.authenticate_http_readwrite, 'mesos-agent-readwrite') : auth(req, flags.authenticate_http_readonly, 'mesos-agent-readonly'))
   for (const op of ['browse', 'read', 'download', 'debug']) {
     for (const suffix of ['', '.json']) router.get(`/files/${op}${suffix}`, ro((req, url) => files.handle(req, url)))
   }

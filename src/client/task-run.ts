@@ -5,10 +5,13 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { currentUserName } from '../core/posix-user.ts'
-import { Resources } from '../core/resources.ts'
+import { formatRanges, Resources } from '../core/resources.ts'
 import type { ContainerInfo, FrameworkInfo, Offer, TaskInfo, TaskStatus } from '../core/v1/messages.ts'
 import { isTerminal } from '../core/v1/messages.ts'
-import { CliError, request } from './cluster.ts'
+import { CliError } from './cluster.ts'
+import { hostPortsResource, withNetwork, type PortMapping } from './port-mappings.ts'
+import { attachContainer } from './container-session.ts'
+import { FileFollower, SandboxFile, sandboxPath } from './sandbox-files.ts'
 import { SchedulerClient } from './scheduler-client.ts'
 
 export interface TaskRunOptions {
@@ -18,6 +21,7 @@ export interface TaskRunOptions {
   cpus: number
   mem: number
   disk?: number
+  /** Whole GPUs; any value, 0 included, adds the GPU_RESOURCES capability (the only way onto GPU agents). */
   gpus?: number
   env: Record<string, string>
   role: string
@@ -26,10 +30,17 @@ export interface TaskRunOptions {
   timeout: number
   user?: string
   container?: ContainerInfo
+  /** CNI network to join (ContainerInfo.network_infos[].name); without it the task shares the agent's network. */
+  network?: string
+  /** Host → container port mappings on `network`; their host ports are requested as `ports` resources. */
+  portMappings?: PortMapping[]
   /** Extra TaskInfo fields (ports resources etc.) merged in by callers. */
   extraResources?: TaskInfo['resources']
   onStatus?: (s: TaskStatus) => void
   quiet?: boolean
+  /** -t: the task gets a TTY and the CLI attaches to it (input too with -i); Ctrl-P Ctrl-Q detaches. */
+  tty?: boolean
+  interactive?: boolean
 }
 
 export const EXIT = { LAUNCH_FAILED: 125, LOST: 123, KILLED: 137 } as const
@@ -69,8 +80,10 @@ export function taskNameFor(argv: string[]): string {
 }
 
 export async function runTask(o: TaskRunOptions): Promise<number> {
-  if (!o.argv.length) throw new CliError('no command given: meso task run [flags] -- CMD ARGS...', 2)
-  const name = o.name ?? taskNameFor(o.argv)
+  // With an image and no command, the image's Entrypoint/Cmd run (CommandInfo {shell: false} without a value).
+  const image = o.container?.mesos?.image?.docker?.name
+  if (!o.argv.length && !image) throw new CliError('no command given: meso task run [flags] -- CMD ARGS...', 2)
+  const name = o.name ?? taskNameFor(o.argv.length ? o.argv : [image!])
   const taskId = newTaskId(name)
   const want = Resources.of([
     { name: 'cpus', type: 'SCALAR', scalar: { value: o.cpus } },
@@ -78,17 +91,19 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
     ...(o.disk ? [{ name: 'disk', type: 'SCALAR' as const, scalar: { value: o.disk } }] : []),
     ...(o.gpus ? [{ name: 'gpus', type: 'SCALAR' as const, scalar: { value: o.gpus } }] : []),
     ...(o.extraResources ?? []),
+    ...hostPortsResource(o.portMappings ?? []),
   ])
+  const container = o.network ? withNetwork(o.container, o.network, o.portMappings ?? []) : o.container
   const user = o.user ?? currentUserName()
   const info: FrameworkInfo = {
     user,
     name: `meso task run (${name})`,
     roles: [o.role],
-    capabilities: [{ type: 'MULTI_ROLE' }, { type: 'TASK_KILLING_STATE' }, { type: 'PARTITION_AWARE' }, ...(o.gpus ? [{ type: 'GPU_RESOURCES' as const }] : [])],
+    capabilities: [{ type: 'MULTI_ROLE' }, { type: 'TASK_KILLING_STATE' }, { type: 'PARTITION_AWARE' }, ...(o.gpus !== undefined ? [{ type: 'GPU_RESOURCES' as const }] : [])],
     checkpoint: true,
     // Attached runs own their task: if the CLI disappears the framework (and task) go after 10 s. Detached runs
     // survive the CLI; the master removes the framework once its task is done.
-    failover_timeout: o.detach ? 7 * 86400 : 10,
+    failover_timeout: o.detach || o.tty ? 7 * 86400 : 10,
     hostname: hostname(),
     labels: { labels: [{ key: AUTO_TEARDOWN_LABEL, value: 'idle' }] },
   }
@@ -99,9 +114,14 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
   let finalStatus: TaskStatus | undefined
   let settle!: (code: number) => void
   const done = new Promise<number>(r => { settle = r })
-  let logs: LogTail | undefined
+  let logs: FileFollower | undefined
+  let attaching = false
+  let detachedByUser = false
+  /** The console of a TTY task; the agent hands its first client everything the task printed before it attached. */
+  const attachTty = (agent: string, containerId: NonNullable<TaskStatus['container_status']>['container_id']) =>
+    attachContainer(agent, containerId!, taskId, { tty: true, noStdin: !o.interactive, detachKeys: [0x10, 0x11] })
 
-  const command = o.argv.length === 1 && /\s/.test(o.argv[0]!)
+  const command = !o.argv.length ? { shell: false } : o.argv.length === 1 && /\s/.test(o.argv[0]!)
     ? { shell: true, value: o.argv[0] } // one quoted string: run it through the shell
     : { shell: false, value: o.argv[0], arguments: o.argv }
   const variables = Object.entries(o.env).map(([k, v]) => ({ name: k, value: v }))
@@ -125,9 +145,19 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
       resources: want.allocatedTo(role).toWire(true),
       command: { ...command, ...(variables.length ? { environment: { variables } } : {}) },
     }
-    if (o.container) task.container = o.container
+    if (container) task.container = container
+    if (o.tty) {
+      const size = process.stdout.rows ? { window_size: { rows: process.stdout.rows, columns: process.stdout.columns } } : {}
+      task.container = { ...(task.container ?? { type: 'MESOS' }), tty_info: size }
+    }
     await client.call('ACCEPT', { accept: { offer_ids: [fit.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }], filters: { refuse_seconds: 5 } } })
-    if (!o.detach && agentAddr) logs = new LogTail(agentAddr, fit.framework_id.value, taskId)
+    if (!o.detach && !o.tty && agentAddr) {
+      const ids = { framework_id: fit.framework_id, task_id: { value: taskId }, executor_id: { value: taskId } }
+      logs = new FileFollower([
+        { file: new SandboxFile(agentAddr, sandboxPath(ids, 'stdout')), out: process.stdout },
+        { file: new SandboxFile(agentAddr, sandboxPath(ids, 'stderr')), out: process.stderr },
+      ])
+    }
   }
 
   await client.subscribe(info, async e => {
@@ -139,6 +169,10 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
       o.onStatus?.(s)
       if (s.state === 'TASK_STARTING' || s.state === 'TASK_RUNNING') logs?.start()
       if (s.state === 'TASK_RUNNING' && o.detach) settle(0)
+      if (s.state === 'TASK_RUNNING' && o.tty && agentAddr && s.container_status?.container_id && !attaching) {
+        attaching = true
+        void attachTty(agentAddr, s.container_status.container_id).then(r => { if (r.detached) { detachedByUser = true; settle(0) } })
+      }
       if (isTerminal(s.state)) { finalStatus = s; settle(exitCodeFor(s)) }
     } else if (e.type === 'ERROR') {
       settle(-1)
@@ -170,6 +204,12 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
     client.close()
     return 0
   }
+  if (detachedByUser) {
+    client.close()
+    return 0
+  }
+  // The sandbox outlives the framework, so the final log reads and the teardown need not wait for each other.
+  const teardown = client.call('TEARDOWN').catch(() => {})
   await logs?.stop()
   if (code === -1) code = EXIT.LOST
   if (finalStatus && code !== 0 && !o.quiet) {
@@ -178,7 +218,7 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
       process.stderr.write(`error: task ${taskId} ${finalStatus.state}${why}\n`)
     }
   }
-  await client.call('TEARDOWN').catch(() => {})
+  await teardown
   client.close()
   return code
 }
@@ -186,62 +226,6 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
 function fmt(r: Resources): string {
   const parts = [`cpus=${r.scalar('cpus')}`, `mem=${r.scalar('mem')}`]
   if (r.scalar('gpus')) parts.push(`gpus=${r.scalar('gpus')}`)
+  if (r.ranges('ports').length) parts.push(`ports=${formatRanges(r.ranges('ports'))}`)
   return parts.join(' ')
-}
-
-/** Follows a task's stdout/stderr through the agent's /files/read, as `mesos task log` does. */
-export class LogTail {
-  private offsets = { stdout: 0, stderr: 0 }
-  private timer?: ReturnType<typeof setTimeout>
-  private running = false
-  private stopped = false
-
-  constructor(private readonly agent: string, private readonly frameworkId: string, private readonly executorId: string) {}
-
-  start() {
-    if (this.running) return
-    this.running = true
-    this.loop()
-  }
-
-  private inflight: Promise<unknown> = Promise.resolve()
-
-  private loop() {
-    if (this.stopped) return
-    this.timer = setTimeout(async () => { await this.poll(); this.loop() }, 50)
-  }
-
-  /** Polls are serialized: two concurrent reads at the same offset would print the same bytes twice. */
-  private poll(): Promise<boolean> {
-    const next = this.inflight.then(() => this.pollOnce())
-    this.inflight = next.catch(() => {})
-    return next
-  }
-
-  private async pollOnce(): Promise<boolean> {
-    let any = false
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const path = `/frameworks/${this.frameworkId}/executors/${this.executorId}/runs/latest/${stream}`
-      for (;;) {
-        const res = await request(`http://${this.agent}/files/read?path=${encodeURIComponent(path)}&offset=${this.offsets[stream]}&length=65536`).catch(() => undefined)
-        if (!res?.ok) break
-        const { data } = (await res.json()) as { data: string }
-        if (!data) break
-        const bytes = Buffer.from(data, 'utf8')
-        this.offsets[stream] += bytes.length
-        ;(stream === 'stdout' ? process.stdout : process.stderr).write(bytes)
-        any = true
-        if (bytes.length < 65536) break
-      }
-    }
-    return any
-  }
-
-  /** Drains what is left once the task has ended. */
-  async stop() {
-    this.stopped = true
-    clearTimeout(this.timer)
-    if (!this.running) this.running = true
-    await this.poll()
-  }
 }

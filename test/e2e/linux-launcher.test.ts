@@ -54,7 +54,7 @@ suite('tasks in crun containers', () => {
     await s.subscribe(frameworkInfo('oom'))
     const o = (await s.next(e => e.type === 'OFFERS')).offers.offers[0]
     await s.call('ACCEPT', { accept: { offer_ids: [o.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [
-      commandTask('hog', o.agent_id.value, 'python3 -c "x = bytearray(300 * 1024 * 1024)"', { cpus: 0.1, mem: 32 }),
+      commandTask('hog', o.agent_id.value, '/usr/bin/python3 -c "x = bytearray(300 * 1024 * 1024)"', { cpus: 0.1, mem: 32 }),
     ] } }] } })
     const f = await s.next(e => e.type === 'UPDATE' && e.update.status.state === 'TASK_FAILED')
     expect(f.update.status).toMatchObject({ source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LIMITATION_MEMORY' })
@@ -62,7 +62,7 @@ suite('tasks in crun containers', () => {
     expect(f.update.status.limitation.resources[0]).toMatchObject({ name: 'mem', scalar: { value: 32 } })
     await s.call('TEARDOWN')
     s.close()
-    const cli = await run(['--mem=32'], ['python3', '-c', 'x = bytearray(300 * 1024 * 1024)'])
+    const cli = await run(['--mem=32'], ['/usr/bin/python3', '-c', 'x = bytearray(300 * 1024 * 1024)'])
     expect(cli.code).toBe(137)
   })
 

@@ -1,8 +1,9 @@
 // Starting real meso processes for end-to-end tests: the compiled binary when it exists (what users run),
-// else the sources with Bun. Every process is tracked and killed (by pid) when the test file ends.
+// else the sources with Bun. Every process is tracked and killed (by pid) when the test file ends, and so is every
+// container left running under the file's temp dirs (an agent killed with -9 leaves its containers up, by design).
 
 import { afterAll } from 'bun:test'
-import { existsSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Subprocess } from 'bun'
@@ -12,10 +13,32 @@ const BIN = join(ROOT, 'dist', 'meso')
 export const MESO: string[] = existsSync(BIN) && !process.env.MESO_TEST_SOURCE ? [BIN] : [join(ROOT, 'node_modules', '.bin', 'bun'), join(ROOT, 'src', 'main.ts')]
 
 const live = new Set<Subprocess>()
-afterAll(() => { for (const p of live) { try { p.kill('SIGKILL') } catch { /* gone */ } } })
+const dirs: string[] = []
+afterAll(() => {
+  for (const p of live) { try { p.kill('SIGKILL') } catch { /* gone */ } }
+  reapContainers(dirs)
+})
 
 export function tempDir(prefix = 'meso-test-'): string {
-  return mkdtempSync(join(process.env.MESO_TEST_TMP ?? tmpdir(), prefix))
+  const dir = mkdtempSync(join(process.env.MESO_TEST_TMP ?? tmpdir(), prefix))
+  dirs.push(dir)
+  return dir
+}
+
+/** Deletes (with the OCI runtime, which also removes their cgroups) the containers whose conmon runs under `under`. */
+export function reapContainers(under: string[]) {
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue
+    let argv: string[]
+    try { argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0') } catch { continue }
+    if (!argv[0]?.endsWith('conmon')) continue
+    const root = argv.find(a => a.startsWith('--runtime-arg=--root='))?.slice('--runtime-arg=--root='.length)
+    const id = argv[argv.indexOf('-c') + 1]
+    const runtime = argv[argv.indexOf('-r') + 1]
+    if (!root || !id || !runtime || !under.some(d => root.startsWith(`${d}/`))) continue
+    Bun.spawnSync([runtime, `--root=${root}`, 'delete', '--force', id], { stdout: 'ignore', stderr: 'ignore' })
+    try { process.kill(Number(pid), 'SIGKILL') } catch { /* exited with its container */ }
+  }
 }
 
 export interface Daemon {

@@ -70,17 +70,40 @@ export interface Launcher {
   recoverGroup?(containerId: string): Promise<void>
   /** NetworkInfos to report for a container with its own network (CNI); undefined = host network. */
   networkStatus?(containerId: string): NetworkInfo[] | undefined
-  /** Where the container's stdin/stdout can be attached (IO switchboard), if supported. */
+  /** The switchboard of a container started with a TTY or stdin (undefined for plain containers). */
   io?(containerId: string): ContainerIO | undefined
+  /** Runs a process inside a running container, sharing all its namespaces and its root filesystem. */
+  exec(containerId: string, spec: ExecSpec): Promise<ExecProcess>
 }
 
+/** A container's standard streams, as attach and exec use them (Mesos' IO switchboard). */
 export interface ContainerIO {
-  /** Output chunks from now on; returns an unsubscribe function. */
+  /** One PTY (stdout carries everything) or separate pipes. */
+  readonly tty: boolean
+  /** Whether input can be written (the container was started with stdin or a TTY). */
+  readonly stdin: boolean
+  /** Output from now on; `onEnd` when the container's output ends. Returns an unsubscribe function. */
   onOutput(fn: (stream: 'stdout' | 'stderr', data: Uint8Array) => void, onEnd: () => void): () => void
   writeStdin(data: Uint8Array): void
+  /** EOF on stdin (for a TTY, callers send EOT instead). */
   closeStdin(): void
   resize(rows: number, cols: number): void
-  readonly tty: boolean
+}
+
+/** A process started inside a running container (`task exec`, LAUNCH_NESTED_CONTAINER_SESSION). */
+export interface ExecProcess {
+  readonly io: ContainerIO
+  wait(): Promise<Termination>
+  kill(signal: NodeJS.Signals | number): void
+}
+
+export interface ExecSpec {
+  argv: string[]
+  env: Record<string, string>
+  tty: boolean
+  /** Initial window size for a TTY. */
+  size?: { rows: number; cols: number }
+  user?: string
 }
 
 /** Converts a shell-style exit code to the raw wait status Mesos reports (WAIT_CONTAINER.exit_status). */

@@ -7,21 +7,27 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSy
 import { join } from 'node:path'
 import { logger } from '../../core/log.ts'
 import { lookupUser } from '../../core/posix-user.ts'
-import type { Resources } from '../../core/resources.ts'
+import { Resources } from '../../core/resources.ts'
 import type { ContainerInfo } from '../../core/v1/messages.ts'
 import { detectHierarchy, fixHybridHierarchy, prepareV2Root, type CgroupHierarchy } from '../isolators/cgroups/hierarchy.ts'
 import { statsReader, type CgroupStats } from '../isolators/cgroups/stats.ts'
 import { parseIsolation } from '../isolators/index.ts'
 import type { IsolationContext, Isolator } from '../isolators/isolator.ts'
 import { agentCapabilities } from '../isolators/linux-capabilities.ts'
+import { newUuid } from '../../core/ids.ts'
+import { ConmonAttach } from '../io/conmon-attach.ts'
+import { LogPump } from '../io/log-pump.ts'
+import { PipeIO, PtyIO } from '../io/process-io.ts'
+import { ConsoleSocket } from '../io/unix.ts'
 import { conmonCreate } from './conmon.ts'
 import type { ContainerNetworking, DeviceIsolation, ImageProvisioner } from './extensions.ts'
-import type { Launched, Launcher, LaunchSpec, RecoveredContainer, Termination } from './launcher.ts'
+import type { ContainerIO, ExecProcess, ExecSpec, Launched, Launcher, LaunchSpec, RecoveredContainer, Termination } from './launcher.ts'
 import { waitStatusOf } from './launcher.ts'
 import { baseSpec, hostRootLayout, serializeSpec, type HostRootEntry, type OciSpec } from './oci-spec.ts'
 import { OciRuntime } from './oci-runtime.ts'
 import { isAlive, processStartTime, readExitFile, waitForFile } from './process-supervisor.ts'
 import { mustSwitchUser } from './user.ts'
+import { commandEnvironment } from '../executors/executor.ts'
 
 const log = logger('linux-launcher')
 
@@ -35,9 +41,13 @@ export interface LinuxContainerData {
   conmonStart?: string
   memLimitBytes?: number
   parentId?: string
+  /** Host sandbox (where a TTY/stdin container's log pump writes stdout/stderr). */
+  sandbox?: string
+  /** Started with a TTY and/or stdin: conmon keeps the streams (attach socket) and logs to ctr.log. */
+  attached?: { tty: boolean; stdin: boolean }
 }
 
-interface Entry { id: string; data: LinuxContainerData; exited?: Promise<Termination> }
+interface Entry { id: string; data: LinuxContainerData; exited?: Promise<Termination>; attach?: ConmonAttach; pump?: LogPump }
 
 export function linuxLauncherUnavailable(flags: Record<string, any>): string | undefined {
   if (process.getuid?.() !== 0) return 'the linux launcher needs root (the agent is not running as root)'
@@ -125,7 +135,9 @@ export class LinuxLauncher implements Launcher {
       const p = await this.images.provision(launch.containerId, image, { sandbox: launch.sandbox })
       const proc = imageProcess(launch, p.config)
       argv = proc.argv
-      env = { ...proc.env, ...env }
+      // The image's Env (its PATH above all) beats the agent's inherited environment; the task's own
+      // CommandInfo environment and the MESOS_* variables beat the image.
+      env = { ...env, ...proc.env, ...commandEnvironment(launch.command?.environment), ...mesosVars(env) }
       if (p.config.workingDir) cwd = p.config.workingDir
       if (!launch.command?.user && p.config.user) user = p.config.user
       rootfs = p.rootfs
@@ -147,7 +159,8 @@ export class LinuxLauncher implements Launcher {
       if (!u) throw new Error(`Failed to switch to user '${user}': no such user on this agent`)
       uid = u.uid; gid = u.gid
     }
-    const ownNetwork = !parent && !!launch.container?.network_infos?.length
+    // Mesos: a NetworkInfo without a name means the host network.
+    const ownNetwork = !parent && !!launch.container?.network_infos?.some(n => n.name)
     const spec = baseSpec({
       argv, env, cwd, uid, gid, cgroupsPath, rootfs, rootMounts,
       sandbox: { host: launch.sandbox, container: sandboxInside },
@@ -162,7 +175,7 @@ export class LinuxLauncher implements Launcher {
     }
     const ctx: IsolationContext = {
       containerId: launch.containerId,
-      parent: parent ? { containerId: parent.id, pid: parent.data.pid, cgroupsPath: parent.data.cgroupsPath } : undefined,
+      parent: parent ? { containerId: parent.id, pid: parent.data.pid, cgroupsPath: parent.data.cgroupsPath, sandbox: parent.data.sandbox } : undefined,
       cgroupsPath,
       resources: launch.resources,
       container: launch.container,
@@ -210,9 +223,12 @@ export class LinuxLauncher implements Launcher {
     const data: LinuxContainerData = {
       bundle, cgroupsPath, pid: created.pid, pidStart: processStartTime(created.pid),
       conmonPid: created.conmonPid, conmonStart: processStartTime(created.conmonPid),
-      memLimitBytes: spec.linux.resources?.memory?.limit, parentId: launch.parentId,
+      memLimitBytes: spec.linux.resources?.memory?.limit, parentId: launch.parentId, sandbox: launch.sandbox,
+      attached: launch.tty || launch.stdin ? { tty: !!launch.tty, stdin: !!launch.stdin } : undefined,
     }
-    this.entries.set(id, { id, data })
+    const entry: Entry = { id, data }
+    this.entries.set(id, entry)
+    this.startIO(entry, true)
     try {
       await this.runtime.start(id)
     } catch (err) {
@@ -225,8 +241,85 @@ export class LinuxLauncher implements Launcher {
   wait(id: string): Promise<Termination> {
     const e = this.entries.get(id)
     if (!e) return Promise.resolve({ unknown: `container ${id} is unknown to the linux launcher` })
-    e.exited ??= this.watchExit(e)
+    e.exited ??= this.watchExit(e).then(t => { e.pump?.stop(); e.attach?.close(); return t })
     return e.exited
+  }
+
+  /**
+   * TTY/stdin containers: the log pump into the sandbox and the attach switchboard, connected before the start of a
+   * fresh container (nothing printed is missed) and lazily for one re-adopted after a restart.
+   */
+  private startIO(e: Entry, fresh: boolean) {
+    const a = e.data.attached
+    if (!a || !e.data.sandbox) return
+    e.pump = new LogPump(join(e.data.bundle, 'ctr.log'), e.data.sandbox)
+    e.pump.start()
+    e.attach = new ConmonAttach(e.id, join(this.dirs.sockets(), e.id, 'attach'), join(e.data.bundle, 'ctl'), a.tty, a.stdin,
+      () => isAlive(e.data.pid, e.data.pidStart))
+    if (fresh) e.attach.connectBeforeStart()
+    void this.wait(e.id)
+  }
+
+  io(id: string): ContainerIO | undefined { return this.entries.get(id)?.attach }
+
+  /** `crun exec` into the container: all its namespaces, its root and cgroup; a pty through --console-socket. */
+  async exec(id: string, x: ExecSpec): Promise<ExecProcess> {
+    const e = this.entries.get(id)
+    if (!e || !isAlive(e.data.pid, e.data.pidStart)) throw new Error(`container ${id} is not running`)
+    const sessionId = newUuid().slice(0, 8)
+    const pidFile = join(e.data.bundle, `exec-${sessionId}.pid`)
+    const args = [this.runtime.binary, `--root=${this.runtime.root}`, 'exec', '--pid-file', pidFile, '--cwd', this.flags.sandbox_directory ?? '/mnt/mesos/sandbox']
+    for (const [k, v] of Object.entries(x.env)) args.push('--env', `${k}=${v}`)
+    if (x.user && mustSwitchUser(x.user, this.flags.switch_user !== false)) {
+      const u = lookupUser(x.user)
+      if (!u) throw new Error(`Failed to switch to user '${x.user}': no such user on this agent`)
+      args.push('--user', `${u.uid}:${u.gid}`)
+    }
+    let console: ConsoleSocket | undefined
+    if (x.tty) {
+      console = new ConsoleSocket(join(this.dirs.sockets(), `c-${sessionId}`))
+      args.push('--tty', '--console-socket', console.path)
+    }
+    args.push(id, ...x.argv)
+    const proc = Bun.spawn(args, { stdio: x.tty ? ['ignore', 'ignore', 'pipe'] : ['pipe', 'pipe', 'pipe'] }) as any
+    let io: ContainerIO
+    try {
+      if (console) {
+        const master = await console.receiveFd(10_000, () => proc.exitCode !== null)
+        const pty = new PtyIO(master)
+        if (x.size) pty.resize(x.size.rows, x.size.cols)
+        io = pty
+      } else {
+        io = new PipeIO(proc)
+      }
+    } catch (err) {
+      proc.kill('SIGKILL')
+      const why = await new Response(proc.stderr).text().catch(() => '')
+      throw new Error(`exec in container ${id} failed: ${why.trim() || (err as Error).message}`)
+    } finally {
+      console?.close()
+    }
+    // crun reports a command it cannot start with exit 255 and a message on stderr; shells say 127/126 for that.
+    let stderrText = ''
+    if (x.tty) void new Response(proc.stderr).text().then(t => { stderrText = t })
+    else io.onOutput((stream, data) => { if (stream === 'stderr' && stderrText.length < 4096) stderrText += new TextDecoder().decode(data) }, () => {})
+    const exited: Promise<Termination> = proc.exited.then(async (code: number) => {
+      rmSync(pidFile, { force: true })
+      if (code === 255) {
+        await Bun.sleep(20)
+        if (/executable file .* not found|No such file or directory/.test(stderrText)) code = 127
+        else if (/[Pp]ermission denied/.test(stderrText)) code = 126
+      }
+      return { exitCode: code, waitStatus: waitStatusOf(code) }
+    })
+    return {
+      io,
+      wait: () => exited,
+      kill: signal => {
+        const pid = Number(readFileSafe(pidFile) ?? 0)
+        try { if (pid > 0) process.kill(pid, signal); else proc.kill(signal) } catch { /* gone */ }
+      },
+    }
   }
 
   private async watchExit(e: Entry): Promise<Termination> {
@@ -283,7 +376,14 @@ export class LinuxLauncher implements Launcher {
     }
   }
 
-  networkStatus(id: string) { return this.network?.networkInfos(id) }
+  /** A nested container (a task of a group) shares its parent's network: report the parent's addresses. */
+  networkStatus(id: string) {
+    for (let cur: string | undefined = id; cur; cur = this.entries.get(cur)?.data.parentId) {
+      const infos = this.network?.networkInfos(cur)
+      if (infos) return infos
+    }
+    return undefined
+  }
 
   async recover(containers: RecoveredContainer[]) {
     for (const c of containers) {
@@ -293,11 +393,15 @@ export class LinuxLauncher implements Launcher {
         this.entries.set(c.containerId, { id: c.containerId, data: { bundle: join(this.dirs.bundles(), c.containerId), cgroupsPath: this.cgroupsPathFor(c.containerId), pid: 0, conmonPid: 0 } })
         continue
       }
-      this.entries.set(c.containerId, { id: c.containerId, data })
+      const entry: Entry = { id: c.containerId, data }
+      this.entries.set(c.containerId, entry)
+      this.startIO(entry, false)
     }
     const known = new Set(containers.map(c => c.containerId))
     await this.images?.recover(known)
     await this.network?.recover(known)
+    // Device assignments (GPUs) are checkpointed by their module; the resources are not needed to restore them.
+    await this.devices?.recover(containers.map(c => ({ containerId: c.containerId, resources: Resources.EMPTY })))
   }
 
   async cleanupOrphans(known: Set<string>): Promise<string[]> {
@@ -369,6 +473,8 @@ export function imageProcess(launch: Pick<LaunchSpec, 'argv' | 'command'>, confi
   if (!argv.length) throw new Error('the task has no command and its image has neither Entrypoint nor Cmd')
   return { argv, env }
 }
+
+const mesosVars = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('MESOS_')))
 
 function safeReaddir(dir: string): string[] { try { return readdirSync(dir) } catch { return [] } }
 function readFileSafe(path: string): string | undefined { try { return readFileSync(path, 'utf8') } catch { return undefined } }

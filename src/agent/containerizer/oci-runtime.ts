@@ -1,6 +1,9 @@
 // The OCI runtime CLI (crun, or runc via --oci_runtime) with meso's own state root, so meso's containers never mix
 // with podman's or anyone else's.
 
+import { closeSync, constants, openSync, unlinkSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
+
 export interface RuntimeResult { code: number; stdout: string; stderr: string }
 
 export class OciRuntime {
@@ -13,6 +16,7 @@ export class OciRuntime {
   }
 
   async start(id: string) {
+    if (this.startThroughFifo(id)) return
     const r = await this.exec(['start', id])
     if (r.code !== 0) throw new Error(`${this.name} start ${id} failed: ${r.stderr || `exit ${r.code}`}`)
   }
@@ -36,6 +40,28 @@ export class OciRuntime {
     const r = await this.exec(['list', '--format=json'])
     if (r.code !== 0) return []
     try { return ((JSON.parse(r.stdout || '[]') as { id: string }[]) ?? []).map(c => c.id) } catch { return [] }
+  }
+
+  /**
+   * What `crun start` does for a container without poststart hooks (meso sets none): the created container's init
+   * blocks reading <root>/<id>/exec.fifo; unlinking the fifo and writing one byte to it lets it exec the process.
+   * Doing it here saves a process start on every launch (~5–20 ms). Only for crun — runc's fifo runs the other way
+   * (its init writes, `runc start` reads) — and only when a reader is there (O_NONBLOCK: ENXIO otherwise); anything
+   * unexpected falls back to `<runtime> start`.
+   */
+  private startThroughFifo(id: string): boolean {
+    if (this.name !== 'crun') return false
+    const fifo = join(this.root, id, 'exec.fifo')
+    let fd: number
+    try { fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK) } catch { return false }
+    try {
+      try { unlinkSync(fifo) } catch { return false }
+      // Past the unlink `crun start` could no longer find the fifo either, so a failed write is this start failing.
+      try { writeSync(fd, new Uint8Array(1)) } catch (err) { throw new Error(`crun start ${id} failed: writing its exec fifo: ${(err as Error).message}`) }
+      return true
+    } finally {
+      closeSync(fd)
+    }
   }
 
   get name(): string { return this.binary.split('/').pop()! }

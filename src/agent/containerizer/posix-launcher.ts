@@ -4,14 +4,15 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { logger } from '../../core/log.ts'
-import type { Launched, Launcher, LaunchSpec, RecoveredContainer, Termination } from './launcher.ts'
+import { PipeIO } from '../io/process-io.ts'
+import type { ExecProcess, ExecSpec, Launched, Launcher, LaunchSpec, RecoveredContainer, Termination } from './launcher.ts'
 import { waitStatusOf } from './launcher.ts'
 import { isAlive, readExitFile, startSupervised, waitForFile, type SupervisedProcess } from './process-supervisor.ts'
 import { userSwitchPrefix } from './user.ts'
 
 const log = logger('posix-launcher')
 
-interface Entry { sp: SupervisedProcess; exited?: Promise<Termination> }
+interface Entry { sp: SupervisedProcess & { sandbox?: string }; exited?: Promise<Termination> }
 
 export class PosixLauncher implements Launcher {
   readonly name = 'posix' as const
@@ -29,8 +30,9 @@ export class PosixLauncher implements Launcher {
       runDir: this.runDir(spec.containerId), argv, env: spec.env, cwd: spec.sandbox,
       stdout: join(spec.sandbox, 'stdout'), stderr: join(spec.sandbox, 'stderr'),
     })
-    this.entries.set(spec.containerId, { sp })
-    return { pid: sp.pid, data: { ...sp } }
+    const data = { ...sp, sandbox: spec.sandbox }
+    this.entries.set(spec.containerId, { sp: data })
+    return { pid: sp.pid, data }
   }
 
   wait(containerId: string): Promise<Termination> {
@@ -84,6 +86,16 @@ export class PosixLauncher implements Launcher {
       log.info(`Destroyed orphan container ${id}`)
     }
     return removed
+  }
+
+  /** No namespaces to join: the process runs on the host, in the task's sandbox. TTYs need the linux launcher. */
+  async exec(containerId: string, x: ExecSpec): Promise<ExecProcess> {
+    const e = this.entries.get(containerId)
+    if (!e || !isAlive(e.sp.pid)) throw new Error(`container ${containerId} is not running`)
+    if (x.tty) throw new Error('TTY sessions need the linux launcher (this agent runs --launcher=posix)')
+    const proc = Bun.spawn([...userSwitchPrefix(x.user, this.switchUser), ...x.argv], { cwd: e.sp.sandbox ?? e.sp.runDir, env: x.env, stdio: ['pipe', 'pipe', 'pipe'] })
+    const exited = proc.exited.then(code => ({ exitCode: code, waitStatus: waitStatusOf(code) }))
+    return { io: new PipeIO(proc), wait: () => exited, kill: sig => { try { proc.kill(sig as any) } catch { /* gone */ } } }
   }
 
   async usage(containerId: string): Promise<Record<string, number> | undefined> {

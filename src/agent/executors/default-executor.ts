@@ -3,6 +3,8 @@
 // linux launcher, its namespaces). When a task fails or is killed, the rest of the group is killed; a KILL of any
 // task kills the whole group; the executor ends when no task is left.
 
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { newUuid } from '../../core/ids.ts'
 import { logger } from '../../core/log.ts'
 import { Resources } from '../../core/resources.ts'
@@ -40,6 +42,10 @@ export class DefaultExecutor extends AgentExecutorBase {
     task.containerId = newUuid()
     this.tasks.set(task.id, task)
     const cp = this.host.checkpoint
+    // Each task has a sandbox of its own inside the executor's (Mesos puts nested sandboxes there too); the
+    // executor's sandbox is reachable with a SANDBOX_PATH volume of type PARENT.
+    const sandbox = join(this.sandbox, 'tasks', task.id)
+    mkdirSync(sandbox, { recursive: true })
     cp.putTask({ frameworkId: this.frameworkId, taskId: task.id, executorId: this.id, info, state: task.state, containerId: task.containerId, killRequested: false })
     if (this.groupKilling) {
       task.killRequested = true
@@ -53,7 +59,7 @@ export class DefaultExecutor extends AgentExecutorBase {
       const launched = await this.host.launcher.launch({
         containerId: task.containerId,
         parentId: this.containerId,
-        sandbox: this.sandbox,
+        sandbox,
         argv: commandArgv(info.command ?? {}),
         command: info.command,
         env: { ...this.host.executorEnv(this), MESOS_TASK_ID: task.id, ...commandEnvironment(info.command?.environment) },
@@ -90,6 +96,7 @@ export class DefaultExecutor extends AgentExecutorBase {
       this.host.update(this, task, status as any)
       if (end.state === 'TASK_FAILED' || end.state === 'TASK_KILLED') this.killGroup(`task ${task.id} ${end.state === 'TASK_FAILED' ? 'failed' : 'was killed'}`)
     }
+    this.host.containerEnded(task.containerId!)
     await this.host.launcher.destroy(task.containerId!).catch(() => {})
     this.host.checkpoint.removeContainer(task.containerId!)
     this.finishIfDone()

@@ -31,6 +31,8 @@ export interface ExecutorHost {
   frameworkInfo(frameworkId: string): FrameworkInfo
   /** Feeds a status into the status update manager and the task record. */
   update(exec: AgentExecutorBase, task: AgentTask, status: Omit<TaskStatus, 'task_id'>): void
+  /** A container of this executor (a task's) has ended: containers nested in it go too. */
+  containerEnded(containerId: string): void
   /** The executor has ended and holds nothing any more. */
   executorTerminated(exec: AgentExecutorBase, termination?: Termination): void
   /** Environment for processes of this executor (agent env or --executor_environment_variables, MESOS_* vars). */

@@ -1,6 +1,7 @@
 // filesystem/linux: the container's own mount namespace and root (host root read-only or an image, set up by the
 // launcher) with the sandbox at --sandbox_directory; this isolator adds ContainerInfo.volumes: host paths
-// (`host_path` or `source.host_path`) and sandbox paths (`source.sandbox_path`, SELF), read-only or read-write.
+// (`host_path` or `source.host_path`) and sandbox paths (`source.sandbox_path`: SELF, or PARENT for nested containers
+// such as the tasks of a group), read-only or read-write.
 
 import { isAbsolute, join, normalize } from 'node:path'
 import type { OciSpec } from '../containerizer/oci-spec.ts'
@@ -16,10 +17,11 @@ export const filesystemLinux: Isolator = {
       const dest = isAbsolute(v.container_path) ? v.container_path : join(ctx.sandbox.container, v.container_path)
       let source: string | undefined = v.source?.host_path?.path ?? v.host_path
       if (v.source?.sandbox_path) {
-        if (v.source.sandbox_path.type === 'PARENT') throw new IsolationError(`Volume at '${v.container_path}': PARENT sandbox paths need a nested container`)
+        const parent = v.source.sandbox_path.type === 'PARENT'
+        if (parent && !ctx.parent?.sandbox) throw new IsolationError(`Volume at '${v.container_path}': PARENT sandbox paths need a nested container`)
         const rel = normalize(v.source.sandbox_path.path)
         if (rel.startsWith('..') || isAbsolute(rel)) throw new IsolationError(`Volume at '${v.container_path}': sandbox path '${v.source.sandbox_path.path}' escapes the sandbox`)
-        source = join(ctx.sandbox.host, rel)
+        source = join(parent ? ctx.parent!.sandbox! : ctx.sandbox.host, rel)
       }
       if (!source) throw new IsolationError(`Volume at '${v.container_path}' has no source`)
       if (!isAbsolute(source)) source = join(ctx.sandbox.host, source)

@@ -9,7 +9,7 @@ import type { OciSpec } from '../containerizer/oci-spec.ts'
 export interface IsolationContext {
   containerId: string
   /** Set for nested containers (task groups, exec sessions). */
-  parent?: { containerId: string; pid: number; cgroupsPath: string }
+  parent?: { containerId: string; pid: number; cgroupsPath: string; sandbox?: string }
   cgroupsPath: string
   resources: Resources
   container?: ContainerInfo
