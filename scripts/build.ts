@@ -4,7 +4,9 @@ import { $ } from 'bun'
 
 const outfile = process.argv[2] ?? 'dist/meso'
 const started = performance.now()
-await $`bun build src/main.ts --compile --minify --bytecode --format=esm --sourcemap=none \
+// Help text and flag definitions for the fast path, generated from the oclif classes (src/cli/manifest.ts).
+await $`bun scripts/gen-cli-manifest.ts`.quiet()
+await $`bun build src/main.ts --compile --splitting --minify --bytecode --format=esm --sourcemap=none \
   --no-compile-autoload-dotenv --no-compile-autoload-bunfig \
   --define process.env.NODE_ENV='"production"' --outfile ${outfile}`.quiet()
 const size = Bun.file(outfile).size

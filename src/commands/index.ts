@@ -4,9 +4,18 @@ import AgentList from './agent/list.ts'
 import ClusterStatus from './cluster/status.ts'
 import FrameworkList from './framework/list.ts'
 import FrameworkTeardown from './framework/teardown.ts'
+import ImageGc from './image/gc.ts'
+import ImageList from './image/list.ts'
+import ImageLoad from './image/load.ts'
+import ImagePull from './image/pull.ts'
+import ImageRm from './image/rm.ts'
 import MasterDaemon from './master.ts'
+import NetworkList from './network/list.ts'
+import TaskAttach from './task/attach.ts'
+import TaskExec from './task/exec.ts'
 import TaskKill from './task/kill.ts'
 import TaskList from './task/list.ts'
+import TaskLogs from './task/logs.ts'
 import TaskRun from './task/run.ts'
 import Up from './up.ts'
 
@@ -21,4 +30,13 @@ export const COMMANDS = {
   'task:run': TaskRun,
   'task:list': TaskList,
   'task:kill': TaskKill,
+  'network:list': NetworkList,
+  'task:exec': TaskExec,
+  'task:attach': TaskAttach,
+  'task:logs': TaskLogs,
+  'image:pull': ImagePull,
+  'image:list': ImageList,
+  'image:rm': ImageRm,
+  'image:load': ImageLoad,
+  'image:gc': ImageGc,
 }

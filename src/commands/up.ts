@@ -17,22 +17,46 @@ export default class Up extends Command {
     launcher: Flags.string({ description: "'linux' or 'posix' (default: linux when crun is installed)", options: ['linux', 'posix'] }),
     isolation: Flags.string({ description: 'agent isolators (Mesos --isolation syntax)' }),
     registry: Flags.string({ description: "'replicated_log' (persisted) or 'in_memory'", default: 'replicated_log', options: ['replicated_log', 'in_memory'] }),
+    'agent-flag': Flags.string({ description: 'any other agent flag, NAME=VALUE (repeatable), e.g. docker_registry_insecure=localhost:5000', multiple: true }),
+    'master-flag': Flags.string({ description: 'any other master flag, NAME=VALUE (repeatable), e.g. offer_timeout=30secs', multiple: true }),
   }
 
   async run() {
     const { flags } = await this.parse(Up)
     const { resolveFlags, flagStrings } = await import('../core/flags.ts')
     const base = flags.work_dir ?? (process.getuid?.() === 0 ? '/var/lib/meso' : join(homedir(), '.meso'))
-    const masterValues = resolveFlags(MASTER_FLAGS, { ip: flags.ip, port: flags.port, work_dir: join(base, 'master'), registry: flags.registry }) as Record<string, any>
+    const extra = (list: string[] | undefined, specs: readonly { name: string }[], which: string) => {
+      const out: Record<string, string> = {}
+      for (const kv of list ?? []) {
+        const i = kv.indexOf('=')
+        const name = (i > 0 ? kv.slice(0, i) : kv).replace(/^--/, '')
+        if (!specs.some(s => s.name === name)) this.error(`--${which}-flag: unknown ${which} flag '${name}' (see meso ${which} --help)`, { exit: 2 })
+        out[name] = i > 0 ? kv.slice(i + 1) : 'true'
+      }
+      return out
+    }
+    const masterExtra = extra(flags['master-flag'], MASTER_FLAGS, 'master')
+    const agentExtra = extra(flags['agent-flag'], AGENT_FLAGS, 'agent')
+    let masterValues: Record<string, any>
+    try {
+      masterValues = resolveFlags(MASTER_FLAGS, { ...masterExtra, ip: flags.ip, port: flags.port, work_dir: join(base, 'master'), registry: flags.registry })
+    } catch (err) { this.error((err as Error).message, { exit: 2 }) }
     const { startMaster } = await import('../master/server.ts')
     const { startAgent } = await import('../agent/server.ts')
-    let master, agent
+    let master, agent, network
     try {
       master = await startMaster(masterValues, flagStrings(MASTER_FLAGS, masterValues))
       const agentPort = await freePort(flags.ip, master.server.port! + 1)
+      // The `meso` CNI network (bridge, own subnet, portmap) unless the work dir's CNI config already has one.
+      const { upNetworkFlags } = await import('../agent/isolators/network/cni/default-network.ts')
+      const { linuxLauncherUnavailable } = await import('../agent/containerizer/linux-launcher.ts')
+      network = upNetworkFlags(base, { launcher: flags.launcher, isolation: flags.isolation, linuxUnavailable: linuxLauncherUnavailable({}) })
       const agentValues = resolveFlags(AGENT_FLAGS, {
+        ...network?.flags,
+        ...agentExtra,
         master: `${flags.ip === '0.0.0.0' ? '127.0.0.1' : flags.ip}:${master.server.port}`, ip: flags.ip, port: agentPort,
-        work_dir: join(base, 'agent'), resources: flags.resources, attributes: flags.attributes, launcher: flags.launcher, isolation: flags.isolation,
+        work_dir: join(base, 'agent'), resources: flags.resources, attributes: flags.attributes, launcher: flags.launcher,
+        isolation: network?.flags.isolation ?? agentExtra.isolation ?? flags.isolation,
       }) as Record<string, any>
       agent = await startAgent(agentValues, flagStrings(AGENT_FLAGS, agentValues))
     } catch (err) {
@@ -40,6 +64,7 @@ export default class Up extends Command {
       fail(this, err)
     }
     this.log(`meso is up: master ${master.url} (scheduler API ${master.url}/api/v1/scheduler, operator API ${master.url}/api/v1), agent ${agent.url}`)
+    if (network) this.log(`${network.note}; join it with: meso task run --network meso -- …`)
     this.log(`state in ${base}; try: meso task run -- echo hello   (Ctrl-C stops the cluster; tasks keep running and are re-adopted on the next start)`)
     await runUntilSignal(async () => { await agent.stop(); await master.stop() })
   }

@@ -23,6 +23,15 @@ test('--help lists the commands; topic help works; bad flags exit 2 with one lin
   expect(badDuration.stderr).toContain('invalid duration')
 })
 
+test('the fast path prints the same help as oclif for the root, every topic and every command', async () => {
+  const manifest = JSON.parse(await Bun.file(new URL('../../src/cli/manifest.generated.json', import.meta.url)).text())
+  const subjects: string[][] = [[], ...Object.keys(manifest.topics).map(t => [t]), ...Object.keys(manifest.commands).map(c => c.split(':'))]
+  for (const subject of subjects) {
+    const [fast, slow] = await Promise.all([meso([...subject, '--help']), meso([...subject, '--help'], { env: { MESO_NO_FAST_PATH: '1' } })])
+    expect({ subject, help: fast.stdout }).toEqual({ subject, help: slow.stdout })
+  }
+})
+
 test('meso up runs a one-node cluster that takes tasks', async () => {
   const dir = tempDir()
   const up = await startDaemon(['up', `--work_dir=${dir}`, '--port=0', '--launcher=posix'], /master (http:\/\/\S+) \(scheduler API/)

@@ -6,26 +6,7 @@ export default class FrameworkList extends ClientCommand {
   static flags = { master: masterFlag, json: jsonFlag, all: Flags.boolean({ char: 'a', description: 'include completed frameworks' }) }
 
   async run() {
-    const { flags } = await this.parse(FrameworkList)
-    await this.guard(async () => {
-      const { masterUrl, operatorCall } = await import('../../client/cluster.ts')
-      const { printJson, table, color, ago } = await import('../../client/output.ts')
-      const r = await operatorCall<{ frameworks?: any[]; completed_frameworks?: any[] }>(masterUrl(flags.master), 'GET_FRAMEWORKS')
-      const list = [...(r.frameworks ?? []).map(f => ({ ...f, completed: false })), ...(flags.all ? (r.completed_frameworks ?? []).map(f => ({ ...f, completed: true })) : [])]
-      if (flags.json) {
-        printJson(list.map(f => ({
-          id: f.framework_info.id?.value, name: f.framework_info.name, user: f.framework_info.user, roles: f.framework_info.roles ?? [f.framework_info.role ?? '*'],
-          active: f.active, connected: f.connected, recovered: f.recovered, completed: f.completed, registered_time: f.registered_time,
-          allocated_resources: f.allocated_resources ?? [], offered_resources: f.offered_resources ?? [],
-        })))
-        return
-      }
-      if (!list.length) { this.log('no frameworks'); return }
-      this.log(table(['ID', 'NAME', 'USER', 'ROLES', 'STATE', 'REGISTERED'], list.map(f => [
-        f.framework_info.id?.value ?? '-', f.framework_info.name, f.framework_info.user, (f.framework_info.roles ?? [f.framework_info.role ?? '*']).join(','),
-        f.completed ? 'completed' : f.connected ? color.green('connected') : f.recovered ? color.yellow('recovered') : color.yellow('disconnected'),
-        ago((f.registered_time?.nanoseconds ?? 0) / 1e9),
-      ])))
-    })
+    const parsed = await this.parse(FrameworkList)
+    await this.guard(async () => (await import('../../client/commands/framework-list.ts')).execute(parsed as any))
   }
 }

@@ -7,11 +7,7 @@ export default class FrameworkTeardown extends ClientCommand {
   static flags = { master: masterFlag }
 
   async run() {
-    const { args, flags } = await this.parse(FrameworkTeardown)
-    await this.guard(async () => {
-      const { masterUrl, operatorCall } = await import('../../client/cluster.ts')
-      await operatorCall(masterUrl(flags.master), 'TEARDOWN', { teardown: { framework_id: { value: args.id } } })
-      this.log(`framework ${args.id} torn down`)
-    })
+    const parsed = await this.parse(FrameworkTeardown)
+    await this.guard(async () => (await import('../../client/commands/framework-teardown.ts')).execute(parsed as any))
   }
 }

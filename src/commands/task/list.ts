@@ -6,26 +6,7 @@ export default class TaskList extends ClientCommand {
   static flags = { master: masterFlag, json: jsonFlag, all: Flags.boolean({ char: 'a', description: 'include completed tasks' }) }
 
   async run() {
-    const { flags } = await this.parse(TaskList)
-    await this.guard(async () => {
-      const { masterUrl } = await import('../../client/cluster.ts')
-      const { listTasks } = await import('../../client/tasks.ts')
-      const { ago, printJson, short, stateColor, table } = await import('../../client/output.ts')
-      const tasks = await listTasks(masterUrl(flags.master), flags.all)
-      if (flags.json) {
-        printJson(tasks.map(({ task: t }) => ({
-          id: t.task_id.value, name: t.name, state: t.state, framework_id: t.framework_id.value, agent_id: t.agent_id.value,
-          executor_id: t.executor_id?.value, resources: t.resources, statuses: t.statuses ?? [],
-          ip_addresses: (t.statuses?.at(-1)?.container_status?.network_infos ?? []).flatMap(n => (n.ip_addresses ?? []).map(a => a.ip_address)),
-        })))
-        return
-      }
-      if (!tasks.length) { this.log(flags.all ? 'no tasks' : 'no active tasks (use --all for completed ones)'); return }
-      this.log(table(['ID', 'NAME', 'STATE', 'IP', 'AGENT', 'FRAMEWORK', 'UPDATED'], tasks.map(({ task: t }) => {
-        const last = t.statuses?.at(-1)
-        const ip = last?.container_status?.network_infos?.[0]?.ip_addresses?.[0]?.ip_address ?? '-'
-        return [t.task_id.value, t.name, stateColor(t.state), ip, short(t.agent_id.value.split('-').pop()!, 8), short(t.framework_id.value, 13), ago(last?.timestamp)]
-      })))
-    })
+    const parsed = await this.parse(TaskList)
+    await this.guard(async () => (await import('../../client/commands/task-list.ts')).execute(parsed as any))
   }
 }

@@ -1,0 +1,53 @@
+// Writes src/cli/manifest.generated.json from the oclif command classes: flag/argument definitions and the help
+// oclif renders (root, topics, every command) at 80 columns without colour. The build embeds it so that the binary
+// answers `--help` and runs common commands without loading oclif. Run by scripts/build.ts.
+
+import { Config, Help, Plugin } from '@oclif/core'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import pjson from '../package.json' with { type: 'json' }
+import { COMMANDS } from '../src/commands/index.ts'
+import { HANDLERS } from '../src/cli/handlers.ts'
+import type { CliManifest, CommandDef } from '../src/cli/manifest.ts'
+import { commandDef } from './cli-manifest-builder.ts'
+
+process.env.NO_COLOR = '1'
+process.env.COLUMNS = '80'
+const root = join(import.meta.dir, '..', 'src')
+const plugin = new Plugin({ root, pjson: pjson as any, isRoot: true, ignoreManifest: true })
+;(plugin as any).commandCache = COMMANDS
+await plugin.load()
+const config = await Config.load({ root, pjson: pjson as any, plugins: new Map([[plugin.name, plugin]]) } as any)
+
+/** Captures what oclif's help prints for `argv`. */
+async function helpText(argv: string[]): Promise<string> {
+  let out = ''
+  const write = process.stdout.write.bind(process.stdout)
+  const log = console.log
+  ;(process.stdout as any).write = (chunk: string | Uint8Array) => { out += typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk); return true }
+  console.log = (...a: unknown[]) => { out += a.join(' ') + '\n' }
+  // oclif's Help rewrites each command's id in place ('task:run' → 'task run'), after which topic help finds no
+  // commands under 'task:'; restore the ids after every rendering.
+  const ids = config.commands.map(c => [c, c.id] as const)
+  try {
+    await new Help(config, { stripAnsi: true, maxWidth: 80 } as any).showHelp(argv)
+  } finally {
+    for (const [c, id] of ids) c.id = id
+    ;(process.stdout as any).write = write
+    console.log = log
+  }
+  return out
+}
+
+const rootHelp = await helpText([])
+const topics: Record<string, string> = {}
+for (const t of Object.keys((pjson as any).oclif.topics ?? {})) topics[t] = await helpText([t])
+const commands: Record<string, CommandDef> = {}
+for (const [id, cls] of Object.entries(COMMANDS) as [string, any][]) {
+  commands[id] = await commandDef(cls, await helpText(id.split(':')), HANDLERS[id] ? id : undefined)
+}
+
+const manifest: CliManifest = { version: config.userAgent, rootHelp, topics, commands }
+const out = join(import.meta.dir, '..', 'src', 'cli', 'manifest.generated.json')
+writeFileSync(out, JSON.stringify(manifest))
+console.error(`wrote ${out} (${Object.keys(commands).length} commands, ${Object.keys(commands).filter(c => commands[c]!.handler).length} with a fast path)`)

@@ -1,0 +1,14 @@
+import type { ParsedCommand } from '../../cli/parsed.ts'
+import { masterUrl } from '../cluster.ts'
+import { listNetworks } from '../networks.ts'
+import { color, printJson, table } from '../output.ts'
+
+export async function execute({ flags }: ParsedCommand): Promise<void> {
+  const { networks, unreachable } = await listNetworks(masterUrl(flags.master))
+  for (const u of unreachable) process.stderr.write(`warning: agent ${u.agent} did not list its networks: ${u.error}\n`)
+  if (flags.json) { printJson(networks); return }
+  if (!networks.length) { console.log('no CNI networks (agents need --network_cni_config_dir; `meso up` creates one called meso)'); return }
+  console.log(table(['NAME', 'AGENT', 'PLUGINS', 'SUBNET', 'BRIDGE', 'STATUS'], networks.map(n => [
+    n.name, n.agent, n.plugins.join(','), n.subnets.join(',') || '-', n.bridge ?? '-', n.error ? color.red(n.error) : color.green('ok'),
+  ])))
+}

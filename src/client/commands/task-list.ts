@@ -1,0 +1,22 @@
+import type { ParsedCommand } from '../../cli/parsed.ts'
+import { masterUrl } from '../cluster.ts'
+import { ago, printJson, short, stateColor, table } from '../output.ts'
+import { listTasks } from '../tasks.ts'
+
+export async function execute({ flags }: ParsedCommand): Promise<void> {
+  const tasks = await listTasks(masterUrl(flags.master), flags.all)
+  if (flags.json) {
+    printJson(tasks.map(({ task: t }) => ({
+      id: t.task_id.value, name: t.name, state: t.state, framework_id: t.framework_id.value, agent_id: t.agent_id.value,
+      executor_id: t.executor_id?.value, resources: t.resources, statuses: t.statuses ?? [],
+      ip_addresses: (t.statuses?.at(-1)?.container_status?.network_infos ?? []).flatMap(n => (n.ip_addresses ?? []).map(a => a.ip_address)),
+    })))
+    return
+  }
+  if (!tasks.length) { console.log(flags.all ? 'no tasks' : 'no active tasks (use --all for completed ones)'); return }
+  console.log(table(['ID', 'NAME', 'STATE', 'IP', 'AGENT', 'FRAMEWORK', 'UPDATED'], tasks.map(({ task: t }) => {
+    const last = t.statuses?.at(-1)
+    const ip = [...(t.statuses ?? [])].reverse().find(s => s.container_status?.network_infos?.[0]?.ip_addresses?.length)?.container_status?.network_infos?.[0]?.ip_addresses?.[0]?.ip_address ?? '-'
+    return [t.task_id.value, t.name, stateColor(t.state), ip, short(t.agent_id.value.split('-').pop()!, 8), short(t.framework_id.value, 13), ago(last?.timestamp)]
+  })))
+}
