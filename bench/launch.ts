@@ -1,13 +1,13 @@
 // Launch latency of a trivial task, end to end: `meso task run -- true` on a warm one-node cluster (CLI start,
 // subscribe, offer, launch in a crun container under conmon, exit, teardown) against, in the same run and
 // interleaved: bare `crun run` of the same bundle (the floor), conmon + crun create/start/wait/delete (the supervised
-// floor), and `podman run --rm` when podman is installed.
+// floor), and `podman run --rm` (default and host network) when podman is installed.
 //
 //   bun bench/launch.ts [--quick] [--rounds N]
 
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, lstatSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { conmonCreate } from '../src/agent/containerizer/conmon.ts'
 import { linuxLauncherUnavailable } from '../src/agent/containerizer/linux-launcher.ts'
 import { baseSpec, hostRootLayout, serializeSpec, type HostRootEntry } from '../src/agent/containerizer/oci-spec.ts'
@@ -15,21 +15,14 @@ import { parseIsolation } from '../src/agent/isolators/index.ts'
 import { agentCapabilities } from '../src/agent/isolators/linux-capabilities.ts'
 import { parseResourcesFlag, Resources } from '../src/core/resources.ts'
 import { interleaved, machine, median, percentile, table, type BenchResult } from './lib/measure.ts'
+import { mesoCommand } from './lib/meso-bin.ts'
+import { startUpCluster } from './lib/meso-up.ts'
 
-const ROOT = resolve(import.meta.dir, '..')
-const MESO = existsSync(join(ROOT, 'dist/meso')) ? [join(ROOT, 'dist/meso')] : [join(ROOT, 'node_modules/.bin/bun'), join(ROOT, 'src/main.ts')]
+const PODMAN = 'podman run --rm'
+const PODMAN_HOST = 'podman run --rm --network=host'
 
-async function startCluster(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const proc = Bun.spawn([...MESO, 'up', `--work_dir=${dir}`, '--port=0', '--launcher=linux', '--registry=in_memory'], { stdout: 'pipe', stderr: 'pipe' })
-  let out = ''
-  const dec = new TextDecoder()
-  for await (const c of proc.stdout) {
-    out += dec.decode(c)
-    const m = /master (http:\/\/\S+) \(scheduler API/.exec(out)
-    if (m) return { url: m[1]!, stop: async () => { proc.kill('SIGINT'); await proc.exited } }
-  }
-  throw new Error(`meso up failed: ${out}${await new Response(proc.stderr).text()}`)
-}
+// $MESO_BIN, else dist/meso, else the sources (bench/lib/meso-bin.ts).
+const MESO = mesoCommand()
 
 /** The bundle the linux launcher would build for `true` (host root read-only, default isolators). */
 function makeBundle(dir: string, id: string, sandbox: string): string {
@@ -68,7 +61,7 @@ export async function runLaunchBench(opts: { quick: boolean; rounds?: number }):
   const sandbox = join(dir, 'sandbox')
   mkdirSync(sandbox)
   const crunRoot = join(dir, 'crun')
-  const cluster = await startCluster(join(dir, 'cluster'))
+  const cluster = await startUpCluster(join(dir, 'cluster'))
   let n = 0
   const crun = Bun.which('crun')!
   const variants = [
@@ -105,7 +98,7 @@ export async function runLaunchBench(opts: { quick: boolean; rounds?: number }):
   const notes: string[] = []
   const podman = Bun.which('podman')
   if (podman) {
-    // A busybox root for podman (it needs a rootfs or image of its own); host network like meso's default.
+    // A busybox root for podman (it needs a rootfs or image of its own).
     const rootfs = join(dir, 'busybox')
     mkdirSync(join(rootfs, 'bin'), { recursive: true })
     for (const d of ['etc', 'proc', 'sys', 'dev', 'tmp']) mkdirSync(join(rootfs, d), { recursive: true })
@@ -116,18 +109,23 @@ export async function runLaunchBench(opts: { quick: boolean; rounds?: number }):
       // This sandbox has no CAP_SYS_RESOURCE; podman's default ulimits would fail (docs/containers.md §9).
       const conf = join(dir, 'containers.conf')
       writeFileSync(conf, '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\nruntime = "crun"\n')
-      variants.push({ name: 'podman run --rm (host network)', run: async () => { await exec([podman, 'run', '--rm', '--network=host', '--rootfs', rootfs, '/bin/true'], { CONTAINERS_CONF: conf }) } })
+      // `podman run --rm` as people type it (its own network namespace through netavark: the issue's baseline), and
+      // with --network=host, which is what `meso task run` without --network does (the like-for-like comparison).
+      variants.push({ name: PODMAN, run: async () => { await exec([podman, 'run', '--rm', '--rootfs', rootfs, '/bin/true'], { CONTAINERS_CONF: conf }) } })
+      variants.push({ name: PODMAN_HOST, run: async () => { await exec([podman, 'run', '--rm', '--network=host', '--rootfs', rootfs, '/bin/true'], { CONTAINERS_CONF: conf }) } })
     } else notes.push('podman skipped: busybox-static is not installed')
   } else notes.push('podman skipped: not installed (./install.sh installs it)')
   try {
     const results = await interleaved(variants, rounds)
     const floor = median(results.get('crun run (same bundle)')!)
     const supervised = median(results.get('conmon + crun (create, start, wait, delete)')!)
-    const podmanMedian = results.has('podman run --rm (host network)') ? median(results.get('podman run --rm (host network)')!) : undefined
+    const podmanMedian = results.has(PODMAN) ? median(results.get(PODMAN)!) : undefined
+    const podmanHostMedian = results.has(PODMAN_HOST) ? median(results.get(PODMAN_HOST)!) : undefined
     const rows = [...results].map(([name, xs]) => ({
       variant: name, runs: xs.length, 'median ms': median(xs), 'p90 ms': percentile(xs, 0.9),
       'vs crun run': median(xs) / floor, 'ms above conmon+crun': median(xs) - supervised,
       ...(podmanMedian ? { 'vs podman': median(xs) / podmanMedian } : {}),
+      ...(podmanHostMedian ? { 'vs podman host net': median(xs) / podmanHostMedian } : {}),
     }))
     return { name: 'launch', machine: machine(), rows, notes }
   } finally {

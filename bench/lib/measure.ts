@@ -48,4 +48,14 @@ export function machine(): string {
   return `${cpus().length} × ${model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, cgroups ${cgroupVersion()}`
 }
 
+/** The 1/5/15-minute load averages: on a shared machine, what else was running matters when reading the numbers. */
+export function loadNote(): string {
+  try {
+    const [a, b, c] = readFileSync('/proc/loadavg', 'utf8').split(' ')
+    return `load average ${a} ${b} ${c} at start`
+  } catch {
+    return 'load average unknown'
+  }
+}
+
 export interface BenchResult { name: string; machine: string; rows: Record<string, number | string>[]; notes?: string[] }

@@ -196,6 +196,29 @@ export class Resources {
     return new Resources(m)
   }
 
+  /**
+   * The sum of many bags, built in one map: folding with `plus` would copy the growing total once per term, and the
+   * master sums every task of an agent or framework for each state request.
+   */
+  static sum(items: Iterable<Resources>): Resources {
+    let first: Resources | undefined
+    let m: Map<string, Resource> | undefined
+    for (const r of items) {
+      if (r.isEmpty) continue
+      if (!first) { first = r; continue }
+      if (!m) {
+        m = new Map()
+        for (const [k, x] of first.byKey) m.set(k, cloneResource(x))
+      }
+      for (const [k, x] of r.byKey) {
+        const have = m.get(k)
+        if (have) addInto(have, x)
+        else m.set(k, cloneResource(x))
+      }
+    }
+    return m ? new Resources(m) : first ?? Resources.EMPTY
+  }
+
   get list(): Resource[] { return [...this.byKey.values()] }
   get isEmpty(): boolean { return this.byKey.size === 0 }
 

@@ -23,7 +23,9 @@ import { MasterMetrics } from './metrics.ts'
 import { OperatorEvents } from './operator-events.ts'
 import { reconcile, type ReconciliationView } from './reconciliation.ts'
 import { RegisteredAgent, type AgentLink } from './registered-agent.ts'
+import { resourcesOf, sharedResourceList } from './resource-lists.ts'
 import { Registry } from './registry.ts'
+import { storedStatus } from './stored-status.ts'
 import { forFramework, masterStatus } from './task-status.ts'
 import { validateTask, validateTaskGroup, type TaskValidationContext } from './validation/task.ts'
 import { agentView, frameworkView } from './views-v1.ts'
@@ -415,6 +417,7 @@ export class Master {
         continue
       }
       if (type === 'LAUNCH') {
+        const launched: string[] = []
         for (const task of op.launch?.task_infos ?? []) {
           let err = validateTask(task, ctx)
           const need = err ? Resources.EMPTY : withAllocationRole(task.resources, role).plus(this.newExecutorResources(fw, agent, task.executor, role))
@@ -422,7 +425,11 @@ export class Master {
           if (err) { this.sendTaskError(fw, task, 'REASON_TASK_INVALID', err); continue }
           pool = pool.minus(need)
           this.launchTask(fw, agent, task, role)
+          launched.push(task.task_id.value)
         }
+        // One line per operation: a framework packing an offer with many tasks would otherwise pay a log write each.
+        if (launched.length === 1) log.info(`Launching task ${launched[0]} of framework ${fw.id} on agent ${agent.id} (${agent.hostname})`)
+        else if (launched.length) log.info(`Launching tasks [${launched.join(', ')}] of framework ${fw.id} on agent ${agent.id} (${agent.hostname})`)
       } else if (type === 'LAUNCH_GROUP' && op.launch_group) {
         const { executor, task_group } = op.launch_group
         const tasks = task_group.tasks ?? []
@@ -484,10 +491,10 @@ export class Master {
     const task: Task = {
       name: info.name,
       task_id: info.task_id,
-      framework_id: { value: fw.id },
-      agent_id: { value: agent.id },
+      framework_id: fw.wireId,
+      agent_id: agent.wireId,
       state: 'TASK_STAGING',
-      resources: withAllocationRole(info.resources, role).toWire(true),
+      resources: sharedResourceList(withAllocationRole(info.resources, role).toWire(true)),
       statuses: [],
       user: info.command?.user ?? fw.info.user,
     }
@@ -521,7 +528,6 @@ export class Master {
     const wire: TaskInfo = { ...info, resources: task.resources }
     if (executor) wire.executor = executor
     agent.send({ type: 'RUN_TASK', framework: fw.info, task: wire })
-    log.info(`Launching task ${info.task_id.value} of framework ${fw.id} on agent ${agent.id} (${agent.hostname})`)
   }
 
   private launchTaskGroup(fw: Framework, agent: RegisteredAgent, executorInfo: ExecutorInfo, infos: TaskInfo[], role: string) {
@@ -592,7 +598,7 @@ export class Master {
     const fw = this.frameworks.get(task.framework_id.value)
     const prev = task.state
     const next = latestState ?? status.state
-    task.statuses = [...(task.statuses ?? []), status]
+    task.statuses = [...(task.statuses ?? []), storedStatus(task, status)]
     if (task.statuses.length > 16) task.statuses.splice(0, task.statuses.length - 16)
     task.state = next
     if (status.uuid) {
@@ -606,7 +612,7 @@ export class Master {
     const agent = this.agents.get(task.agent_id.value)
     if (!isTerminal(prev) && isTerminal(next) && agent) {
       // Resources come back as soon as the master learns the task is done, acked or not.
-      this.allocator.recoverResources(task.framework_id.value, agent.id, Resources.of(task.resources), undefined, Date.now())
+      this.allocator.recoverResources(task.framework_id.value, agent.id, resourcesOf(task.resources), undefined, Date.now())
       this.requestAllocation()
     }
     if (forward && fw) fw.send({ type: 'UPDATE', update: { status } })
@@ -619,7 +625,7 @@ export class Master {
     const fw = this.frameworks.get(fwId)
     const agent = this.agents.get(task.agent_id.value)
     if (!isTerminal(task.state) && agent) {
-      this.allocator.recoverResources(fwId, agent.id, Resources.of(task.resources), undefined, Date.now())
+      this.allocator.recoverResources(fwId, agent.id, resourcesOf(task.resources), undefined, Date.now())
     }
     agent?.tasks.delete(`${fwId}/${task.task_id.value}`)
     agent?.pendingKills.delete(`${fwId}/${task.task_id.value}`)
@@ -632,24 +638,46 @@ export class Master {
 
   // ------------------------------------------------------------------------------------------- agents
 
-  /** First registration of an agent: admit it, persist it, offer its resources. */
+  /**
+   * First registration of an agent: persist it, then admit it and offer its resources. The registry write joins the
+   * batch of this event-loop turn (Registry.batch), so the agent is admitted, and hears REGISTERED, once that batch
+   * is durable; until then it is known only to its own link.
+   */
   registerAgent(msg: Extract<AgentMessage, { type: 'REGISTER' }>, link: AgentLink): RegisteredAgent {
-    const id = agentIdFor(this.id, this.registry.nextSequence('agent'))
+    const id = agentIdFor(this.id, this.registry.reserveSequence('agent'))
     const info: AgentInfo = { ...msg.agent_info, id: { value: id } }
     const agent = new RegisteredAgent(id, info, msg.pid, 'registered')
     agent.link = link
     agent.version = msg.version
     agent.capabilities = msg.capabilities
     agent.registeredTime = Date.now() / 1000
+    this.registry.batch(() => {
+      this.registry.persistSequence('agent')
+      this.registry.putAgent({ id, info, pid: msg.pid, state: 'admitted' })
+    }, ok => this.admitAgent(agent, link, ok))
+    return agent
+  }
+
+  private admitAgent(agent: RegisteredAgent, link: AgentLink, persisted: boolean) {
+    if (this.stopped) return
+    if (!persisted) {
+      // It was never told its id; it registers again after its backoff.
+      link.close('registry write failed')
+      return
+    }
+    const id = agent.id
     this.agents.set(id, agent)
-    this.registry.putAgent({ id, info, pid: msg.pid, state: 'admitted' })
-    this.allocator.addAgent(id, { total: agent.total, hostname: info.hostname })
-    link.send({ type: 'REGISTERED', agent_id: id, master_info: this.info, ping_interval_ms: this.flags.agent_ping_timeout })
-    log.info(`Registered agent ${id} at ${msg.pid} (${info.hostname}) with ${agent.total.toString()}`)
+    this.allocator.addAgent(id, { total: agent.total, hostname: agent.hostname })
+    log.info(`Registered agent ${id} at ${agent.pid} (${agent.hostname}) with ${agent.total.toString()}`)
     this.metrics.inc('master/slave_registrations')
     this.events.publish('AGENT_ADDED', { agent: agentView(this, agent) })
+    if (agent.state !== 'registered' || agent.link !== link) {
+      // The link dropped while the write was in flight: known now, disconnected, on its way to unreachable.
+      this.allocator.deactivateAgent(id)
+      return
+    }
+    link.send({ type: 'REGISTERED', agent_id: id, master_info: this.info, ping_interval_ms: this.flags.agent_ping_timeout })
     this.requestAllocation()
-    return agent
   }
 
   /** Re-registration after an agent or master restart, or a dropped link: reconcile both sides' views. */
@@ -745,12 +773,12 @@ export class Master {
       }
       agent.tasks.set(key, task)
       if (!isTerminal(task.state)) {
-        used.push({ frameworkId: fw.id, role: resourceRole(task.resources), resources: Resources.of(task.resources) })
+        used.push({ frameworkId: fw.id, role: resourceRole(task.resources), resources: resourcesOf(task.resources) })
       }
     }
     for (const [fid, execs] of agent.executors) {
       for (const e of execs.values()) {
-        if (e.resources?.length) used.push({ frameworkId: fid, role: resourceRole(e.resources), resources: Resources.of(e.resources) })
+        if (e.resources?.length) used.push({ frameworkId: fid, role: resourceRole(e.resources), resources: resourcesOf(e.resources) })
       }
     }
     this.allocator.addAgent(id, { total: agent.total, hostname: agent.hostname }, used)
@@ -901,8 +929,16 @@ export class Master {
     const prev = task.state
     task.state = state
     this.metrics.taskState(prev, state)
+    // Operator subscribers hear of every change of a task's latest state, as in Mesos (where the latest state rides
+    // on the status update itself). Without this, a task whose later updates queue behind an unacknowledged one
+    // reached TASK_FINISHED with no TASK_UPDATED at all: by the time its updates arrived, nothing changed any more.
+    this.events.publish('TASK_UPDATED', {
+      framework_id: task.framework_id,
+      status: task.statuses?.[task.statuses.length - 1] ?? { task_id: task.task_id, state: prev },
+      state,
+    })
     if (isTerminal(state)) {
-      this.allocator.recoverResources(frameworkId, agent.id, Resources.of(task.resources), undefined, Date.now())
+      this.allocator.recoverResources(frameworkId, agent.id, resourcesOf(task.resources), undefined, Date.now())
       this.requestAllocation()
       if (!fw.connected) this.maybeAutoTeardown(fw)
     }
@@ -920,7 +956,7 @@ export class Master {
       agent.executors.get(frameworkId)!.delete(executorId)
       fw?.executors.get(agent.id)?.delete(executorId)
       if (e.resources?.length) {
-        this.allocator.recoverResources(frameworkId, agent.id, Resources.of(e.resources), undefined, Date.now())
+        this.allocator.recoverResources(frameworkId, agent.id, resourcesOf(e.resources), undefined, Date.now())
         this.requestAllocation()
       }
     }
@@ -954,10 +990,7 @@ export class Master {
     return r
   }
   frameworkUsed(fw: Framework): Resources {
-    let r = Resources.EMPTY
-    for (const t of fw.tasks.values()) if (!isTerminal(t.state)) r = r.plus(Resources.of(t.resources))
-    for (const execs of fw.executors.values()) for (const e of execs.values()) r = r.plus(Resources.of(e.resources))
-    return r
+    return Resources.sum(frameworkUsedParts(fw))
   }
   frameworkOffers(fw: Framework): Offer[] {
     return [...fw.offers].map(id => this.offers.get(id)?.offer).filter((o): o is Offer => !!o)
@@ -978,6 +1011,11 @@ function launchedTasks(op: OfferOperation): TaskInfo[] {
 /** Frameworks without MULTI_ROLE omit allocation_info; Mesos injects the offer's role, and so do we. */
 function withAllocationRole(list: TaskInfo['resources'], role: string): Resources {
   return Resources.of((list ?? []).map(r => (r.allocation_info ? r : { ...r, allocation_info: { role } })))
+}
+
+function* frameworkUsedParts(fw: Framework): Generator<Resources> {
+  for (const t of fw.tasks.values()) if (!isTerminal(t.state)) yield resourcesOf(t.resources)
+  for (const execs of fw.executors.values()) for (const e of execs.values()) yield resourcesOf(e.resources)
 }
 
 function resourceRole(list: Task['resources']): string {

@@ -4,6 +4,8 @@ import { Resources } from '../core/resources.ts'
 import { systemMetrics } from '../core/system-metrics.ts'
 import { isTerminal } from '../core/v1/messages.ts'
 import type { Master } from './master.ts'
+import type { RegisteredAgent } from './registered-agent.ts'
+import { resourcesOf } from './resource-lists.ts'
 
 const TASK_STATES = ['staging', 'starting', 'running', 'killing', 'finished', 'failed', 'killed', 'lost', 'error', 'dropped', 'unreachable', 'gone', 'gone_by_operator', 'unknown']
 
@@ -30,13 +32,10 @@ export function masterMetrics(m: Master): Record<string, number> {
   for (const { task } of m.allTasks({ completed: true })) counts.set(task.state, (counts.get(task.state) ?? 0) + 1)
   for (const s of TASK_STATES) out[`master/tasks_${s}`] = counts.get(`TASK_${s.toUpperCase()}`) ?? 0
 
-  let total = Resources.EMPTY
-  let used = Resources.EMPTY
-  for (const a of agents) {
-    if (a.state !== 'registered') continue
-    total = total.plus(a.total)
-    for (const t of a.tasks.values()) if (!isTerminal(t.state)) used = used.plus(Resources.of(t.resources))
-  }
+  const connected = agents.filter(a => a.state === 'registered')
+  const total = Resources.sum(connected.map(a => a.total))
+  const used = Resources.sum(usedByTasks(connected))
+  const offers = [...m.offers.values()]
   for (const r of ['cpus', 'mem', 'disk', 'gpus']) {
     const t = total.scalar(r)
     const u = used.scalar(r)
@@ -44,7 +43,7 @@ export function masterMetrics(m: Master): Record<string, number> {
     out[`master/${r}_used`] = u
     out[`master/${r}_percent`] = t > 0 ? u / t : 0
     out[`allocator/mesos/resources/${r}/total`] = t
-    out[`allocator/mesos/resources/${r}/offered_or_allocated`] = u + [...m.offers.values()].reduce((s, o) => s + o.resources.scalar(r), 0)
+    out[`allocator/mesos/resources/${r}/offered_or_allocated`] = u + offers.reduce((s, o) => s + o.resources.scalar(r), 0)
   }
   for (const [k, v] of m.metrics.counters) out[k] = v
   for (const k of ['master/slave_registrations', 'master/slave_reregistrations', 'master/slave_removals', 'master/valid_status_updates',
@@ -71,4 +70,8 @@ export function masterMetrics(m: Master): Record<string, number> {
   }
   Object.assign(out, systemMetrics())
   return out
+}
+
+function* usedByTasks(agents: RegisteredAgent[]): Generator<Resources> {
+  for (const a of agents) for (const t of a.tasks.values()) if (!isTerminal(t.state)) yield resourcesOf(t.resources)
 }

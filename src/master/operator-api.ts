@@ -4,14 +4,18 @@ import { flagStrings } from '../core/flags.ts'
 import type { FileServer } from '../core/files.ts'
 import { handleCommonCall } from '../core/http/common-operator-calls.ts'
 import { readV1Call, subKey } from '../core/http/v1-call.ts'
+import { MEDIA } from '../core/http/negotiate.ts'
 import { badRequest, text } from '../core/http/responses.ts'
 import { messageResponse } from '../core/v1/codec.ts'
 import { MASTER_FLAGS } from './flags.ts'
+import { JsonStream } from './json-stream.ts'
 import { HEARTBEAT_INTERVAL_SECONDS, type Master } from './master.ts'
 import { masterMetrics } from './metrics-snapshot.ts'
 import { getAgents, getExecutors, getFrameworks, getRoles, getState, getTasks } from './views-v1.ts'
 
 const RESPONSE = 'mesos.v1.master.Response'
+/** What messageResponse sends for JSON; the two big answers are streamed (json-stream.ts) with the same header. */
+const JSON_HEADERS = { 'Content-Type': MEDIA.json }
 
 /** Calls that change state; the rest are read-only (used for authorization classes). */
 export const MASTER_WRITE_CALLS = new Set(['SET_LOGGING_LEVEL', 'UPDATE_WEIGHTS', 'TEARDOWN', 'MARK_AGENT_GONE', 'DEACTIVATE_AGENT',
@@ -32,11 +36,17 @@ export async function handleMasterOperatorCall(master: Master, files: FileServer
   if (common) return common
 
   switch (call.type) {
-    case 'GET_STATE': return reply('GET_STATE', getState(master))
-    case 'GET_AGENTS': return reply('GET_AGENTS', getAgents(master))
+    case 'GET_STATE':
+      if (codec === 'json') { const js = new JsonStream(); return js.response({ type: 'GET_STATE', get_state: getState(master, js) }, JSON_HEADERS) }
+      return reply('GET_STATE', getState(master))
+    case 'GET_AGENTS':
+      if (codec === 'json') { const js = new JsonStream(); return js.response({ type: 'GET_AGENTS', get_agents: getAgents(master, js) }, JSON_HEADERS) }
+      return reply('GET_AGENTS', getAgents(master))
     case 'GET_FRAMEWORKS': return reply('GET_FRAMEWORKS', getFrameworks(master))
     case 'GET_EXECUTORS': return reply('GET_EXECUTORS', getExecutors(master))
-    case 'GET_TASKS': return reply('GET_TASKS', getTasks(master))
+    case 'GET_TASKS':
+      if (codec === 'json') { const js = new JsonStream(); return js.response({ type: 'GET_TASKS', get_tasks: getTasks(master, js) }, JSON_HEADERS) }
+      return reply('GET_TASKS', getTasks(master))
     case 'GET_ROLES': return reply('GET_ROLES', getRoles(master))
     case 'GET_OPERATIONS': return reply('GET_OPERATIONS', {})
     case 'GET_WEIGHTS': return reply('GET_WEIGHTS', { weight_infos: Object.entries(master.weights).map(([role, weight]) => ({ role, weight })) })

@@ -5,6 +5,7 @@
 import type { MasterMessage } from '../core/agent-protocol.ts'
 import { Resources } from '../core/resources.ts'
 import type { AgentInfo, ExecutorInfo, KillPolicy, Task } from '../core/v1/messages.ts'
+import { resourcesOf } from './resource-lists.ts'
 
 export type AgentState = 'registered' | 'disconnected' | 'recovered' | 'unreachable'
 
@@ -37,7 +38,11 @@ export class RegisteredAgent {
   lastPongSeq = 0
   disconnectTimer?: ReturnType<typeof setTimeout>
 
+  /** `{ value: id }`, shared by every task on the agent instead of one copy each. */
+  readonly wireId: { readonly value: string }
+
   constructor(readonly id: string, public info: AgentInfo, public pid: string, state: AgentState) {
+    this.wireId = { value: id }
     this.state = state
     this.total = Resources.of(info.resources)
   }
@@ -56,12 +61,12 @@ export class RegisteredAgent {
   }
 
   usedResources(): Resources {
-    let used = Resources.EMPTY
-    for (const t of this.tasks.values()) {
-      if (!isReleased(t)) used = used.plus(Resources.of(t.resources))
-    }
-    for (const execs of this.executors.values()) for (const e of execs.values()) used = used.plus(Resources.of(e.resources))
-    return used
+    return Resources.sum(this.usedParts())
+  }
+
+  private *usedParts(): Generator<Resources> {
+    for (const t of this.tasks.values()) if (!isReleased(t)) yield resourcesOf(t.resources)
+    for (const execs of this.executors.values()) for (const e of execs.values()) yield resourcesOf(e.resources)
   }
 
   executorsOf(frameworkId: string): Map<string, ExecutorInfo> {

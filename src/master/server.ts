@@ -11,6 +11,7 @@ import { badRequest, json, text, unauthorized } from '../core/http/responses.ts'
 import { logger, onLogLine } from '../core/log.ts'
 import { versionInfo } from '../core/version.ts'
 import { agentWebSocketHandlers, type LinkData } from './agent-link.ts'
+import { JsonStream } from './json-stream.ts'
 import { Master } from './master.ts'
 import { masterMetrics } from './metrics-snapshot.ts'
 import { handleMasterOperatorCall, MASTER_WRITE_CALLS } from './operator-api.ts'
@@ -24,6 +25,19 @@ export interface RunningMaster {
   server: import('bun').Server<LinkData>
   url: string
   stop(): Promise<void>
+}
+
+/**
+ * A v0 JSON answer whose long task lists are written in slices (json-stream.ts); small answers go through `json`
+ * unchanged. The `?jsonp=` rule is `json`'s own.
+ */
+function streamedJson(req: Request, build: (js: JsonStream) => unknown): Response {
+  const js = new JsonStream()
+  const doc = build(js)
+  if (!js.streaming) return json(doc, req)
+  const jsonp = new URL(req.url).searchParams.get('jsonp')
+  if (jsonp && /^[A-Za-z_$][\w$.]*$/.test(jsonp)) return js.response(doc, { 'Content-Type': 'text/javascript' }, { before: `${jsonp}(`, after: ');' })
+  return js.response(doc, { 'Content-Type': 'application/json' })
 }
 
 export function defaultMasterWorkDir(): string {
@@ -77,7 +91,7 @@ export async function startMaster(flags: Record<string, any>, flagStrings: { nam
     if (a instanceof Response) return a
     return handleMasterOperatorCall(master, files, req)
   })
-  const state = readonly(req => json(stateV0(master), req))
+  const state = readonly(req => streamedJson(req, js => stateV0(master, js)))
   for (const p of ['/state', '/state.json']) router.get(p, state)
   router.get('/state-summary', readonly(req => json(stateSummaryV0(master), req)))
   router.get('/slaves', readonly((req, url) => {
@@ -87,11 +101,11 @@ export async function startMaster(flags: Record<string, any>, flagStrings: { nam
   }))
   router.get('/frameworks', readonly((req, url) => {
     const id = url.searchParams.get('framework_id')
-    return json({
-      frameworks: [...master.frameworks.values()].filter(f => !id || f.id === id).map(f => frameworkV0(master, f)),
-      completed_frameworks: master.completedFrameworks.filter(f => !id || f.id === id).map(f => frameworkV0(master, f)),
+    return streamedJson(req, js => ({
+      frameworks: [...master.frameworks.values()].filter(f => !id || f.id === id).map(f => frameworkV0(master, f, js)),
+      completed_frameworks: master.completedFrameworks.filter(f => !id || f.id === id).map(f => frameworkV0(master, f, js)),
       unregistered_frameworks: [],
-    }, req)
+    }))
   }))
   for (const p of ['/tasks', '/tasks.json']) router.get(p, readonly((req, url) => json(tasksV0(master, url.searchParams), req)))
   for (const p of ['/roles', '/roles.json']) router.get(p, readonly(req => json(rolesV0(master), req)))

@@ -5,8 +5,10 @@ import { flattenResources, Resources, reservationRole } from '../core/resources.
 import type { Attribute, Task, TaskStatus } from '../core/v1/messages.ts'
 import { versionInfo } from '../core/version.ts'
 import type { Framework } from './framework.ts'
+import type { JsonStream } from './json-stream.ts'
 import type { Master } from './master.ts'
 import type { RegisteredAgent } from './registered-agent.ts'
+import { flattenedOf } from './resource-lists.ts'
 import { roleSummaries } from './views-v1.ts'
 
 export function flattenAttributes(attrs: Attribute[] | undefined): Record<string, string | number> {
@@ -29,7 +31,6 @@ export function statusV0(s: TaskStatus) {
 }
 
 export function taskV0(t: Task) {
-  const res = Resources.of(t.resources)
   const out: Record<string, unknown> = {
     id: t.task_id.value,
     name: t.name,
@@ -37,7 +38,7 @@ export function taskV0(t: Task) {
     executor_id: t.executor_id?.value ?? '',
     slave_id: t.agent_id.value,
     state: t.state,
-    resources: res.flatten(),
+    resources: flattenedOf(t.resources),
     role: t.resources?.find(r => r.allocation_info?.role)?.allocation_info?.role ?? '*',
     statuses: (t.statuses ?? []).map(statusV0),
   }
@@ -96,7 +97,8 @@ export function slaveV0(m: Master, a: RegisteredAgent, full = false) {
   return out
 }
 
-export function frameworkV0(m: Master, fw: Framework) {
+/** With `js`, long task lists are written in slices when the answer is sent (json-stream.ts). */
+export function frameworkV0(m: Master, fw: Framework, js?: JsonStream) {
   const used = m.frameworkUsed(fw)
   const offered = m.frameworkOffered(fw)
   const executors: unknown[] = []
@@ -130,9 +132,9 @@ export function frameworkV0(m: Master, fw: Framework) {
     registered_time: fw.registeredTime,
     unregistered_time: fw.unregisteredTime ?? 0,
     resources: used.unallocated().flatten(),
-    tasks: [...fw.tasks.values()].map(taskV0),
-    unreachable_tasks: [...fw.unreachableTasks.values()].map(taskV0),
-    completed_tasks: fw.completedTasks.map(taskV0),
+    tasks: js ? js.array([...fw.tasks.values()], taskV0) : [...fw.tasks.values()].map(taskV0),
+    unreachable_tasks: js ? js.array([...fw.unreachableTasks.values()], taskV0) : [...fw.unreachableTasks.values()].map(taskV0),
+    completed_tasks: js ? js.array(fw.completedTasks, taskV0) : fw.completedTasks.map(taskV0),
     offers: m.frameworkOffers(fw).map(o => ({
       id: o.id.value, framework_id: fw.id, allocation_info: o.allocation_info, slave_id: o.agent_id.value,
       resources: flattenResources(o.resources ?? []),
@@ -148,7 +150,7 @@ export function frameworkV0(m: Master, fw: Framework) {
   return out
 }
 
-export function stateV0(m: Master) {
+export function stateV0(m: Master, js?: JsonStream) {
   const agents = [...m.agents.values()]
   const v = versionInfo()
   return {
@@ -170,10 +172,12 @@ export function stateV0(m: Master) {
     leader_info: { id: m.id, pid: m.info.pid, port: m.info.port, hostname: m.info.hostname, ip: m.info.ip, address: m.info.address, version: m.info.version },
     ...(m.flags.cluster ? { cluster: m.flags.cluster } : {}),
     flags: Object.fromEntries(m.flagStrings.map(f => [f.name, f.value])),
-    slaves: agents.filter(a => a.state === 'registered' || a.state === 'disconnected').map(a => slaveV0(m, a)),
+    slaves: js
+      ? js.array(agents.filter(a => a.state === 'registered' || a.state === 'disconnected'), a => slaveV0(m, a))
+      : agents.filter(a => a.state === 'registered' || a.state === 'disconnected').map(a => slaveV0(m, a)),
     recovered_slaves: agents.filter(a => a.state === 'recovered').map(a => a.info),
-    frameworks: [...m.frameworks.values()].map(f => frameworkV0(m, f)),
-    completed_frameworks: m.completedFrameworks.map(f => frameworkV0(m, f)),
+    frameworks: [...m.frameworks.values()].map(f => frameworkV0(m, f, js)),
+    completed_frameworks: m.completedFrameworks.map(f => frameworkV0(m, f, js)),
     orphan_tasks: [],
     unregistered_frameworks: [],
   }
@@ -187,16 +191,27 @@ export function stateSummaryV0(m: Master) {
     for (const t of tasks) if (t.state in c) c[t.state]!++
     return c
   }
-  const allTasks = [...m.allTasks({ completed: true })]
+  // One pass groups the tasks; filtering all tasks once per agent and per framework was quadratic.
+  const byAgent = new Map<string, Task[]>()
+  const byFramework = new Map<string, Task[]>()
+  const push = (map: Map<string, Task[]>, key: string, t: Task) => {
+    const list = map.get(key)
+    if (list) list.push(t)
+    else map.set(key, [t])
+  }
+  for (const { task, framework } of m.allTasks({ completed: true })) {
+    push(byAgent, task.agent_id.value, task)
+    push(byFramework, framework.id, task)
+  }
   return {
     hostname: m.info.hostname,
     ...(m.flags.cluster ? { cluster: m.flags.cluster } : {}),
     slaves: [...m.agents.values()].filter(a => a.state !== 'recovered').map(a => {
-      const tasks = allTasks.filter(x => x.task.agent_id.value === a.id).map(x => x.task)
+      const tasks = byAgent.get(a.id) ?? []
       return { ...slaveV0(m, a), ...countStates(tasks), framework_ids: [...new Set(tasks.map(t => t.framework_id.value))] }
     }),
     frameworks: [...m.frameworks.values()].map(fw => {
-      const tasks = allTasks.filter(x => x.framework.id === fw.id).map(x => x.task)
+      const tasks = byFramework.get(fw.id) ?? []
       const used = m.frameworkUsed(fw)
       return {
         id: fw.id, name: fw.info.name, pid: undefined, used_resources: used.unallocated().flatten(),

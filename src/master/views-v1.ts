@@ -4,8 +4,10 @@ import { Resources } from '../core/resources.ts'
 import type { Task } from '../core/v1/messages.ts'
 import { VERSION } from '../core/version.ts'
 import type { Framework } from './framework.ts'
+import type { JsonStream } from './json-stream.ts'
 import type { Master } from './master.ts'
 import type { RegisteredAgent } from './registered-agent.ts'
+import { resourcesOf } from './resource-lists.ts'
 
 const time = (seconds: number | undefined) => (seconds === undefined ? undefined : { nanoseconds: Math.round(seconds * 1e9) })
 
@@ -45,14 +47,15 @@ export function frameworkView(m: Master, fw: Framework) {
   })
 }
 
-export function getAgents(m: Master) {
-  const agents = []
+export function getAgents(m: Master, js?: JsonStream) {
+  const agents: RegisteredAgent[] = []
   const recovered = []
   for (const a of m.agents.values()) {
     if (a.state === 'recovered') recovered.push(a.info)
-    else if (a.state !== 'unreachable') agents.push(agentView(m, a))
+    else if (a.state !== 'unreachable') agents.push(a)
   }
-  return { agents, recovered_agents: recovered }
+  const view = (a: RegisteredAgent) => agentView(m, a)
+  return { agents: js ? js.array(agents, view) : agents.map(view), recovered_agents: recovered }
 }
 
 export function getFrameworks(m: Master) {
@@ -62,7 +65,8 @@ export function getFrameworks(m: Master) {
   }
 }
 
-export function getTasks(m: Master) {
+/** With `js`, long task lists are written in slices when the answer is sent (json-stream.ts). */
+export function getTasks(m: Master, js?: JsonStream) {
   const tasks: Task[] = []
   const unreachable: Task[] = []
   const completed: Task[] = []
@@ -71,7 +75,8 @@ export function getTasks(m: Master) {
     else if (kind === 'unreachable') unreachable.push(task)
     else completed.push(task)
   }
-  return { tasks, unreachable_tasks: unreachable, completed_tasks: completed }
+  if (!js) return { tasks, unreachable_tasks: unreachable, completed_tasks: completed }
+  return { tasks: js.array(tasks), unreachable_tasks: js.array(unreachable), completed_tasks: js.array(completed) }
 }
 
 export function getExecutors(m: Master) {
@@ -84,30 +89,40 @@ export function getExecutors(m: Master) {
   return { executors }
 }
 
-export function getState(m: Master) {
-  return { get_tasks: getTasks(m), get_executors: getExecutors(m), get_frameworks: getFrameworks(m), get_agents: getAgents(m) }
+export function getState(m: Master, js?: JsonStream) {
+  return { get_tasks: getTasks(m, js), get_executors: getExecutors(m), get_frameworks: getFrameworks(m), get_agents: getAgents(m, js) }
 }
 
 /** Roles with a weight, frameworks subscribed to them, and what they hold. */
 export function roleSummaries(m: Master) {
-  const roles = new Map<string, { frameworks: Set<string>; allocated: Resources; offered: Resources }>()
+  // Parts are collected per role and summed once at the end: folding with `plus` per task copied the growing sum.
+  const roles = new Map<string, { frameworks: Set<string>; allocated: Resources[]; offered: Resources[] }>()
   const get = (r: string) => {
     let e = roles.get(r)
-    if (!e) { e = { frameworks: new Set(), allocated: Resources.EMPTY, offered: Resources.EMPTY }; roles.set(r, e) }
+    if (!e) { e = { frameworks: new Set(), allocated: [], offered: [] }; roles.set(r, e) }
     return e
   }
   for (const r of Object.keys(m.weights)) get(r)
   for (const fw of m.frameworks.values()) for (const r of fw.roles) get(r).frameworks.add(fw.id)
   for (const fw of m.frameworks.values()) {
     for (const t of fw.tasks.values()) {
-      const res = Resources.of(t.resources)
-      for (const r of res.list) { const role = r.allocation_info?.role; if (role) get(role).allocated = get(role).allocated.plus(Resources.of([r])) }
+      for (const [role, part] of byAllocationRole(resourcesOf(t.resources))) get(role).allocated.push(part)
     }
-    for (const o of m.frameworkOffers(fw)) get(o.allocation_info?.role ?? '*').offered = get(o.allocation_info?.role ?? '*').offered.plus(Resources.of(o.resources))
+    for (const o of m.frameworkOffers(fw)) get(o.allocation_info?.role ?? '*').offered.push(resourcesOf(o.resources))
   }
   return [...roles.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, e]) => ({
-    name, weight: m.weights[name] ?? 1, frameworks: [...e.frameworks], allocated: e.allocated, offered: e.offered,
+    name, weight: m.weights[name] ?? 1, frameworks: [...e.frameworks], allocated: Resources.sum(e.allocated), offered: Resources.sum(e.offered),
   }))
+}
+
+/** A task's resources split by `allocation_info.role` (unstamped ones are left out); usually one role, no copy. */
+function byAllocationRole(res: Resources): [string, Resources][] {
+  const list = res.list
+  const first = list[0]?.allocation_info?.role
+  if (first && list.every(r => r.allocation_info?.role === first)) return [[first, res]]
+  const roles = new Set<string>()
+  for (const r of list) if (r.allocation_info?.role) roles.add(r.allocation_info.role)
+  return [...roles].map(role => [role, res.filter(r => r.allocation_info?.role === role)])
 }
 
 export function getRoles(m: Master) {

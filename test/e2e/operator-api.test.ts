@@ -98,7 +98,8 @@ describe('master operator API', () => {
     expect((await op({ nope: 1 })).status).toBe(400)
     expect((await op({ type: 'START_MAINTENANCE', start_maintenance: {} })).status).toBe(501)
   })
-  test('SUBSCRIBE streams the state, then task and framework events', async () => {
+  /** An operator event stream (SUBSCRIBE on /api/v1), collected into `events`. */
+  async function operatorEvents() {
     const ctl = new AbortController()
     const r = await fetch(`${master.url}/api/v1`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'SUBSCRIBE' }), signal: ctl.signal })
     expect(r.status).toBe(200)
@@ -117,6 +118,11 @@ describe('master operator API', () => {
       } catch { /* aborted */ }
     })()
     await waitFor('SUBSCRIBED', () => events.find(e => e.type === 'SUBSCRIBED'))
+    return { events, close: () => ctl.abort() }
+  }
+
+  test('SUBSCRIBE streams the state, then task and framework events', async () => {
+    const { events, close } = await operatorEvents()
     expect(events[0].subscribed.get_state.get_tasks.tasks.length).toBeGreaterThan(0)
     expect(events[0].subscribed.heartbeat_interval_seconds).toBe(15)
     await waitFor('HEARTBEAT', () => events.find(e => e.type === 'HEARTBEAT'))
@@ -126,7 +132,25 @@ describe('master operator API', () => {
     await waitFor('TASK_ADDED', () => events.find(e => e.type === 'TASK_ADDED' && e.task_added.task.state === 'TASK_STAGING'))
     await waitFor('TASK_UPDATED', () => events.find(e => e.type === 'TASK_UPDATED' && e.task_updated.state === 'TASK_FINISHED'))
     await waitFor('FRAMEWORK_REMOVED', () => events.find(e => e.type === 'FRAMEWORK_REMOVED'))
-    ctl.abort()
+    close()
+  })
+
+  test('TASK_UPDATED follows the latest state while the scheduler has not acknowledged the earlier updates', async () => {
+    const { events, close } = await operatorEvents()
+    const lazy = new RawScheduler(master.url, false)
+    await lazy.subscribe(frameworkInfo('never-acks'))
+    const o = (await lazy.next(e => e.type === 'OFFERS')).offers.offers[0]
+    await lazy.call('ACCEPT', { accept: { offer_ids: [o.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [commandTask('quick', agentId, 'true')] } }] } })
+    // The agent holds TASK_RUNNING and TASK_FINISHED behind the unacknowledged TASK_STARTING; the master still
+    // learns the latest state, and so must operator subscribers.
+    const finished = await waitFor('TASK_UPDATED → TASK_FINISHED', () => events.find(e => e.type === 'TASK_UPDATED' && e.task_updated.status.task_id.value === 'quick' && e.task_updated.state === 'TASK_FINISHED'))
+    expect(finished.task_updated.framework_id.value).toBe(lazy.frameworkId)
+    expect(lazy.updates('quick').map(s => s.state)).toEqual(['TASK_STARTING'])
+    const t = (await op({ type: 'GET_TASKS' })).body.get_tasks
+    expect([...(t.tasks ?? []), ...(t.completed_tasks ?? [])].find((x: any) => x.task_id.value === 'quick')).toMatchObject({ state: 'TASK_FINISHED', status_update_state: 'TASK_STARTING' })
+    await lazy.call('TEARDOWN')
+    lazy.close()
+    close()
   })
 })
 

@@ -1,0 +1,92 @@
+// A process hosting many simulated agents (sim-agent.ts), started by fleet.ts with Bun.spawn so that the load
+// generator's CPU shows up in its own processes, not in the master's or the benchmark's. Configuration comes in
+// MESO_SIM_CONFIG (JSON, see SimProcessConfig); the parent talks to it over Bun's IPC channel:
+//
+//   parent → child  { type: 'stats' } | { type: 'stop' }
+//   child → parent  { type: 'registered', agents, ms } | { type: 'stats', stats, tasks } | { type: 'error', message }
+
+import { parseResourcesFlag } from '../../src/core/resources.ts'
+import { emptyStats, SimAgent } from './sim-agent.ts'
+
+export interface SimProcessConfig {
+  /** ws://host:port/internal/v1/agent */
+  url: string
+  /** Index of this process's first agent in the fleet (names and ports are derived from it). */
+  first: number
+  count: number
+  /** Agent `--resources` syntax. */
+  resources: string
+  /** How long a task runs before TASK_FINISHED; negative: until killed. */
+  taskMs: number
+  /** Registrations in flight at once (the master's accept queue is finite). */
+  concurrency: number
+}
+
+const config = JSON.parse(process.env.MESO_SIM_CONFIG ?? '{}') as SimProcessConfig
+const stats = emptyStats()
+const agents: SimAgent[] = []
+
+// Every task runs the same time, so a FIFO is already in due order: no heap, no timer per task.
+const dueAt: number[] = []
+const dueTask: { agent: SimAgent; key: string }[] = []
+let dueHead = 0
+
+function onRunning(agent: SimAgent, key: string) {
+  if (config.taskMs < 0) return
+  dueAt.push(Date.now() + config.taskMs)
+  dueTask.push({ agent, key })
+}
+
+function finishDue() {
+  const now = Date.now()
+  while (dueHead < dueAt.length && dueAt[dueHead]! <= now) {
+    const { agent, key } = dueTask[dueHead]!
+    dueHead++
+    agent.finish(key)
+  }
+  if (dueHead > 50_000) { dueAt.splice(0, dueHead); dueTask.splice(0, dueHead); dueHead = 0 }
+}
+
+async function registerAll(): Promise<void> {
+  const resources = parseResourcesFlag(config.resources)
+  let next = 0
+  const worker = async () => {
+    while (next < config.count) {
+      const i = config.first + next++
+      const agent = new SimAgent({
+        url: config.url, hostname: `sim-agent-${i}.bench`, port: 10_000 + (i % 50_000), resources, stats, onRunning,
+      })
+      agents.push(agent)
+      await agent.connect()
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(config.concurrency, config.count) }, worker))
+}
+
+const send = (msg: unknown) => process.send?.(msg)
+
+process.on('message', (msg: { type: string }) => {
+  if (msg.type === 'stats') {
+    let tasks = 0
+    for (const a of agents) tasks += a.taskCount
+    send({ type: 'stats', stats, tasks })
+  } else if (msg.type === 'stop') {
+    for (const a of agents) a.close()
+    // Give the close frames a moment to leave, then go.
+    setTimeout(() => process.exit(0), 100)
+  }
+})
+
+// A benchmark that dies must not leave thousands of agents connected: go with the parent.
+process.on('disconnect', () => process.exit(0))
+
+const t0 = performance.now()
+try {
+  await registerAll()
+  send({ type: 'registered', agents: agents.length, ms: performance.now() - t0 })
+} catch (err) {
+  send({ type: 'error', message: (err as Error).message })
+  process.exit(1)
+}
+setInterval(finishDue, 10)
+setInterval(() => { const now = Date.now(); for (const a of agents) a.retryDue(now) }, 1000)

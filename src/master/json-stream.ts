@@ -1,0 +1,62 @@
+// JSON answers whose size is dominated by a few long arrays (the tasks in GET_STATE / GET_TASKS and in
+// /master/state): the same bytes JSON.stringify would produce, sent in slices. At 100k tasks such an answer is over
+// 100 MB; built as one string it held the event loop for seconds (no agent or scheduler message was handled
+// meanwhile) and left two copies of itself in memory (the string and the encoded body). In slices, the master
+// handles other work between them and the client reads while the rest is written.
+//
+// What is sent is still one snapshot of which tasks exist (the arrays are taken when the request arrives); a task
+// updated while its answer is being written may appear with its newer state, as it would in the next answer.
+
+import { randomUUID } from 'node:crypto'
+
+/** Arrays shorter than this are written inline: small answers stay one synchronous JSON.stringify. */
+export const STREAM_MIN_ELEMENTS = 5_000
+const SLICE = 1_000
+
+export class JsonStream {
+  private readonly nonce = randomUUID()
+  private readonly arrays: { items: unknown[]; map?: (x: any) => unknown }[] = []
+
+  /**
+   * Stands in for `items.map(map)` in the document handed to `response`: a large array becomes a placeholder string
+   * that `response` replaces with the elements, mapped and written slice by slice (so the mapped copies of 100k
+   * tasks never exist at once); a small one is mapped and returned as it is.
+   */
+  array<T, U = T>(items: T[], map?: (item: T) => U): U[] {
+    if (items.length < STREAM_MIN_ELEMENTS) return map ? items.map(map) : items as unknown as U[]
+    this.arrays.push({ items, map })
+    // A NUL-delimited string with a random nonce: no value in the document can serialise to the same text.
+    return `\u0000${this.nonce}:${this.arrays.length - 1}\u0000` as unknown as U[]
+  }
+
+  get streaming(): boolean { return this.arrays.length > 0 }
+
+  /** The answer for `doc` (built with `array()`), optionally wrapped (JSONP). */
+  response(doc: unknown, headers: Record<string, string>, wrap: { before?: string; after?: string } = {}): Response {
+    const text = (wrap.before ?? '') + JSON.stringify(doc) + (wrap.after ?? '')
+    if (!this.streaming) return new Response(text, { headers })
+    const marker = new RegExp(`"\\\\u0000${this.nonce}:(\\d+)\\\\u0000"`, 'g')
+    // Alternating literal text and array indexes: text, index, text, index, …, text.
+    const parts = text.split(marker)
+    const arrays = this.arrays
+    // A direct stream takes strings as they are: encoding every slice with a TextEncoder first cost half as much
+    // again as serialising it. Each slice is flushed and awaited, so the client drains it before the next is made.
+    const body = new ReadableStream({
+      type: 'direct',
+      async pull(controller: ReadableStreamDirectController) {
+        for (let p = 0; p < parts.length; p++) {
+          if (p % 2 === 0) { if (parts[p]) controller.write(parts[p]!); continue }
+          const { items, map } = arrays[Number(parts[p])]!
+          for (let i = 0; i < items.length; i += SLICE) {
+            const slice = items.slice(i, i + SLICE)
+            const inner = JSON.stringify(map ? slice.map(map) : slice).slice(1, -1)
+            controller.write((i === 0 ? '[' : ',') + inner + (i + SLICE >= items.length ? ']' : ''))
+            await controller.flush()
+          }
+        }
+        controller.close()
+      },
+    })
+    return new Response(body, { headers })
+  }
+}

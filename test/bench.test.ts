@@ -1,0 +1,77 @@
+// The benchmarks must not rot: `bench/all.ts --quick` runs once (small N, seconds each) and its output is checked
+// for shape — every table printed, every number finite, the rows each benchmark promises. Never for speed: this
+// machine is shared and the numbers are the benchmarks' business, not the test suite's.
+
+import { afterAll, expect, test } from 'bun:test'
+import { readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { ROOT, tempDir } from './helpers/processes.ts'
+
+const dir = tempDir('meso-bench-test-')
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const ALL = ['allocator', 'launch', 'placement', 'footprint', 'startup', 'images', 'network']
+
+interface Entry { name: string; ms: number; result?: { name: string; machine: string; rows: Record<string, unknown>[]; notes?: string[] }; error?: string }
+
+function numbersOf(rows: Record<string, unknown>[]): number[] {
+  return rows.flatMap(r => Object.values(r).filter((v): v is number => typeof v === 'number'))
+}
+
+test('bench/all.ts --quick prints a table per benchmark and writes well-formed results', async () => {
+  const out = join(dir, 'latest.json')
+  const proc = Bun.spawn([join(ROOT, 'node_modules/.bin/bun'), join(ROOT, 'bench/all.ts'), '--quick', '--only', ALL.join(','), '--out', out], {
+    cwd: ROOT, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe',
+    // The master under test is the sources (as with the rest of the suite under MESO_TEST_SOURCE), never a stale binary.
+    env: { ...process.env, MESO_BENCH_SOURCE: '1', NO_COLOR: '1' },
+  })
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+  if (code !== 0) console.error(stdout.slice(-4000), stderr.slice(-4000))
+  expect(code).toBe(0)
+
+  expect(stdout).toContain('## meso benchmarks (quick)')
+  for (const title of ['### Allocator', '### Placement throughput', '### Master footprint', '### Start-up', '### Container images', '### CNI networking']) expect(stdout).toContain(title)
+  // Launch needs root, crun and conmon; without them it says why instead of printing a table.
+  expect(stdout).toContain('### Launch latency')
+
+  const report = JSON.parse(readFileSync(out, 'utf8')) as { quick: boolean; machine: string; benchmarks: Entry[] }
+  expect(report.quick).toBe(true)
+  expect(report.machine).toMatch(/cgroups/)
+  expect(report.benchmarks.map(b => b.name)).toEqual(ALL)
+  const byName = new Map(report.benchmarks.map(b => [b.name, b]))
+  for (const b of report.benchmarks) {
+    expect(b.error).toBeUndefined()
+    expect(b.result).toBeDefined()
+    for (const n of numbersOf(b.result!.rows)) expect(Number.isFinite(n)).toBe(true)
+  }
+
+  const allocator = byName.get('allocator')!.result!.rows
+  expect(allocator.length).toBeGreaterThan(0)
+  for (const r of allocator) expect(r).toHaveProperty('first allocate ms')
+
+  const launch = byName.get('launch')!.result!
+  if (launch.rows.length) expect(launch.rows.map(r => r.variant)).toContain('meso task run -- true')
+  else expect(launch.notes?.join(' ')).toMatch(/skipped/)
+
+  const [placement] = byName.get('placement')!.result!.rows
+  expect(placement).toMatchObject({ agents: 200 })
+  for (const k of ['tasks/s (window)', 'ACCEPT→RUNNING p50 ms', 'p99 ms', 'master cores', 'vs Nomad C2M 3,750/s']) expect(typeof placement![k]).toBe('number')
+  // The load generator did its job: tasks ran (a count, not a speed).
+  expect(placement!['tasks/s (window)']).toBeGreaterThan(0)
+
+  const footprint = byName.get('footprint')!.result!.rows
+  expect(footprint.map(r => r.state)).toEqual(['no tasks (baseline)', 'loaded', 'ratio loaded / baseline'])
+  expect(footprint[1]).toMatchObject({ agents: 500, tasks: 5000 })
+  for (const k of ['RSS at rest MB', 'GET_STATE median ms', '/master/state median ms']) expect(typeof footprint[1]![k]).toBe('number')
+
+  const startup = byName.get('startup')!.result!.rows.map(r => r.command)
+  for (const c of ['meso --help', 'bare Bun binary (prints one line)', 'meso up → /health and agent registered']) expect(startup).toContain(c)
+
+  // Images and CNI need root, crun and the registry/CNI packages; without them they say why instead.
+  const images = byName.get('images')!.result!
+  if (images.rows.length) expect(images.rows.map(r => r.variant)).toContain('meso warm (layers cached)')
+  else expect(images.notes?.join(' ')).toMatch(/skipped/)
+  const network = byName.get('network')!.result!
+  if (network.rows.length) expect(network.rows.map(r => r.variant)).toContain('meso task run --network meso -- true')
+  else expect(network.notes?.join(' ')).toMatch(/skipped/)
+}, 180_000)

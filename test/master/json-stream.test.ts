@@ -1,0 +1,47 @@
+// Large state answers go out in slices (src/master/json-stream.ts); clients must get exactly the bytes
+// JSON.stringify would have produced.
+
+import { expect, test } from 'bun:test'
+import { JsonStream, STREAM_MIN_ELEMENTS } from '../../src/master/json-stream.ts'
+
+const task = (i: number) => ({ task_id: { value: `t-${i}` }, state: i % 3 ? 'TASK_RUNNING' : 'TASK_FINISHED', name: `naïve "task" ${i}\n€`, n: i, none: undefined })
+
+test('a document with small, boundary-sized and large arrays is byte-identical to JSON.stringify', async () => {
+  for (const size of [0, 1, STREAM_MIN_ELEMENTS - 1, STREAM_MIN_ELEMENTS, STREAM_MIN_ELEMENTS + 1, 12_345]) {
+    const tasks = Array.from({ length: size }, (_, i) => task(i))
+    const agents = Array.from({ length: 7_001 }, (_, i) => ({ id: `a${i}` }))
+    const js = new JsonStream()
+    const doc = {
+      type: 'GET_STATE',
+      get_state: { get_tasks: { tasks: js.array(tasks), completed: js.array(tasks, t => ({ id: t.task_id.value, gone: undefined })) }, agents: js.array(agents), empty: [] },
+    }
+    const expected = JSON.stringify({
+      type: 'GET_STATE',
+      get_state: { get_tasks: { tasks, completed: tasks.map(t => ({ id: t.task_id.value, gone: undefined })) }, agents, empty: [] },
+    })
+    const res = js.response(doc, { 'Content-Type': 'application/json' })
+    expect(res.headers.get('content-type')).toBe('application/json')
+    const text = await res.text()
+    expect(text.length).toBe(expected.length)
+    expect(text === expected).toBe(true)
+    expect(js.streaming).toBe(true) // agents always streams
+  }
+})
+
+test('JSONP wrapping and answers with nothing to stream', async () => {
+  const tasks = Array.from({ length: STREAM_MIN_ELEMENTS * 2 }, (_, i) => task(i))
+  const js = new JsonStream()
+  const text = await js.response({ tasks: js.array(tasks) }, {}, { before: 'cb(', after: ');' }).text()
+  expect(text).toBe(`cb(${JSON.stringify({ tasks })});`)
+  const small = new JsonStream()
+  expect(await small.response({ tasks: small.array([task(1)]) }, {}).text()).toBe(JSON.stringify({ tasks: [task(1)] }))
+  expect(small.streaming).toBe(false)
+})
+
+test('a string that looks like the placeholder is not replaced', async () => {
+  const tasks = Array.from({ length: STREAM_MIN_ELEMENTS }, (_, i) => task(i))
+  const js = new JsonStream()
+  const sneaky = '\u0000deadbeef:0\u0000'
+  const text = await js.response({ sneaky, tasks: js.array(tasks) }, {}).text()
+  expect(text).toBe(JSON.stringify({ sneaky, tasks }))
+})
