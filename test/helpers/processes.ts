@@ -1,8 +1,9 @@
 // Starting real meso processes for end-to-end tests: the compiled binary when it exists (what users run),
-// else the sources with Bun. Every process is tracked and killed (by pid) when the test file ends, and so is every
-// container left running under the file's temp dirs (an agent killed with -9 leaves its containers up, by design).
+// else the sources with Bun. Every process is tracked and killed (by pid) when the suite ends, and so is every
+// container left running under the suite's temp dirs (an agent killed with -9 leaves its containers up, by design):
+// test/setup.ts, preloaded by bunfig.toml, calls killLeftovers. (bun test runs all files in one process, so an
+// afterAll in this shared module would only ever fire for the first file that imports it.)
 
-import { afterAll } from 'bun:test'
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -14,10 +15,13 @@ export const MESO: string[] = existsSync(BIN) && !process.env.MESO_TEST_SOURCE ?
 
 const live = new Set<Subprocess>()
 const dirs: string[] = []
-afterAll(() => {
+
+/** Kills every process these helpers started that is still running, and the containers left under temp dirs. */
+export function killLeftovers() {
   for (const p of live) { try { p.kill('SIGKILL') } catch { /* gone */ } }
+  live.clear()
   reapContainers(dirs)
-})
+}
 
 export function tempDir(prefix = 'meso-test-'): string {
   const dir = mkdtempSync(join(process.env.MESO_TEST_TMP ?? tmpdir(), prefix))

@@ -1,0 +1,6 @@
+// Preloaded by bunfig.toml for every `bun test` run: whatever the tests leave behind goes when the suite ends.
+
+import { afterAll } from 'bun:test'
+import { killLeftovers } from './helpers/processes.ts'
+
+afterAll(killLeftovers)
