@@ -10,9 +10,11 @@ import { COMMANDS } from '../src/commands/index.ts'
 import { HANDLERS } from '../src/cli/handlers.ts'
 import type { CliManifest, CommandDef } from '../src/cli/manifest.ts'
 import { commandDef } from './cli-manifest-builder.ts'
+import { useMesoUserAgent } from '../src/cli/user-agent.ts'
 
 process.env.NO_COLOR = '1'
 process.env.COLUMNS = '80'
+useMesoUserAgent(Config as any)
 const root = join(import.meta.dir, '..', 'src')
 const plugin = new Plugin({ root, pjson: pjson as any, isRoot: true, ignoreManifest: true })
 ;(plugin as any).commandCache = COMMANDS
@@ -47,7 +49,9 @@ for (const [id, cls] of Object.entries(COMMANDS) as [string, any][]) {
   commands[id] = await commandDef(cls, await helpText(id.split(':')), HANDLERS[id] ? id : undefined)
 }
 
-const manifest: CliManifest = { version: config.userAgent, rootHelp, topics, commands }
+// oclif says node-vXX (Bun reports a Node version); the binary runs on Bun, so say which.
+const version = `${config.name}/${config.version} ${process.platform}-${process.arch} bun-${Bun.version}`
+const manifest: CliManifest = { version, rootHelp, topics, commands }
 const out = join(import.meta.dir, '..', 'src', 'cli', 'manifest.generated.json')
 writeFileSync(out, JSON.stringify(manifest))
 console.error(`wrote ${out} (${Object.keys(commands).length} commands, ${Object.keys(commands).filter(c => commands[c]!.handler).length} with a fast path)`)

@@ -21,6 +21,8 @@ async function viaOclif() {
   const { Config, Plugin, run, flush } = await import('@oclif/core')
   const { default: pjson } = await import('../package.json', { with: { type: 'json' } })
   const { COMMANDS } = await import('./commands/index.ts')
+  const { useMesoUserAgent } = await import('./cli/user-agent.ts')
+  useMesoUserAgent(Config as any)
   const root = import.meta.dirname
   const plugin = new Plugin({ root, pjson: pjson as any, isRoot: true, ignoreManifest: true })
   ;(plugin as any).commandCache = COMMANDS
