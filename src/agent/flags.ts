@@ -1,10 +1,10 @@
 // Agent flags, Mesos names and defaults (docs/mesos-v1-api.md §10).
 
-import type { FlagSpec } from '../core/flags.ts'
+import type { FlagSpec, TypedFlags } from '../core/flags.ts'
 
 const oneOf = (...vals: string[]) => (v: unknown) => (vals.includes(String(v)) ? undefined : `must be one of ${vals.join(', ')}`)
 
-export const AGENT_FLAGS: readonly FlagSpec[] = [
+export const AGENT_FLAGS = [
   { name: 'master', type: 'string', description: 'master address: host:port or http://host:port' },
   { name: 'ip', type: 'string', default: '0.0.0.0', description: 'IP address to listen on' },
   { name: 'port', type: 'int', default: 5051, description: 'port to listen on (0 picks a free one)' },
@@ -62,4 +62,6 @@ export const AGENT_FLAGS: readonly FlagSpec[] = [
   { name: 'image_gc_max_bytes', type: 'string', description: 'image store limit (e.g. 10GB): past it, least recently used images no container uses are removed after each pull; default: no automatic GC' },
   { name: 'log_dir', type: 'string', description: 'accepted for compatibility' },
   { name: 'logging_level', type: 'string', default: 'INFO', description: 'INFO, WARNING or ERROR' },
-]
+] as const satisfies readonly FlagSpec[]
+
+export type AgentFlags = TypedFlags<typeof AGENT_FLAGS>

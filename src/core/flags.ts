@@ -20,6 +20,17 @@ export interface FlagSpec {
 
 export type FlagValues = Record<string, string | number | boolean | undefined>
 
+type ValueOf<T extends FlagType> = T extends 'bool' ? boolean : T extends 'string' ? string : number
+
+/**
+ * The typed object a flag table resolves to: one property per flag, required when the table gives a default,
+ * numbers for int/number/duration (durations in ms). Declare a table `as const satisfies readonly FlagSpec[]` so
+ * the names and types reach this type; the defaults then live only in the table.
+ */
+export type TypedFlags<S extends readonly FlagSpec[]> =
+  { readonly [F in S[number] as F extends { default: unknown } ? F['name'] : never]: ValueOf<F['type']> } &
+  { readonly [F in S[number] as F extends { default: unknown } ? never : F['name']]?: ValueOf<F['type']> }
+
 export class FlagError extends Error {}
 
 /** oclif flag definitions generated from the table. */
@@ -68,7 +79,11 @@ export function normalizeArgv(argv: string[], specs: readonly FlagSpec[]): strin
 }
 
 /** Typed values (durations in ms) with defaults applied; throws FlagError on bad values. */
-export function resolveFlags(specs: readonly FlagSpec[], parsed: Record<string, unknown>): FlagValues {
+export function resolveFlags<S extends readonly FlagSpec[]>(specs: S, parsed: Record<string, unknown>): TypedFlags<S> {
+  return resolveFlagValues(specs, parsed) as TypedFlags<S>
+}
+
+function resolveFlagValues(specs: readonly FlagSpec[], parsed: Record<string, unknown>): FlagValues {
   const out: FlagValues = {}
   for (const s of specs) {
     let raw = parsed[s.name]

@@ -1,12 +1,12 @@
 // Master flags, Mesos names and defaults (docs/mesos-v1-api.md §10). Accepted-and-ignored flags are listed so
 // existing runbooks keep working; GET_FLAGS echoes them.
 
-import type { FlagSpec } from '../core/flags.ts'
+import type { FlagSpec, TypedFlags } from '../core/flags.ts'
 import { parseDuration } from '../core/duration.ts'
 
 const positive = (v: unknown) => ((v as number) > 0 ? undefined : 'must be positive')
 
-export const MASTER_FLAGS: readonly FlagSpec[] = [
+export const MASTER_FLAGS = [
   { name: 'ip', type: 'string', default: '0.0.0.0', description: 'IP address to listen on' },
   { name: 'port', type: 'int', default: 5050, description: 'port to listen on (0 picks a free one)' },
   { name: 'advertise_ip', type: 'string', description: 'IP address advertised to frameworks and agents' },
@@ -39,7 +39,9 @@ export const MASTER_FLAGS: readonly FlagSpec[] = [
   { name: 'quiet', type: 'bool', default: false, description: 'accepted for compatibility' },
   { name: 'zk', type: 'string', description: 'accepted for compatibility (meso runs a single master)' },
   { name: 'quorum', type: 'int', description: 'accepted for compatibility' },
-]
+] as const satisfies readonly FlagSpec[]
+
+export type MasterFlags = TypedFlags<typeof MASTER_FLAGS>
 
 /** Parses `--weights=dev=2,prod=3`. */
 export function parseWeights(text: string | undefined): Record<string, number> {
