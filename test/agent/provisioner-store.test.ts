@@ -72,7 +72,7 @@ asRoot('image store and puller', () => {
     const img = fixture(dir)
     const reg = serve(img)
     const flipped = new Uint8Array(img.layers[1]!.gz)
-    flipped[100] ^= 0xff
+    flipped[100]! ^= 0xff
     reg.blobs.set(img.layers[1]!.digest, flipped)
     const store = new ImageStore(join(dir, 'store'))
     store.init()

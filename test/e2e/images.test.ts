@@ -32,7 +32,7 @@ const blobPath = (storage: string, digest: string) => join(storage, 'docker/regi
 
 function corrupt(path: string) {
   const b = readFileSync(path)
-  b[Math.floor(b.length / 2)] ^= 0xff
+  b[Math.floor(b.length / 2)]! ^= 0xff
   writeFileSync(path, b)
 }
 
@@ -290,7 +290,7 @@ suite('tasks from container images in private registries', () => {
     expect(unnamed.stderr).toContain("only the tag '2'")
     const o = await meso(['image', 'load', `--master=${master.url}`, '--name', 'offline.example.com/team/tool:2', join(dir, 'oci.tar')])
     expect(o.code).toBe(0)
-    for (const [tag, want] of [['1', 'docker-archive'], ['2', 'oci']]) {
+    for (const [tag, want] of [['1', 'docker-archive'], ['2', 'oci']] as const) {
       const r = await run(['--image', `offline.example.com/team/tool:${tag}`], ['sh', '-c', 'echo $LOADED'])
       expect(r.code).toBe(0)
       expect(r.stdout.trim()).toBe(want)
