@@ -1,4 +1,4 @@
-// Master flags, Mesos names and defaults (docs/mesos-v1-api.md §10). Accepted-and-ignored flags are listed so
+// Master flags, Mesos names and defaults (upstream src/master/flags.cpp). Accepted-and-ignored flags are listed so
 // existing runbooks keep working; GET_FLAGS echoes them.
 
 import type { FlagSpec, TypedFlags } from '../core/flags.ts'

@@ -3,7 +3,6 @@
 // within failover_timeout), recovered (known from the registry or agents after a master restart).
 
 import type { Codec } from '../core/http/negotiate.ts'
-import type { EventStream } from '../core/http/event-stream.ts'
 import { encodeBody } from '../core/v1/codec.ts'
 import type { ExecutorInfo, FrameworkInfo, Task } from '../core/v1/messages.ts'
 import { frameworkRoles, hasCapability } from '../core/v1/messages.ts'
@@ -13,9 +12,23 @@ const ACKED_GENERATION = 10_000
 
 export type FrameworkConnection = 'connected' | 'disconnected' | 'recovered'
 
+/** A scheduler's subscription stream (core/http/event-stream.ts's EventStream; a stand-in in the harness). */
+export interface SchedulerStream {
+  readonly isClosed: boolean
+  send(body: string | Uint8Array): boolean
+  close(): void
+}
+
+/** What SUBSCRIBE brings: the stream opened for the scheduler, its Mesos-Stream-Id and its codec. */
+export interface SchedulerConnection {
+  stream: SchedulerStream
+  streamId: string
+  codec: Codec
+}
+
 export class Framework {
   connection: FrameworkConnection
-  stream?: EventStream
+  stream?: SchedulerStream
   streamId?: string
   codec: Codec = 'json'
   /** Inactive frameworks get no offers (disconnected, or deactivated). */
@@ -23,8 +36,6 @@ export class Framework {
   registeredTime: number
   reregisteredTime?: number
   unregisteredTime?: number
-  failoverTimer?: ReturnType<typeof setTimeout>
-  heartbeatTimer?: ReturnType<typeof setInterval>
   suppressedRoles = new Set<string>()
   /** Active tasks by task id. */
   readonly tasks = new Map<string, Task>()
@@ -52,12 +63,17 @@ export class Framework {
   get refinement(): boolean { return hasCapability(this.info, 'RESERVATION_REFINEMENT') }
   get connected(): boolean { return this.connection === 'connected' }
 
-  /** Sends a scheduler Event on the subscription stream; false if not connected. */
+  /** Sends a scheduler Event on the subscription stream; false if not connected. Only the runtime calls this. */
   send(event: { type: string; [k: string]: unknown }): boolean {
-    if (!this.stream || this.stream.isClosed) return false
+    return this.stream ? this.sendOn(this.stream, this.codec, event) : false
+  }
+
+  /** Sends on one particular stream (the one a failover replaces), encoded with that stream's codec. */
+  sendOn(stream: SchedulerStream, codec: Codec, event: { type: string; [k: string]: unknown }): boolean {
+    if (stream.isClosed) return false
     const c = this.counters.events
     c.set(event.type, (c.get(event.type) ?? 0) + 1)
-    return this.stream.send(encodeBody('mesos.v1.scheduler.Event', this.codec, event))
+    return stream.send(encodeBody('mesos.v1.scheduler.Event', codec, event))
   }
 
   executorsOn(agentId: string): Map<string, ExecutorInfo> {
@@ -91,12 +107,5 @@ export class Framework {
   addCompleted(task: Task, max: number) {
     this.completedTasks.push(task)
     if (this.completedTasks.length > max) this.completedTasks.splice(0, this.completedTasks.length - max)
-  }
-
-  clearTimers() {
-    if (this.failoverTimer) clearTimeout(this.failoverTimer)
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)
-    this.failoverTimer = undefined
-    this.heartbeatTimer = undefined
   }
 }

@@ -3,16 +3,17 @@
 import { Resources } from '../core/resources.ts'
 import { systemMetrics } from '../core/system-metrics.ts'
 import { isTerminal } from '../core/v1/messages.ts'
-import type { Master } from './master.ts'
+import type { MasterState } from './state.ts'
 import type { RegisteredAgent } from './registered-agent.ts'
 import { resourcesOf } from './resource-lists.ts'
 
 const TASK_STATES = ['staging', 'starting', 'running', 'killing', 'finished', 'failed', 'killed', 'lost', 'error', 'dropped', 'unreachable', 'gone', 'gone_by_operator', 'unknown']
 
-export function masterMetrics(m: Master): Record<string, number> {
+/** `subscribers`: open operator SUBSCRIBE streams. */
+export function masterMetrics(m: MasterState, subscribers: number, now = Date.now()): Record<string, number> {
   const out: Record<string, number> = {}
   out['master/elected'] = 1
-  out['master/uptime_secs'] = Date.now() / 1000 - m.startTime
+  out['master/uptime_secs'] = now / 1000 - m.startTime
   const agents = [...m.agents.values()]
   out['master/slaves_active'] = agents.filter(a => a.state === 'registered' && !a.deactivated).length
   out['master/slaves_inactive'] = agents.filter(a => a.deactivated).length
@@ -25,7 +26,7 @@ export function masterMetrics(m: Master): Record<string, number> {
   out['master/frameworks_connected'] = fws.filter(f => f.connected).length
   out['master/frameworks_disconnected'] = fws.filter(f => !f.connected).length
   out['master/outstanding_offers'] = m.offers.size
-  out['master/operator_event_stream_subscribers'] = m.events.count
+  out['master/operator_event_stream_subscribers'] = subscribers
 
   // Task gauges: active and unreachable tasks by current state; terminal states count completed tasks too.
   const counts = new Map<string, number>()

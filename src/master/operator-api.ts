@@ -1,4 +1,4 @@
-// POST /api/v1 on the master — the v1 operator API (docs/mesos-v1-api.md §6.1).
+// POST /api/v1 on the master — the v1 operator API (docs/http-api.md; upstream src/master/http.cpp, Master::Http::api).
 
 import { flagStrings } from '../core/flags.ts'
 import type { FileServer } from '../core/files.ts'
@@ -10,6 +10,7 @@ import { messageResponse } from '../core/v1/codec.ts'
 import { MASTER_FLAGS } from './flags.ts'
 import { JsonStream } from './json-stream.ts'
 import { HEARTBEAT_INTERVAL_SECONDS, type Master } from './master.ts'
+import type { OperatorEvents } from './operator-events.ts'
 import { masterMetrics } from './metrics-snapshot.ts'
 import { getAgents, getExecutors, getFrameworks, getRoles, getState, getTasks } from './views-v1.ts'
 
@@ -22,7 +23,15 @@ export const MASTER_WRITE_CALLS = new Set(['SET_LOGGING_LEVEL', 'UPDATE_WEIGHTS'
   'REACTIVATE_AGENT', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES', 'GROW_VOLUME', 'SHRINK_VOLUME',
   'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE', 'STOP_MAINTENANCE', 'DRAIN_AGENT', 'UPDATE_QUOTA', 'SET_QUOTA', 'REMOVE_QUOTA'])
 
-export async function handleMasterOperatorCall(master: Master, files: FileServer, req: Request): Promise<Response> {
+/** What the operator API works with besides the request. */
+export interface OperatorApiContext {
+  master: Master
+  events: OperatorEvents
+  files: FileServer
+}
+
+export async function handleMasterOperatorCall({ master, events, files }: OperatorApiContext, req: Request): Promise<Response> {
+  const s = master.state
   const parsed = await readV1Call<any>(req, 'mesos.v1.master.Call')
   if (parsed instanceof Response) return parsed
   const { call, codec } = parsed
@@ -30,26 +39,26 @@ export async function handleMasterOperatorCall(master: Master, files: FileServer
   const need = (key: string) => (call[key] === undefined ? badRequest(`Failed to validate master::Call: Expecting '${key}' to be present`) : undefined)
 
   const common = handleCommonCall({
-    call, reply, files, kind: 'master', metrics: () => masterMetrics(master),
-    flags: () => (master.flagStrings.length ? master.flagStrings : flagStrings(MASTER_FLAGS, master.flags)),
+    call, reply, files, kind: 'master', metrics: () => masterMetrics(s, events.count),
+    flags: () => (s.flagStrings.length ? s.flagStrings : flagStrings(MASTER_FLAGS, s.flags)),
   })
   if (common) return common
 
   switch (call.type) {
     case 'GET_STATE':
-      if (codec === 'json') { const js = new JsonStream(); return js.response({ type: 'GET_STATE', get_state: getState(master, js) }, JSON_HEADERS) }
-      return reply('GET_STATE', getState(master))
+      if (codec === 'json') { const js = new JsonStream(); return js.response({ type: 'GET_STATE', get_state: getState(s, js) }, JSON_HEADERS) }
+      return reply('GET_STATE', getState(s))
     case 'GET_AGENTS':
-      if (codec === 'json') { const js = new JsonStream(); return js.response({ type: 'GET_AGENTS', get_agents: getAgents(master, js) }, JSON_HEADERS) }
-      return reply('GET_AGENTS', getAgents(master))
-    case 'GET_FRAMEWORKS': return reply('GET_FRAMEWORKS', getFrameworks(master))
-    case 'GET_EXECUTORS': return reply('GET_EXECUTORS', getExecutors(master))
+      if (codec === 'json') { const js = new JsonStream(); return js.response({ type: 'GET_AGENTS', get_agents: getAgents(s, js) }, JSON_HEADERS) }
+      return reply('GET_AGENTS', getAgents(s))
+    case 'GET_FRAMEWORKS': return reply('GET_FRAMEWORKS', getFrameworks(s))
+    case 'GET_EXECUTORS': return reply('GET_EXECUTORS', getExecutors(s))
     case 'GET_TASKS':
-      if (codec === 'json') { const js = new JsonStream(); return js.response({ type: 'GET_TASKS', get_tasks: getTasks(master, js) }, JSON_HEADERS) }
-      return reply('GET_TASKS', getTasks(master))
-    case 'GET_ROLES': return reply('GET_ROLES', getRoles(master))
+      if (codec === 'json') { const js = new JsonStream(); return js.response({ type: 'GET_TASKS', get_tasks: getTasks(s, js) }, JSON_HEADERS) }
+      return reply('GET_TASKS', getTasks(s))
+    case 'GET_ROLES': return reply('GET_ROLES', getRoles(s))
     case 'GET_OPERATIONS': return reply('GET_OPERATIONS', {})
-    case 'GET_WEIGHTS': return reply('GET_WEIGHTS', { weight_infos: Object.entries(master.weights).map(([role, weight]) => ({ role, weight })) })
+    case 'GET_WEIGHTS': return reply('GET_WEIGHTS', { weight_infos: Object.entries(s.weights).map(([role, weight]) => ({ role, weight })) })
     case 'UPDATE_WEIGHTS': {
       const bad = need('update_weights'); if (bad) return bad
       const weights: Record<string, number> = {}
@@ -61,25 +70,25 @@ export async function handleMasterOperatorCall(master: Master, files: FileServer
       master.updateWeights(weights)
       return new Response(null, { status: 200 })
     }
-    case 'GET_MASTER': return reply('GET_MASTER', { master_info: master.info, start_time: master.startTime, elected_time: master.electedTime })
+    case 'GET_MASTER': return reply('GET_MASTER', { master_info: s.info, start_time: s.startTime, elected_time: s.electedTime })
     case 'SUBSCRIBE': {
-      if (master.events.count >= (master.flags.max_operator_event_stream_subscribers ?? 1000)) {
+      if (events.count >= s.flags.max_operator_event_stream_subscribers) {
         return text(503, 'Maximum number of event stream subscribers has been reached')
       }
-      return master.events.subscribe(codec, { get_state: getState(master), heartbeat_interval_seconds: HEARTBEAT_INTERVAL_SECONDS }, HEARTBEAT_INTERVAL_SECONDS)
+      return events.subscribe(codec, { get_state: getState(s), heartbeat_interval_seconds: HEARTBEAT_INTERVAL_SECONDS }, HEARTBEAT_INTERVAL_SECONDS)
     }
     case 'TEARDOWN': {
       const bad = need('teardown'); if (bad) return bad
-      const fw = master.findFramework(call.teardown.framework_id.value)
+      const fw = s.findFramework(call.teardown.framework_id.value)
       if (!fw) return badRequest(`No framework found with specified ID ${call.teardown.framework_id.value}`)
-      master.removeFramework(fw)
+      master.teardown(fw)
       return new Response(null, { status: 200 })
     }
     case 'MARK_AGENT_GONE': {
       const bad = need('mark_agent_gone'); if (bad) return bad
       const id = call.mark_agent_gone.agent_id.value
-      if (master.goneAgents.has(id)) return new Response(null, { status: 200 })
-      const agent = master.agents.get(id)
+      if (s.goneAgents.has(id)) return new Response(null, { status: 200 })
+      const agent = s.agents.get(id)
       if (!agent) return text(404, `Agent ${id} not found`)
       master.markAgentGone(agent)
       return new Response(null, { status: 200 })
@@ -88,16 +97,9 @@ export async function handleMasterOperatorCall(master: Master, files: FileServer
     case 'REACTIVATE_AGENT': {
       const key = subKey(call.type)
       const bad = need(key); if (bad) return bad
-      const agent = master.agents.get(call[key].agent_id.value)
+      const agent = s.agents.get(call[key].agent_id.value)
       if (!agent) return text(404, `Agent ${call[key].agent_id.value} not found`)
-      agent.deactivated = call.type === 'DEACTIVATE_AGENT'
-      if (agent.deactivated) {
-        master.allocator.deactivateAgent(agent.id)
-        for (const id of [...agent.offers]) master.rescindOffer(id)
-      } else if (agent.state === 'registered') {
-        master.allocator.activateAgent(agent.id)
-        master.requestAllocation()
-      }
+      master.setAgentActive(agent, call.type === 'REACTIVATE_AGENT')
       return new Response(null, { status: 200 })
     }
     case 'GET_QUOTA': return reply('GET_QUOTA', { status: {} })

@@ -36,7 +36,6 @@ export class RegisteredAgent {
   missedPings = 0
   pingSeq = 0
   lastPongSeq = 0
-  disconnectTimer?: ReturnType<typeof setTimeout>
 
   /** `{ value: id }`, shared by every task on the agent instead of one copy each. */
   readonly wireId: { readonly value: string }
@@ -53,12 +52,6 @@ export class RegisteredAgent {
   /** `slave(1)@ip:port` → `ip:port` */
   get address(): string { return this.pid.split('@')[1] ?? `${this.hostname}:${this.port}` }
   get hasGpus(): boolean { return this.total.scalar('gpus') > 0 }
-
-  send(msg: MasterMessage): boolean {
-    if (!this.link || this.state !== 'registered') return false
-    this.link.send(msg)
-    return true
-  }
 
   usedResources(): Resources {
     return Resources.sum(this.usedParts())

@@ -1,11 +1,13 @@
-// POST /api/v1/scheduler — the v1 scheduler API (docs/mesos-v1-api.md §3). Check order follows Mesos:
+// POST /api/v1/scheduler — the v1 scheduler API (docs/http-api.md; upstream src/master/http.cpp, Master::Http::scheduler).
+// Check order follows Mesos:
 // method → Content-Type → parse → validate → Accept → stream id / framework lookup → call.
 
 import { badRequest, forbidden, methodNotAllowed, text } from '../core/http/responses.ts'
-import { requestCodec, responseCodec } from '../core/http/negotiate.ts'
+import { EventStream } from '../core/http/event-stream.ts'
+import { MEDIA, requestCodec, responseCodec } from '../core/http/negotiate.ts'
+import { newUuid } from '../core/ids.ts'
 import { decodeBody, ProtoJsonError } from '../core/v1/codec.ts'
 import type { Master } from './master.ts'
-import { reconcile } from './reconciliation.ts'
 import { validateSchedulerCall } from './validation/scheduler-call.ts'
 
 export async function handleSchedulerCall(master: Master, req: Request, principal?: string): Promise<Response> {
@@ -37,13 +39,17 @@ export async function handleSchedulerCall(master: Master, req: Request, principa
       }
       info.principal = principal
     }
-    const result = master.subscribe(info, call.subscribe.suppressed_roles ?? [], out.codec)
+    const streamId = newUuid()
+    const stream = new EventStream({ 'Content-Type': MEDIA[out.codec], 'Mesos-Stream-Id': streamId })
+    const result = master.subscribe(info, call.subscribe.suppressed_roles ?? [], { stream, streamId, codec: out.codec })
     if ('error' in result) return text(result.status, result.error)
-    return result.response
+    const fw = result.framework
+    stream.closed.then(() => master.schedulerDisconnected(fw, stream))
+    return stream.response
   }
 
   const fwId: string = call.framework_id.value
-  const fw = master.findFramework(fwId)
+  const fw = master.state.findFramework(fwId)
   if (!fw) return badRequest('Framework cannot be found')
   if (principal !== undefined && fw.info.principal !== undefined && fw.info.principal !== principal) {
     return badRequest(`Authenticated principal '${principal}' does not match principal '${fw.info.principal}' of framework ${fwId}`)
@@ -59,7 +65,7 @@ export async function handleSchedulerCall(master: Master, req: Request, principa
 
   switch (call.type) {
     case 'TEARDOWN':
-      master.removeFramework(fw)
+      master.teardown(fw)
       break
     case 'ACCEPT':
       master.accept(fw, (call.accept.offer_ids ?? []).map((o: any) => o.value), call.accept.operations ?? [], call.accept.filters?.refuse_seconds)
@@ -67,41 +73,27 @@ export async function handleSchedulerCall(master: Master, req: Request, principa
     case 'DECLINE':
       master.decline(fw, (call.decline.offer_ids ?? []).map((o: any) => o.value), call.decline.filters?.refuse_seconds)
       break
-    case 'REVIVE': {
-      const roles: string[] | undefined = call.revive?.roles
-      for (const r of roles ?? fw.roles) fw.suppressedRoles.delete(r)
-      master.allocator.revive(fw.id, roles?.length ? roles : undefined)
-      master.requestAllocation()
+    case 'REVIVE':
+      master.revive(fw, call.revive?.roles)
       break
-    }
-    case 'SUPPRESS': {
-      const roles: string[] | undefined = call.suppress?.roles
-      for (const r of roles?.length ? roles : fw.roles) fw.suppressedRoles.add(r)
-      master.allocator.suppress(fw.id, roles?.length ? roles : undefined)
+    case 'SUPPRESS':
+      master.suppress(fw, call.suppress?.roles)
       break
-    }
     case 'KILL':
       master.kill(fw, call.kill.task_id.value, call.kill.agent_id?.value, call.kill.kill_policy)
       break
-    case 'SHUTDOWN': {
-      const agent = master.agents.get(call.shutdown.agent_id.value)
-      agent?.send({ type: 'SHUTDOWN_EXECUTOR', framework_id: fw.id, executor_id: call.shutdown.executor_id.value })
+    case 'SHUTDOWN':
+      master.shutdownExecutor(fw, call.shutdown.agent_id.value, call.shutdown.executor_id.value)
       break
-    }
     case 'ACKNOWLEDGE':
       master.acknowledge(fw, call.acknowledge.agent_id.value, call.acknowledge.task_id.value, call.acknowledge.uuid)
       break
-    case 'RECONCILE': {
-      for (const status of reconcile(master.reconciliationView(fw), call.reconcile.tasks ?? [])) {
-        fw.send({ type: 'UPDATE', update: { status } })
-      }
+    case 'RECONCILE':
+      master.reconcile(fw, call.reconcile.tasks ?? [])
       break
-    }
-    case 'MESSAGE': {
-      const agent = master.agents.get(call.message.agent_id.value)
-      agent?.send({ type: 'FRAMEWORK_MESSAGE', framework_id: fw.id, executor_id: call.message.executor_id.value, data: call.message.data })
+    case 'MESSAGE':
+      master.message(fw, call.message.agent_id.value, call.message.executor_id.value, call.message.data)
       break
-    }
     case 'REQUEST':
       break // accepted and ignored, as by Mesos' built-in allocator
     case 'ACCEPT_INVERSE_OFFERS':
@@ -112,11 +104,7 @@ export async function handleSchedulerCall(master: Master, req: Request, principa
     case 'UPDATE_FRAMEWORK': {
       const info = call.update_framework.framework_info
       if (info.id && info.id.value !== fw.id) return badRequest("'framework_info.id' differs from the framework's id")
-      fw.info = { ...info, id: { value: fw.id }, user: fw.info.user, checkpoint: fw.info.checkpoint, principal: fw.info.principal }
-      fw.suppressedRoles = new Set(call.update_framework.suppressed_roles ?? [])
-      master.allocator.updateFramework(fw.id, { roles: fw.roles, gpuResources: fw.gpuResources, suppressedRoles: [...fw.suppressedRoles] })
-      master.registry.putFramework({ id: fw.id, info: fw.info, registeredTime: fw.registeredTime })
-      master.requestAllocation()
+      master.updateFramework(fw, info, call.update_framework.suppressed_roles ?? [])
       return new Response(null, { status: 200 })
     }
     default:

@@ -1,7 +1,7 @@
 // Starts a master: binds the HTTP server (scheduler API, operator API, v0 endpoints, /files, the agent link) and
 // wires authentication classes to endpoints as Mesos does.
 
-import { homedir } from 'node:os'
+import { homedir, hostname as osHostname } from 'node:os'
 import { join } from 'node:path'
 import { AGENT_PROTOCOL_PATH } from '../core/agent-protocol.ts'
 import { basicAuth, parseCredentials, type Credentials } from '../core/auth.ts'
@@ -9,12 +9,18 @@ import { FileServer, LogBuffer } from '../core/files.ts'
 import { Router } from '../core/http/router.ts'
 import { badRequest, json, text, unauthorized } from '../core/http/responses.ts'
 import { logger, onLogLine } from '../core/log.ts'
+import { newUuid } from '../core/ids.ts'
 import { versionInfo } from '../core/version.ts'
 import { agentWebSocketHandlers, type LinkData } from './agent-link.ts'
 import { JsonStream } from './json-stream.ts'
+import type { MasterFlags } from './flags.ts'
 import { Master } from './master.ts'
+import { masterInfo } from './master-info.ts'
 import { masterMetrics } from './metrics-snapshot.ts'
+import { OperatorEvents } from './operator-events.ts'
 import { handleMasterOperatorCall, MASTER_WRITE_CALLS } from './operator-api.ts'
+import { Registrar } from './registrar.ts'
+import { MasterRuntime } from './runtime.ts'
 import { handleSchedulerCall } from './scheduler-api.ts'
 import { frameworkV0, rolesV0, slaveV0, stateSummaryV0, stateV0, tasksV0 } from './views-v0.ts'
 
@@ -44,7 +50,7 @@ export function defaultMasterWorkDir(): string {
   return process.getuid?.() === 0 ? '/var/lib/meso/master' : join(homedir(), '.meso', 'master')
 }
 
-export async function startMaster(flags: Record<string, any>, flagStrings: { name: string; value: string }[]): Promise<RunningMaster> {
+export async function startMaster(flags: MasterFlags, flagStrings: { name: string; value: string }[]): Promise<RunningMaster> {
   const credentials: Credentials | undefined = parseCredentials(flags.credentials)
   const needsCreds = flags.authenticate_http_readonly || flags.authenticate_http_readwrite || flags.authenticate_http_frameworks || flags.authenticate_agents
   if (needsCreds && !credentials) throw new Error('HTTP authentication is enabled but no --credentials were given')
@@ -55,6 +61,7 @@ export async function startMaster(flags: Record<string, any>, flagStrings: { nam
   files.attachMemory('/master/log', logBuffer)
 
   let master!: Master
+  const events = new OperatorEvents()
   const router = new Router('master')
 
   /** undefined = allowed (principal possibly undefined); Response = reject. */
@@ -89,40 +96,42 @@ export async function startMaster(flags: Record<string, any>, flagStrings: { nam
     const write = MASTER_WRITE_CALLS.has(type)
     const a = authenticate(req, write ? flags.authenticate_http_readwrite : (flags.authenticate_http_readonly || flags.authenticate_http_readwrite), write ? 'mesos-master-readwrite' : 'mesos-master-readonly')
     if (a instanceof Response) return a
-    return handleMasterOperatorCall(master, files, req)
+    return handleMasterOperatorCall({ master, events, files }, req)
   })
-  const state = readonly(req => streamedJson(req, js => stateV0(master, js)))
+  const state = readonly(req => streamedJson(req, js => stateV0(master.state, js)))
   for (const p of ['/state', '/state.json']) router.get(p, state)
-  router.get('/state-summary', readonly(req => json(stateSummaryV0(master), req)))
+  router.get('/state-summary', readonly(req => json(stateSummaryV0(master.state), req)))
   router.get('/slaves', readonly((req, url) => {
     const id = url.searchParams.get('slave_id')
-    const agents = [...master.agents.values()].filter(a => a.state !== 'recovered' && (!id || a.id === id))
-    return json({ slaves: agents.map(a => slaveV0(master, a, true)), recovered_slaves: [...master.agents.values()].filter(a => a.state === 'recovered').map(a => a.info) }, req)
+    const s = master.state
+    const agents = [...s.agents.values()].filter(a => a.state !== 'recovered' && (!id || a.id === id))
+    return json({ slaves: agents.map(a => slaveV0(s, a, true)), recovered_slaves: [...s.agents.values()].filter(a => a.state === 'recovered').map(a => a.info) }, req)
   }))
   router.get('/frameworks', readonly((req, url) => {
     const id = url.searchParams.get('framework_id')
+    const s = master.state
     return streamedJson(req, js => ({
-      frameworks: [...master.frameworks.values()].filter(f => !id || f.id === id).map(f => frameworkV0(master, f, js)),
-      completed_frameworks: master.completedFrameworks.filter(f => !id || f.id === id).map(f => frameworkV0(master, f, js)),
+      frameworks: [...s.frameworks.values()].filter(f => !id || f.id === id).map(f => frameworkV0(s, f, js)),
+      completed_frameworks: s.completedFrameworks.filter(f => !id || f.id === id).map(f => frameworkV0(s, f, js)),
       unregistered_frameworks: [],
     }))
   }))
-  for (const p of ['/tasks', '/tasks.json']) router.get(p, readonly((req, url) => json(tasksV0(master, url.searchParams), req)))
-  for (const p of ['/roles', '/roles.json']) router.get(p, readonly(req => json(rolesV0(master), req)))
-  router.get('/weights', readonly(req => json(Object.entries(master.weights).map(([role, weight]) => ({ role, weight })), req)))
-  router.get('/flags', readonly(req => json({ flags: Object.fromEntries(master.flagStrings.map(f => [f.name, f.value])) }, req)))
+  for (const p of ['/tasks', '/tasks.json']) router.get(p, readonly((req, url) => json(tasksV0(master.state, url.searchParams), req)))
+  for (const p of ['/roles', '/roles.json']) router.get(p, readonly(req => json(rolesV0(master.state), req)))
+  router.get('/weights', readonly(req => json(Object.entries(master.state.weights).map(([role, weight]) => ({ role, weight })), req)))
+  router.get('/flags', readonly(req => json({ flags: Object.fromEntries(master.state.flagStrings.map(f => [f.name, f.value])) }, req)))
   router.get('/health', () => new Response(null, { status: 200 }))
   router.get('/redirect', () => new Response(null, { status: 307, headers: { Location: `//${master.info.hostname}:${master.info.port}` } }))
   router.get('/version', req => json(versionInfo(), req))
-  router.get('/metrics/snapshot', readonly(req => json(masterMetrics(master), req)))
+  router.get('/metrics/snapshot', readonly(req => json(masterMetrics(master.state, events.count), req)))
   router.post('/teardown', async req => {
     const a = authenticate(req, flags.authenticate_http_readwrite, 'mesos-master-readwrite')
     if (a instanceof Response) return a
     const id = new URLSearchParams(await req.text()).get('frameworkId')
     if (!id) return badRequest("Missing 'frameworkId' query parameter in the request body")
-    const fw = master.findFramework(id)
+    const fw = master.state.findFramework(id)
     if (!fw) return badRequest(`No framework found with specified ID ${id}`)
-    master.removeFramework(fw)
+    master.teardown(fw)
     return new Response(null, { status: 200 })
   })
   // meso extension (the Mesos operator API has no task kill): ask a task's agent to kill it, as its framework would.
@@ -131,7 +140,7 @@ export async function startMaster(flags: Record<string, any>, flagStrings: { nam
     if (a instanceof Response) return a
     let body: any
     try { body = await req.json() } catch { return badRequest('Expecting a JSON body {"framework_id": …, "task_id": …}') }
-    const fw = typeof body?.framework_id === 'string' ? master.findFramework(body.framework_id) : undefined
+    const fw = typeof body?.framework_id === 'string' ? master.state.findFramework(body.framework_id) : undefined
     if (!fw) return text(404, `No active framework with id '${body?.framework_id}'`)
     if (typeof body.task_id !== 'string' || !fw.tasks.has(body.task_id)) return text(404, `Framework ${fw.id} has no active task '${body?.task_id}'`)
     master.kill(fw, body.task_id, undefined, body.grace_period_seconds !== undefined ? { grace_period: { nanoseconds: Math.round(Number(body.grace_period_seconds) * 1e9) } } : undefined)
@@ -166,18 +175,17 @@ export async function startMaster(flags: Record<string, any>, flagStrings: { nam
     websocket: agentWebSocketHandlers(() => master) as any,
   })
   const boundPort = server.port!
-  master = new Master({
-    flags,
-    flagStrings,
-    registryPath: flags.registry === 'in_memory' ? undefined : join(workDir, 'registry.db'),
-    ip: flags.ip,
-    port: boundPort,
-  })
+  const registrarPath = flags.registry === 'in_memory' ? undefined : join(workDir, 'registry.db')
+  const registrar = Registrar.open(registrarPath)
+  const runtime = new MasterRuntime(registrar, events)
+  const advertiseIp = flags.advertise_ip ?? (flags.ip === '0.0.0.0' ? '127.0.0.1' : flags.ip)
+  const info = masterInfo(newUuid(), flags.hostname ?? osHostname(), advertiseIp, flags.advertise_port ?? boundPort)
+  master = new Master({ info, flags, flagStrings, recovered: registrar.snapshot(), runner: runtime })
   master.start()
-  const url = `http://${master.info.address!.ip}:${boundPort}`
-  log.info(`Master ${master.id} listening on ${flags.ip}:${boundPort} (registry: ${flags.registry === 'in_memory' ? 'in memory' : join(workDir, 'registry.db')})`)
+  const url = `http://${info.address!.ip}:${boundPort}`
+  log.info(`Master ${master.id} listening on ${flags.ip}:${boundPort} (registrar: ${registrarPath ?? 'in memory'})`)
   return {
     master, server, url,
-    async stop() { master.stop(); server.stop(true) },
+    async stop() { runtime.stop(master.state); server.stop(true) },
   }
 }

@@ -3,14 +3,15 @@
 
 import type { StatusSource, Task, TaskState, TaskStatus } from '../core/v1/messages.ts'
 
-export function masterStatus(taskId: string, state: TaskState, reason: string, message?: string, extra: Partial<TaskStatus> = {}): TaskStatus {
-  const s: TaskStatus = { task_id: { value: taskId }, state, source: 'SOURCE_MASTER' as StatusSource, reason, timestamp: Date.now() / 1000 }
+/** `now` in ms since the epoch. */
+export function masterStatus(now: number, taskId: string, state: TaskState, reason: string, message?: string, extra: Partial<TaskStatus> = {}): TaskStatus {
+  const s: TaskStatus = { task_id: { value: taskId }, state, source: 'SOURCE_MASTER' as StatusSource, reason, timestamp: now / 1000 }
   if (message) s.message = message
   return { ...s, ...extra }
 }
 
 /** The latest status of a known task, re-stamped for reconciliation. */
-export function reconciliationStatus(task: Task): TaskStatus {
+export function reconciliationStatus(task: Task, now: number): TaskStatus {
   const last = task.statuses?.[task.statuses.length - 1]
   const s: TaskStatus = {
     task_id: task.task_id,
@@ -18,7 +19,7 @@ export function reconciliationStatus(task: Task): TaskStatus {
     source: 'SOURCE_MASTER',
     reason: 'REASON_RECONCILIATION',
     agent_id: task.agent_id,
-    timestamp: Date.now() / 1000,
+    timestamp: now / 1000,
   }
   if (task.executor_id) s.executor_id = task.executor_id
   if (last?.message) s.message = last.message

@@ -1,12 +1,12 @@
 // Legacy v0 JSON (`/master/state`, `/master/slaves`, …): hand-shaped like Mesos' — string ids, "slave" naming,
-// flattened resources, times in seconds (docs/mesos-v1-api.md §7).
+// flattened resources, times in seconds (upstream src/master/http.cpp and src/common/http.cpp).
 
 import { flattenResources, Resources, reservationRole } from '../core/resources.ts'
 import type { Attribute, Task, TaskStatus } from '../core/v1/messages.ts'
 import { versionInfo } from '../core/version.ts'
 import type { Framework } from './framework.ts'
 import type { JsonStream } from './json-stream.ts'
-import type { Master } from './master.ts'
+import type { MasterState } from './state.ts'
 import type { RegisteredAgent } from './registered-agent.ts'
 import { flattenedOf } from './resource-lists.ts'
 import { roleSummaries } from './views-v1.ts'
@@ -62,7 +62,7 @@ function reservedFlat(res: Resources): Record<string, Record<string, number | st
   return out
 }
 
-export function slaveV0(m: Master, a: RegisteredAgent, full = false) {
+export function slaveV0(m: MasterState, a: RegisteredAgent, full = false) {
   const used = m.agentUsed(a)
   const offered = m.agentOffered(a)
   const out: Record<string, unknown> = {
@@ -98,7 +98,7 @@ export function slaveV0(m: Master, a: RegisteredAgent, full = false) {
 }
 
 /** With `js`, long task lists are written in slices when the answer is sent (json-stream.ts). */
-export function frameworkV0(m: Master, fw: Framework, js?: JsonStream) {
+export function frameworkV0(m: MasterState, fw: Framework, js?: JsonStream) {
   const used = m.frameworkUsed(fw)
   const offered = m.frameworkOffered(fw)
   const executors: unknown[] = []
@@ -150,7 +150,7 @@ export function frameworkV0(m: Master, fw: Framework, js?: JsonStream) {
   return out
 }
 
-export function stateV0(m: Master, js?: JsonStream) {
+export function stateV0(m: MasterState, js?: JsonStream) {
   const agents = [...m.agents.values()]
   const v = versionInfo()
   return {
@@ -185,7 +185,7 @@ export function stateV0(m: Master, js?: JsonStream) {
 
 const SUMMARY_STATES = ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_FINISHED', 'TASK_KILLED', 'TASK_FAILED', 'TASK_LOST', 'TASK_ERROR', 'TASK_UNREACHABLE']
 
-export function stateSummaryV0(m: Master) {
+export function stateSummaryV0(m: MasterState) {
   const countStates = (tasks: Iterable<Task>) => {
     const c: Record<string, number> = Object.fromEntries(SUMMARY_STATES.map(s => [s, 0]))
     for (const t of tasks) if (t.state in c) c[t.state]!++
@@ -224,7 +224,7 @@ export function stateSummaryV0(m: Master) {
 }
 
 /** `/master/tasks`: active, unreachable and completed tasks, sorted by first status time, with limit/offset. */
-export function tasksV0(m: Master, q: URLSearchParams) {
+export function tasksV0(m: MasterState, q: URLSearchParams) {
   const limitRaw = Number(q.get('limit') ?? 100)
   const limit = !Number.isFinite(limitRaw) || limitRaw < 0 ? Infinity : limitRaw
   const offset = Math.max(0, Number(q.get('offset') ?? 0) || 0)
@@ -239,7 +239,7 @@ export function tasksV0(m: Master, q: URLSearchParams) {
   return { tasks: items.slice(offset, offset + limit).map(taskV0) }
 }
 
-export function rolesV0(m: Master) {
+export function rolesV0(m: MasterState) {
   return {
     roles: roleSummaries(m).map(r => ({
       name: r.name,

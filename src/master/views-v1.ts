@@ -5,7 +5,7 @@ import type { Task } from '../core/v1/messages.ts'
 import { VERSION } from '../core/version.ts'
 import type { Framework } from './framework.ts'
 import type { JsonStream } from './json-stream.ts'
-import type { Master } from './master.ts'
+import type { MasterState } from './state.ts'
 import type { RegisteredAgent } from './registered-agent.ts'
 import { resourcesOf } from './resource-lists.ts'
 
@@ -16,7 +16,7 @@ function compact<T extends Record<string, unknown>>(o: T): T {
   return o
 }
 
-export function agentView(m: Master, a: RegisteredAgent) {
+export function agentView(m: MasterState, a: RegisteredAgent) {
   return compact({
     agent_info: a.info,
     active: a.state === 'registered' && !a.deactivated,
@@ -32,7 +32,7 @@ export function agentView(m: Master, a: RegisteredAgent) {
   })
 }
 
-export function frameworkView(m: Master, fw: Framework) {
+export function frameworkView(m: MasterState, fw: Framework) {
   return compact({
     framework_info: fw.info,
     active: fw.active,
@@ -47,7 +47,7 @@ export function frameworkView(m: Master, fw: Framework) {
   })
 }
 
-export function getAgents(m: Master, js?: JsonStream) {
+export function getAgents(m: MasterState, js?: JsonStream) {
   const agents: RegisteredAgent[] = []
   const recovered = []
   for (const a of m.agents.values()) {
@@ -58,7 +58,7 @@ export function getAgents(m: Master, js?: JsonStream) {
   return { agents: js ? js.array(agents, view) : agents.map(view), recovered_agents: recovered }
 }
 
-export function getFrameworks(m: Master) {
+export function getFrameworks(m: MasterState) {
   return {
     frameworks: [...m.frameworks.values()].map(f => frameworkView(m, f)),
     completed_frameworks: m.completedFrameworks.map(f => frameworkView(m, f)),
@@ -66,7 +66,7 @@ export function getFrameworks(m: Master) {
 }
 
 /** With `js`, long task lists are written in slices when the answer is sent (json-stream.ts). */
-export function getTasks(m: Master, js?: JsonStream) {
+export function getTasks(m: MasterState, js?: JsonStream) {
   const tasks: Task[] = []
   const unreachable: Task[] = []
   const completed: Task[] = []
@@ -79,7 +79,7 @@ export function getTasks(m: Master, js?: JsonStream) {
   return { tasks: js.array(tasks), unreachable_tasks: js.array(unreachable), completed_tasks: js.array(completed) }
 }
 
-export function getExecutors(m: Master) {
+export function getExecutors(m: MasterState) {
   const executors = []
   for (const a of m.agents.values()) {
     for (const execs of a.executors.values()) {
@@ -89,12 +89,12 @@ export function getExecutors(m: Master) {
   return { executors }
 }
 
-export function getState(m: Master, js?: JsonStream) {
+export function getState(m: MasterState, js?: JsonStream) {
   return { get_tasks: getTasks(m, js), get_executors: getExecutors(m), get_frameworks: getFrameworks(m), get_agents: getAgents(m, js) }
 }
 
 /** Roles with a weight, frameworks subscribed to them, and what they hold. */
-export function roleSummaries(m: Master) {
+export function roleSummaries(m: MasterState) {
   // Parts are collected per role and summed once at the end: folding with `plus` per task copied the growing sum.
   const roles = new Map<string, { frameworks: Set<string>; allocated: Resources[]; offered: Resources[] }>()
   const get = (r: string) => {
@@ -125,7 +125,7 @@ function byAllocationRole(res: Resources): [string, Resources][] {
   return [...roles].map(role => [role, res.filter(r => r.allocation_info?.role === role)])
 }
 
-export function getRoles(m: Master) {
+export function getRoles(m: MasterState) {
   return {
     roles: roleSummaries(m).map(r => compact({
       name: r.name,

@@ -16,7 +16,7 @@ function view(partitionAware: boolean, agents: Record<string, any> = { A: 'regis
 
 describe('reconciliation', () => {
   test('implicit: every known task with its latest state, from the master, no uuid', () => {
-    const out = reconcile(view(true), [])
+    const out = reconcile(view(true), [], 0)
     expect(out.map(s => [s.task_id.value, s.state, s.reason, s.source, s.uuid])).toEqual([
       ['known', 'TASK_RUNNING', 'REASON_RECONCILIATION', 'SOURCE_MASTER', undefined],
       ['ghost', 'TASK_UNREACHABLE', 'REASON_RECONCILIATION', 'SOURCE_MASTER', undefined],
@@ -24,7 +24,7 @@ describe('reconciliation', () => {
   })
   test('explicit, partition-aware', () => {
     const v = view(true, { A: 'registered', U: 'unreachable', G: 'gone', R: 'recovered' })
-    const ask = (id: string, agent?: string) => reconcile(v, [{ task_id: { value: id }, agent_id: agent ? { value: agent } : undefined }]).map(s => s.state)
+    const ask = (id: string, agent?: string) => reconcile(v, [{ task_id: { value: id }, agent_id: agent ? { value: agent } : undefined }], 0).map(s => s.state)
     expect(ask('known')).toEqual(['TASK_RUNNING'])
     expect(ask('x', 'A')).toEqual(['TASK_GONE'])
     expect(ask('x', 'U')).toEqual(['TASK_UNREACHABLE'])
@@ -35,10 +35,10 @@ describe('reconciliation', () => {
   })
   test('non-partition-aware frameworks get TASK_LOST for every unknown outcome', () => {
     const v = view(false, { A: 'registered', U: 'unreachable' })
-    expect(reconcile(v, [{ task_id: { value: 'x' }, agent_id: { value: 'A' } }])[0]!.state).toBe('TASK_LOST')
-    expect(reconcile(v, [{ task_id: { value: 'ghost' } }])[0]!.state).toBe('TASK_LOST')
+    expect(reconcile(v, [{ task_id: { value: 'x' }, agent_id: { value: 'A' } }], 0)[0]!.state).toBe('TASK_LOST')
+    expect(reconcile(v, [{ task_id: { value: 'ghost' } }], 0)[0]!.state).toBe('TASK_LOST')
   })
   test('no answer for unknown tasks without an agent id while agents are still re-registering', () => {
-    expect(reconcile(view(true, {}, true), [{ task_id: { value: 'x' } }])).toEqual([])
+    expect(reconcile(view(true, {}, true), [{ task_id: { value: 'x' } }], 0)).toEqual([])
   })
 })

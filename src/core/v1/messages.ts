@@ -13,10 +13,13 @@ export interface Labels { labels?: Label[] }
 export interface DurationInfo { nanoseconds: number }
 export interface TimeInfo { nanoseconds: number }
 
-export type TaskState =
-  | 'TASK_STAGING' | 'TASK_STARTING' | 'TASK_RUNNING' | 'TASK_KILLING' | 'TASK_FINISHED' | 'TASK_FAILED'
-  | 'TASK_KILLED' | 'TASK_ERROR' | 'TASK_LOST' | 'TASK_DROPPED' | 'TASK_UNREACHABLE' | 'TASK_GONE'
-  | 'TASK_GONE_BY_OPERATOR' | 'TASK_UNKNOWN'
+export const TASK_STATES = [
+  'TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_FINISHED', 'TASK_FAILED',
+  'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_UNREACHABLE', 'TASK_GONE',
+  'TASK_GONE_BY_OPERATOR', 'TASK_UNKNOWN',
+] as const
+
+export type TaskState = typeof TASK_STATES[number]
 
 export type StatusSource = 'SOURCE_MASTER' | 'SOURCE_AGENT' | 'SOURCE_EXECUTOR'
 

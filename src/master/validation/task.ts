@@ -1,5 +1,5 @@
 // Validation of LAUNCH / LAUNCH_GROUP tasks against the framework, the agent and what is left of the offered
-// pool (docs/mesos-v1-api.md §3.4). Pure: returns the Mesos-style error message, or undefined.
+// pool (upstream src/master/validation.cpp, task::validate). Pure: returns the Mesos-style error message, or undefined.
 
 import { formatRanges, Resources, ResourceError, validateResources, type Resource } from '../../core/resources.ts'
 import { rlimitsError } from '../../core/rlimits.ts'

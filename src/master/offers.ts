@@ -1,0 +1,201 @@
+// The offer book: allocations become offers, and offers end by ACCEPT, DECLINE, rescind (agent lost, operator,
+// --offer_timeout) or their framework going away. ACCEPT's accounting (which resources each operation uses, what
+// goes back with the call's filter) is decided here; launching the tasks is tasks.ts's. Mesos does the same in
+// src/master/master.cpp (Master::offer, Master::accept, Master::decline, Master::removeOffer).
+
+import { offerIdFor } from '../core/ids.ts'
+import { logger } from '../core/log.ts'
+import { Resources } from '../core/resources.ts'
+import type { ExecutorInfo, Offer, OfferOperation, TaskInfo, TaskState } from '../core/v1/messages.ts'
+import { DEFAULT_REFUSE_SECONDS } from './allocator/filters.ts'
+import type { Framework } from './framework.ts'
+import { timerKey } from './outbox.ts'
+import type { RegisteredAgent } from './registered-agent.ts'
+import type { OutstandingOffer, Step } from './state.ts'
+import { masterStatus } from './task-status.ts'
+import { launchTask, launchTaskGroup, rejectTask } from './tasks.ts'
+import { validateOffers } from './validation/offers.ts'
+import { validateTask, validateTaskGroup, type TaskValidationContext } from './validation/task.ts'
+
+const log = logger('master')
+
+/** Runs the allocator and turns its allocations into offers, one OFFERS event per framework. */
+export function allocate(step: Step) {
+  const { s, out, now } = step
+  const result = s.allocator.allocate(now)
+  const byFramework = new Map<Framework, Offer[]>()
+  for (const a of result) {
+    const fw = s.frameworks.get(a.frameworkId)
+    const agent = s.agents.get(a.agentId)
+    if (!fw || !agent || !fw.connected || !agent.connected) {
+      s.allocator.recoverResources(a.frameworkId, a.agentId, a.resources, undefined, now)
+      continue
+    }
+    const id = offerIdFor(s.id, s.nextSequence('offer'))
+    const executorIds = [...(fw.executors.get(agent.id)?.keys() ?? [])].map(value => ({ value }))
+    const offer: Offer = {
+      id: { value: id },
+      framework_id: { value: fw.id },
+      agent_id: { value: agent.id },
+      hostname: agent.hostname,
+      url: { scheme: 'http', address: { hostname: agent.hostname, ip: agent.address.split(':')[0], port: agent.port }, path: '/slave(1)' },
+      resources: a.resources.toWire(fw.refinement),
+      allocation_info: { role: a.role },
+    }
+    if (agent.info.attributes?.length) offer.attributes = agent.info.attributes
+    if (executorIds.length) offer.executor_ids = executorIds
+    s.offers.set(id, { offer, frameworkId: fw.id, agentId: agent.id, role: a.role, resources: a.resources })
+    if (s.flags.offer_timeout) out.startTimer(timerKey.offer(id), s.flags.offer_timeout, { kind: 'offerTimeout', offerId: id })
+    fw.offers.add(id)
+    agent.offers.add(id)
+    let list = byFramework.get(fw)
+    if (!list) { list = []; byFramework.set(fw, list) }
+    list.push(offer)
+  }
+  for (const [fw, offers] of byFramework) {
+    fw.counters.offersSent += offers.length
+    out.toFramework(fw, { type: 'OFFERS', offers: { offers } })
+  }
+}
+
+/**
+ * Takes an offer off the book: `rescind` tells its framework, `recover` (default) gives the resources back to the
+ * allocator with `filterSeconds` as a decline filter.
+ */
+export function removeOffer(step: Step, offerId: string, opts: { rescind: boolean; recover?: boolean; filterSeconds?: number }): OutstandingOffer | undefined {
+  const { s, out, now } = step
+  const o = s.offers.get(offerId)
+  if (!o) return undefined
+  if (s.flags.offer_timeout) out.cancelTimer(timerKey.offer(offerId))
+  s.offers.delete(offerId)
+  const fw = s.frameworks.get(o.frameworkId)
+  fw?.offers.delete(offerId)
+  s.agents.get(o.agentId)?.offers.delete(offerId)
+  if (opts.rescind && fw) {
+    fw.counters.offersRescinded++
+    out.toFramework(fw, { type: 'RESCIND', rescind: { offer_id: { value: offerId } } })
+  }
+  if (opts.recover !== false) s.allocator.recoverResources(o.frameworkId, o.agentId, o.resources, opts.filterSeconds, now)
+  out.allocate()
+  return o
+}
+
+/** Rescinds an outstanding offer (tells the framework) and gives its resources back. */
+export function rescindOffer(step: Step, offerId: string) {
+  removeOffer(step, offerId, { rescind: true })
+}
+
+/** Rescinds every outstanding offer of an agent (it went away, or an operator deactivated it). */
+export function rescindAgentOffers(step: Step, agent: RegisteredAgent) {
+  for (const offerId of [...agent.offers]) rescindOffer(step, offerId)
+}
+
+export function decline(step: Step, fw: Framework, offerIds: string[], refuseSeconds: number | undefined) {
+  for (const id of offerIds) {
+    const o = step.s.offers.get(id)
+    if (!o || o.frameworkId !== fw.id) { log.debug(`Ignoring decline of unknown offer ${id} from framework ${fw.id}`); continue }
+    fw.counters.offersDeclined++
+    removeOffer(step, id, { rescind: false, filterSeconds: clampRefuse(refuseSeconds ?? DEFAULT_REFUSE_SECONDS) })
+  }
+}
+
+/**
+ * ACCEPT: the offers are used up whatever happens; each LAUNCH/LAUNCH_GROUP is validated and paid for out of
+ * their pooled resources, and what no operation used goes back to the allocator with the call's filter.
+ */
+export function accept(step: Step, fw: Framework, offerIds: string[], operations: OfferOperation[], refuseSeconds: number | undefined) {
+  const { s, out, now } = step
+  const error = validateOffers(s, fw, offerIds)
+  if (error) {
+    for (const id of offerIds) {
+      const o = s.offers.get(id)
+      if (o && o.frameworkId === fw.id) removeOffer(step, id, { rescind: false })
+    }
+    for (const op of operations) {
+      for (const task of launchedTasks(op)) {
+        const state: TaskState = fw.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST'
+        out.toFramework(fw, { type: 'UPDATE', update: { status: masterStatus(now, task.task_id.value, state, 'REASON_INVALID_OFFERS', `Task launched with invalid offers: ${error}`) } })
+      }
+    }
+    log.warn(`ACCEPT from framework ${fw.id} refused: ${error}`)
+    return
+  }
+  const first = s.offers.get(offerIds[0]!)!
+  const agent = s.agents.get(first.agentId)!
+  const role = first.role
+  let pool = Resources.EMPTY
+  for (const id of offerIds) {
+    const o = removeOffer(step, id, { rescind: false, recover: false })!
+    pool = pool.plus(o.resources)
+  }
+  fw.counters.offersAccepted += offerIds.length
+  const ctx: TaskValidationContext = {
+    frameworkId: fw.id,
+    agentId: agent.id,
+    taskIdInUse: id => fw.tasks.has(id) || fw.unreachableTasks.has(id),
+    existingExecutor: eid => agent.executors.get(fw.id)?.get(eid),
+  }
+  for (const op of operations) {
+    const type = op.type ?? (op.launch ? 'LAUNCH' : op.launch_group ? 'LAUNCH_GROUP' : 'UNKNOWN')
+    if ((type === 'LAUNCH' || type === 'LAUNCH_GROUP') && op.id) {
+      for (const t of launchedTasks(op)) rejectTask(step, fw, t, 'REASON_TASK_INVALID', "The 'id' field was set in the offer operation, which is not supported for LAUNCH and LAUNCH_GROUP")
+      continue
+    }
+    if (type === 'LAUNCH') {
+      const launched: string[] = []
+      for (const task of op.launch?.task_infos ?? []) {
+        let err = validateTask(task, ctx)
+        const need = err ? Resources.EMPTY : withAllocationRole(task.resources, role).plus(newExecutorResources(fw, agent, task.executor, role))
+        if (!err && !pool.contains(need)) err = `Task uses more resources ${need.toString()} than available ${pool.toString()}`
+        if (err) { rejectTask(step, fw, task, 'REASON_TASK_INVALID', err); continue }
+        pool = pool.minus(need)
+        launchTask(step, fw, agent, task, role)
+        launched.push(task.task_id.value)
+      }
+      // One line per operation: a framework packing an offer with many tasks would otherwise pay a log write each.
+      if (launched.length === 1) log.info(`Launching task ${launched[0]} of framework ${fw.id} on agent ${agent.id} (${agent.hostname})`)
+      else if (launched.length) log.info(`Launching tasks [${launched.join(', ')}] of framework ${fw.id} on agent ${agent.id} (${agent.hostname})`)
+    } else if (type === 'LAUNCH_GROUP' && op.launch_group) {
+      const { executor, task_group } = op.launch_group
+      const tasks = task_group.tasks ?? []
+      let err = validateTaskGroup(executor, tasks, ctx)
+      let need = Resources.EMPTY
+      if (!err) {
+        for (const t of tasks) need = need.plus(withAllocationRole(t.resources, role))
+        need = need.plus(newExecutorResources(fw, agent, executor, role))
+        if (!pool.contains(need)) err = `Task group uses more resources ${need.toString()} than available ${pool.toString()}`
+      }
+      if (err) { for (const t of tasks) rejectTask(step, fw, t, 'REASON_TASK_GROUP_INVALID', err); continue }
+      pool = pool.minus(need)
+      launchTaskGroup(step, fw, agent, executor, tasks, role)
+    } else {
+      // Reservations and volumes are not implemented yet; tell the framework instead of silently dropping.
+      log.warn(`Framework ${fw.id}: offer operation ${type} is not supported by meso; dropped`)
+      if (op.id) out.toFramework(fw, { type: 'UPDATE_OPERATION_STATUS', update_operation_status: { status: { operation_id: op.id, state: 'OPERATION_ERROR', message: `Operation ${type} is not supported`, agent_id: { value: agent.id } } } })
+    }
+  }
+  // Whatever the operations did not use goes back with the call's filter.
+  s.allocator.recoverResources(fw.id, agent.id, pool, clampRefuse(refuseSeconds ?? DEFAULT_REFUSE_SECONDS), now)
+  out.allocate()
+}
+
+/** Resources of an executor that is not yet running on the agent (they come out of the offer too). */
+function newExecutorResources(fw: Framework, agent: RegisteredAgent, executor: ExecutorInfo | undefined, role: string): Resources {
+  if (!executor || agent.executors.get(fw.id)?.has(executor.executor_id.value)) return Resources.EMPTY
+  return withAllocationRole(executor.resources, role)
+}
+
+/** Frameworks without MULTI_ROLE omit allocation_info; Mesos injects the offer's role, and so do we. */
+export function withAllocationRole(list: TaskInfo['resources'], role: string): Resources {
+  return Resources.of((list ?? []).map(r => (r.allocation_info ? r : { ...r, allocation_info: { role } })))
+}
+
+function clampRefuse(s: number | undefined): number | undefined {
+  if (s === undefined) return undefined
+  if (!(s >= 0)) return 5
+  return Math.min(s, 31_536_000)
+}
+
+function launchedTasks(op: OfferOperation): TaskInfo[] {
+  return [...(op.launch?.task_infos ?? []), ...(op.launch_group?.task_group.tasks ?? [])]
+}

@@ -1,0 +1,151 @@
+// The master's registrar: what must survive a master restart (Mesos keeps the same in its replicated log; see
+// upstream src/master/registrar.cpp). Agents (admitted, unreachable, gone, and whether an operator deactivated
+// them), frameworks with their FrameworkInfo, role weights and id sequences, in one SQLite file. Tasks are not
+// stored: re-registering agents report them, as in Mesos. (Not to be confused with src/core/registry/, the client
+// for container image registries.)
+
+import { logger } from '../core/log.ts'
+import { openStore, type Store } from '../core/store.ts'
+import type { AgentInfo, FrameworkInfo } from '../core/v1/messages.ts'
+import type { RegistrarOp } from './outbox.ts'
+
+const log = logger('registrar')
+
+export type AgentRecordState = 'admitted' | 'unreachable' | 'gone'
+
+/** An agent as the registrar keeps it (the live object is RegisteredAgent). */
+export interface AgentRecord {
+  id: string
+  info: AgentInfo
+  pid: string
+  state: AgentRecordState
+  unreachableTime?: number
+  /** DEACTIVATE_AGENT by an operator; kept so a re-registered or recovered agent stays out of offers. */
+  deactivated?: boolean
+}
+
+/** A framework as the registrar keeps it (the live object is Framework). */
+export interface FrameworkRecord {
+  id: string
+  info: FrameworkInfo
+  registeredTime: number
+}
+
+/** Everything the registrar holds, read once when the master starts. */
+export interface RegistrarSnapshot {
+  agents: AgentRecord[]
+  frameworks: FrameworkRecord[]
+  weights: Record<string, number>
+  sequences: Record<string, number>
+}
+
+export class Registrar {
+  private batchWrites: RegistrarOp[][] = []
+  private batchDone: ((ok: boolean) => void)[] = []
+  private batchScheduled = false
+
+  private constructor(private readonly store: Store) {}
+
+  /** `path` undefined = in-memory registrar (`--registry=in_memory`). */
+  static open(path: string | undefined): Registrar {
+    const store = openStore(path ?? ':memory:', { synchronous: 'FULL' })
+    store.exec(`
+      CREATE TABLE IF NOT EXISTS agents (id TEXT PRIMARY KEY, info TEXT NOT NULL, pid TEXT NOT NULL,
+        state TEXT NOT NULL, unreachable_time REAL);
+      CREATE TABLE IF NOT EXISTS frameworks (id TEXT PRIMARY KEY, info TEXT NOT NULL, registered_time REAL NOT NULL);
+      CREATE TABLE IF NOT EXISTS weights (role TEXT PRIMARY KEY, weight REAL NOT NULL);
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `)
+    // Registrars written before agents could stay deactivated across restarts lack the column.
+    const columns = store.all<{ name: string }>('PRAGMA table_info(agents)').map(c => c.name)
+    if (!columns.includes('deactivated')) store.exec('ALTER TABLE agents ADD COLUMN deactivated INTEGER NOT NULL DEFAULT 0')
+    return new Registrar(store)
+  }
+
+  snapshot(): RegistrarSnapshot {
+    const agents = this.store.all<{ id: string; info: string; pid: string; state: AgentRecordState; unreachable_time: number | null; deactivated: number }>(
+      'SELECT id, info, pid, state, unreachable_time, deactivated FROM agents').map(r => {
+      const a: AgentRecord = { id: r.id, info: JSON.parse(r.info), pid: r.pid, state: r.state }
+      if (r.unreachable_time !== null) a.unreachableTime = r.unreachable_time
+      if (r.deactivated) a.deactivated = true
+      return a
+    })
+    const frameworks = this.store.all<{ id: string; info: string; registered_time: number }>('SELECT id, info, registered_time FROM frameworks')
+      .map(r => ({ id: r.id, info: JSON.parse(r.info), registeredTime: r.registered_time }))
+    const weights: Record<string, number> = {}
+    for (const r of this.store.all<{ role: string; weight: number }>('SELECT role, weight FROM weights')) weights[r.role] = r.weight
+    const sequences: Record<string, number> = {}
+    for (const r of this.store.all<{ key: string; value: string }>("SELECT key, value FROM meta WHERE key LIKE 'seq:%'")) {
+      sequences[r.key.slice('seq:'.length)] = Number(r.value)
+    }
+    return { agents, frameworks, weights, sequences }
+  }
+
+  /** Applies writes now, in one transaction. */
+  write(ops: RegistrarOp[]): void {
+    this.store.transaction(() => { for (const op of ops) this.apply(op) })
+  }
+
+  /**
+   * Queues writes to commit in one transaction with every other batch of this turn of the event loop, then calls
+   * `done(ok)` once that transaction has committed (or failed). A registration storm of thousands of agents then
+   * costs one fsync per batch instead of two per agent; Mesos' registrar batches its operations the same way, and,
+   * as there, nothing is acknowledged before it is durable.
+   */
+  batch(ops: RegistrarOp[], done: (ok: boolean) => void): void {
+    this.batchWrites.push(ops)
+    this.batchDone.push(done)
+    if (this.batchScheduled) return
+    this.batchScheduled = true
+    setImmediate(() => this.commitBatch())
+  }
+
+  /** Commits what `batch` queued (also called on close, so nothing accepted is dropped). */
+  commitBatch(): void {
+    this.batchScheduled = false
+    const writes = this.batchWrites
+    const done = this.batchDone
+    if (!writes.length) return
+    this.batchWrites = []
+    this.batchDone = []
+    let ok = true
+    try {
+      this.store.transaction(() => { for (const ops of writes) for (const op of ops) this.apply(op) })
+    } catch (err) {
+      ok = false
+      // The master's sequences may be ahead of the store now; that only skips numbers, which is allowed.
+      log.error(`Registrar write of ${writes.length} batch(es) failed: ${(err as Error).message}`)
+    }
+    for (const d of done) d(ok)
+  }
+
+  private apply(op: RegistrarOp): void {
+    switch (op.op) {
+      case 'putAgent': {
+        const a = op.record
+        this.store.run('INSERT OR REPLACE INTO agents (id, info, pid, state, unreachable_time, deactivated) VALUES (?, ?, ?, ?, ?, ?)',
+          a.id, JSON.stringify(a.info), a.pid, a.state, a.unreachableTime ?? null, a.deactivated ? 1 : 0)
+        break
+      }
+      case 'putFramework': {
+        const f = op.record
+        this.store.run('INSERT OR REPLACE INTO frameworks (id, info, registered_time) VALUES (?, ?, ?)', f.id, JSON.stringify(f.info), f.registeredTime)
+        break
+      }
+      case 'removeFramework':
+        this.store.run('DELETE FROM frameworks WHERE id = ?', op.id)
+        break
+      case 'putWeights':
+        for (const [role, weight] of Object.entries(op.weights)) this.store.run('INSERT OR REPLACE INTO weights (role, weight) VALUES (?, ?)', role, weight)
+        break
+      case 'putSequence':
+        this.store.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', `seq:${op.name}`, String(op.value))
+        break
+    }
+  }
+
+  close(): void {
+    this.commitBatch()
+    this.store.close()
+  }
+}

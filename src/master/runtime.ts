@@ -1,0 +1,89 @@
+// Performs the effects master transitions queue (outbox.ts): scheduler streams, agent links, the registrar, operator
+// event subscribers, timers and allocation runs. The only place in the master that does I/O on their behalf.
+
+import { logger } from '../core/log.ts'
+import type { EffectRunner, Master } from './master.ts'
+import type { Effect, TimerEvent } from './outbox.ts'
+import type { OperatorEvents } from './operator-events.ts'
+import type { Registrar } from './registrar.ts'
+import type { MasterState } from './state.ts'
+
+const log = logger('master')
+
+type Timer = { handle: ReturnType<typeof setTimeout>; repeat: boolean }
+
+export class MasterRuntime implements EffectRunner {
+  private readonly timers = new Map<string, Timer>()
+  private allocationPending = false
+  private stopped = false
+
+  constructor(private readonly registrar: Registrar, readonly events: OperatorEvents) {}
+
+  perform(effects: Effect[], master: Master): void {
+    if (this.stopped) return
+    for (const e of effects) {
+      try {
+        this.performOne(e, master)
+      } catch (err) {
+        // One failed effect (a full disk under the registrar, a socket torn down) must not drop the ones after it.
+        log.error(`Failed to perform ${e.type}: ${(err as Error).stack ?? err}`)
+      }
+    }
+  }
+
+  private performOne(e: Effect, master: Master): void {
+    switch (e.type) {
+      case 'toFramework': e.framework.send(e.event); return
+      case 'closeStream':
+        if (e.error) e.framework.sendOn(e.stream, e.codec, { type: 'ERROR', error: { message: e.error } })
+        e.stream.close()
+        return
+      case 'toAgent':
+      case 'toLink': e.link.send(e.message); return
+      case 'closeLink': e.link.close(e.reason); return
+      case 'persist': {
+        const then = e.then
+        if (then) this.registrar.batch(e.ops, ok => { if (!this.stopped) master.onPersisted(then, ok) })
+        else this.registrar.write(e.ops)
+        return
+      }
+      case 'publish': this.events.publish(e.event, e.payload); return
+      case 'startTimer': this.startTimer(e.key, e.afterMs, e.event, e.repeat ?? false, master); return
+      case 'cancelTimer': this.cancelTimer(e.key); return
+      case 'allocate':
+        if (this.allocationPending) return
+        this.allocationPending = true
+        setTimeout(() => {
+          this.allocationPending = false
+          if (!this.stopped) master.allocate()
+        }, 0)
+    }
+  }
+
+  private startTimer(key: string, ms: number, event: TimerEvent, repeat: boolean, master: Master) {
+    this.cancelTimer(key)
+    const fire = () => {
+      if (!repeat) this.timers.delete(key)
+      if (!this.stopped) master.onTimer(event)
+    }
+    this.timers.set(key, { handle: repeat ? setInterval(fire, ms) : setTimeout(fire, ms), repeat })
+  }
+
+  private cancelTimer(key: string) {
+    const t = this.timers.get(key)
+    if (!t) return
+    if (t.repeat) clearInterval(t.handle)
+    else clearTimeout(t.handle)
+    this.timers.delete(key)
+  }
+
+  /** Stops every timer, closes every stream and link, and closes the registrar (committing what is queued). */
+  stop(state: MasterState) {
+    this.stopped = true
+    for (const key of [...this.timers.keys()]) this.cancelTimer(key)
+    for (const fw of state.frameworks.values()) fw.stream?.close()
+    for (const a of state.agents.values()) a.link?.close('master stopping')
+    this.events.closeAll()
+    this.registrar.close()
+  }
+}
