@@ -56,7 +56,8 @@ async function launchRows(dir: string, rounds: number, notes: string[]): Promise
   ]
   const podman = Bun.which('podman')
   if (podman) {
-    // This sandbox has no CAP_SYS_RESOURCE: podman's default ulimits fail without this (docs/containers.md §9).
+    // Without CAP_SYS_RESOURCE (as in the sandboxes the benchmarks run in) podman's default ulimits fail: this
+    // containers.conf asks for lower ones, with cgroupfs, file events and crun.
     const conf = join(dir, 'containers.conf')
     writeFileSync(conf, '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\nruntime = "crun"\n')
     const env = { CONTAINERS_CONF: conf }

@@ -1,5 +1,6 @@
-// POST /api/v1 on the agent — the v1 agent operator API (docs/mesos-v1-api.md §6.2). Container calls
-// (nested containers, sessions, attach) are in container-api.ts.
+// POST /api/v1 on the agent — the v1 agent operator API (upstream Mesos: `Http::api` in src/slave/http.cpp, messages in
+// include/mesos/v1/agent/agent.proto; meso's edge rules: docs/http-api.md). Container calls (nested containers,
+// sessions, attach) are in container-api.ts.
 
 import type { FileServer } from '../core/files.ts'
 import { handleCommonCall } from '../core/http/common-operator-calls.ts'

@@ -1,6 +1,7 @@
-// Reliable, ordered status updates (docs/mesos-v1-api.md §5.6): every update is checkpointed before it is sent;
-// per task, only the oldest unacknowledged update is in flight; it is retried with backoff (10 s doubling to
-// 10 min) until the framework's acknowledgement for its uuid comes back through the master.
+// Reliable, ordered status updates, as upstream Mesos' src/slave/task_status_update_manager.cpp does them: every
+// update is checkpointed before it is sent; per task, only the oldest unacknowledged update is in flight; it is
+// retried with backoff (10 s doubling to 10 min: STATUS_UPDATE_RETRY_INTERVAL_MIN/MAX in src/slave/constants.hpp)
+// until the framework's acknowledgement for its uuid comes back through the master (docs/agent-protocol.md).
 
 import type { StatusUpdate } from '../core/agent-protocol.ts'
 import { newUpdateUuid } from '../core/ids.ts'

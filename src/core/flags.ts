@@ -1,8 +1,8 @@
-// Daemon flags in Mesos' style, declared once as a table: each becomes an oclif flag (`--work_dir=/x`), is read from
+// Daemon flags in Mesos' style, declared once as a table: each becomes an oclif flag (`--work_dir=/x`; the oclif
+// side is src/commands/daemon.ts, so this module stays free of oclif), is read from
 // `MESOS_<NAME>` (and `MESO_<NAME>`) in the environment, and is echoed by GET_FLAGS / `/flags` as a string.
 // Booleans accept `--name`, `--no-name` and `--name=true|false` like stout does.
 
-import { Flags } from '@oclif/core'
 import { DurationError, formatDuration, parseDuration } from './duration.ts'
 
 export type FlagType = 'string' | 'int' | 'number' | 'bool' | 'duration'
@@ -32,22 +32,6 @@ export type TypedFlags<S extends readonly FlagSpec[]> =
   { readonly [F in S[number] as F extends { default: unknown } ? never : F['name']]?: ValueOf<F['type']> }
 
 export class FlagError extends Error {}
-
-/** oclif flag definitions generated from the table. */
-export function oclifFlags(specs: readonly FlagSpec[]): Record<string, any> {
-  const out: Record<string, any> = {}
-  for (const s of specs) {
-    const common = {
-      description: s.description,
-      env: `MESOS_${s.name.toUpperCase()}`,
-      aliases: s.aliases,
-      helpGroup: 'DAEMON',
-    }
-    if (s.type === 'bool') out[s.name] = Flags.boolean({ ...common, allowNo: true })
-    else out[s.name] = Flags.string({ ...common, helpValue: s.type === 'duration' ? 'DURATION' : s.type === 'string' ? 'VALUE' : 'N' })
-  }
-  return out
-}
 
 /**
  * Rewrites `--flag=true|false` for boolean flags into oclif's `--flag` / `--no-flag`, and `MESO_<NAME>` env

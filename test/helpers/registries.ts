@@ -1,6 +1,7 @@
 // Real registries for image tests: distribution's `docker-registry` (Debian's 2.8.2) on a random loopback port,
 // anonymous, with htpasswd Basic auth, or with Bearer tokens from a small JWT token server running in the test
-// process (adapted from ../shared/examples/registry/tokensrv.js: RS256, x5c header, aud = service, integer exp/nbf).
+// process, shaped as distribution's registry/auth/token/token.go verifies them (RS256 with the signing certificate in
+// the x5c header, aud = service, integer exp/nbf).
 // Several registries may share one storage directory, so an image pushed once is served by all of them.
 // No bun:test imports: benchmarks use it too; callers stop what they start.
 

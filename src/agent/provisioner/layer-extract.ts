@@ -1,9 +1,10 @@
 // Unpacks one layer blob into its own directory with GNU tar, then turns OCI whiteouts into overlayfs form.
 //
-// Why GNU tar and not the npm `tar` package: bench/images.ts measures both on the same layers, and GNU tar is several
-// times faster (it also runs outside the agent's event loop, and decompresses gzip/zstd/xz by itself). It is also
-// the careful one about hostile archives: members with `..` are skipped, leading `/` stripped, and symlinks that
-// could point outside are created only after every other member (so a later member cannot be written through them).
+// Why GNU tar and not the npm `tar` package: bench/images.ts measures both on the same layers, and GNU tar is about
+// twice as fast (78 vs 41 MB/s in the README's latest run); it also runs outside the agent's event loop, and
+// decompresses gzip/zstd/xz by itself. It is also the careful one about hostile archives: members with `..` are
+// skipped, leading `/` stripped, and symlinks that could point outside are created only after every other member
+// (so a later member cannot be written through them).
 // `-v` lists the members (quoted with --quoting-style=escape), which is how we find whiteouts without walking the
 // tree; `--totals` gives the unpacked size for the store's accounting.
 

@@ -1,5 +1,6 @@
 // Operator calls the master and the agent answer the same way: GET_HEALTH, GET_FLAGS, GET_VERSION, GET_METRICS,
-// GET/SET_LOGGING_LEVEL, LIST_FILES, READ_FILE (docs/mesos-v1-api.md §6).
+// GET/SET_LOGGING_LEVEL, LIST_FILES, READ_FILE (as upstream Mesos' src/master/http.cpp and src/slave/http.cpp both
+// dispatch them; see docs/http-api.md).
 
 import { FileError, type FileServer } from '../files.ts'
 import { setLogLevel } from '../log.ts'
