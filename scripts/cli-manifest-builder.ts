@@ -3,13 +3,18 @@
 
 import type { CommandDef, FlagDef } from '../src/cli/manifest.ts'
 
-/** oclif's Flags.integer is an option flag whose parse rejects non-integers and returns numbers. */
-async function isIntegerFlag(f: any): Promise<boolean> {
-  if (typeof f.parse !== 'function') return false
-  try {
-    if ((await f.parse('12', {}, f)) !== 12) return false
-  } catch { return false }
-  try { await f.parse('x', {}, f); return false } catch { return true }
+/** What a flag's own parser makes of `raw` (undefined when it refuses it). */
+async function parsed(f: any, raw: string): Promise<unknown> {
+  try { return await f.parse(raw, {}, f) } catch { return undefined }
+}
+
+/**
+ * oclif's Flags.integer and meso's numberFlag are option flags whose parsers return numbers and refuse the rest:
+ * an integer flag refuses '0.5', a number flag takes it.
+ */
+async function numericKind(f: any): Promise<'integer' | 'number' | undefined> {
+  if (typeof f.parse !== 'function' || (await parsed(f, '12')) !== 12 || (await parsed(f, 'x')) !== undefined) return undefined
+  return (await parsed(f, '0.5')) === 0.5 ? 'number' : 'integer'
 }
 
 export async function flagDefs(cls: any): Promise<Record<string, FlagDef>> {
@@ -23,7 +28,8 @@ export async function flagDefs(cls: any): Promise<Record<string, FlagDef>> {
     if (f.env) def.env = f.env
     if (f.options) def.options = f.options
     if (f.aliases?.length) def.aliases = f.aliases
-    if (f.type === 'option' && (await isIntegerFlag(f))) def.integer = true
+    const numeric = f.type === 'option' ? await numericKind(f) : undefined
+    if (numeric) def[numeric] = true
     flags[name] = def
   }
   return flags

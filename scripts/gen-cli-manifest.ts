@@ -2,24 +2,20 @@
 // oclif renders (root, topics, every command) at 80 columns without colour. The build embeds it so that the binary
 // answers `--help` and runs common commands without loading oclif. Run by scripts/build.ts.
 
-import { Config, Help, Plugin } from '@oclif/core'
+import { Help } from '@oclif/core'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pjson from '../package.json' with { type: 'json' }
 import { COMMANDS } from '../src/commands/index.ts'
-import { HANDLERS } from '../src/cli/handlers.ts'
+import { loadOclifConfig } from '../src/commands/oclif-config.ts'
+import { HANDLERS } from '../src/cli/handlers/index.ts'
 import type { CliManifest, CommandDef } from '../src/cli/manifest.ts'
 import { commandDef } from './cli-manifest-builder.ts'
-import { useMesoUserAgent } from '../src/cli/user-agent.ts'
+import { mesoUserAgent } from '../src/cli/user-agent.ts'
 
 process.env.NO_COLOR = '1'
 process.env.COLUMNS = '80'
-useMesoUserAgent(Config as any)
-const root = join(import.meta.dir, '..', 'src')
-const plugin = new Plugin({ root, pjson: pjson as any, isRoot: true, ignoreManifest: true })
-;(plugin as any).commandCache = COMMANDS
-await plugin.load()
-const config = await Config.load({ root, pjson: pjson as any, plugins: new Map([[plugin.name, plugin]]) } as any)
+const config = await loadOclifConfig(join(import.meta.dir, '..', 'src'))
 
 /** Captures what oclif's help prints for `argv`. */
 async function helpText(argv: string[]): Promise<string> {
@@ -43,14 +39,14 @@ async function helpText(argv: string[]): Promise<string> {
 
 const rootHelp = await helpText([])
 const topics: Record<string, string> = {}
-for (const t of Object.keys((pjson as any).oclif.topics ?? {})) topics[t] = await helpText([t])
+for (const t of Object.keys(pjson.oclif.topics)) topics[t] = await helpText([t])
 const commands: Record<string, CommandDef> = {}
 for (const [id, cls] of Object.entries(COMMANDS) as [string, any][]) {
   commands[id] = await commandDef(cls, await helpText(id.split(':')), HANDLERS[id] ? id : undefined)
 }
 
 // oclif says node-vXX (Bun reports a Node version); the binary runs on Bun, so say which.
-const version = `${config.name}/${config.version} ${process.platform}-${process.arch} bun-${Bun.version}`
+const version = mesoUserAgent(config)
 const manifest: CliManifest = { version, rootHelp, topics, commands }
 const out = join(import.meta.dir, '..', 'src', 'cli', 'manifest.generated.json')
 writeFileSync(out, JSON.stringify(manifest))

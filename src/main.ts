@@ -1,7 +1,7 @@
 // Entry point. In the compiled binary, help and common commands go through the fast path (src/cli/fast-dispatch.ts,
 // driven by a manifest generated from the oclif classes at build time) without loading oclif; everything else — and
-// every usage error — goes to oclif. oclif normally discovers commands on disk; inside a compiled binary there is no
-// file tree, so its root plugin is built by hand and its command cache filled from an explicit map.
+// every usage error — goes to oclif, configured for the compiled binary by src/commands/oclif-config.ts. The layout
+// of the CLI is described in docs/cli.md.
 
 // A compiled Bun binary turns back into plain bun when BUN_BE_BUN is set; never let that leak to tasks.
 delete process.env.BUN_BE_BUN
@@ -18,21 +18,21 @@ async function fast(): Promise<boolean> {
 }
 
 async function viaOclif() {
-  const { Config, Plugin, run, flush } = await import('@oclif/core')
-  const { default: pjson } = await import('../package.json', { with: { type: 'json' } })
-  const { COMMANDS } = await import('./commands/index.ts')
-  const { useMesoUserAgent } = await import('./cli/user-agent.ts')
-  useMesoUserAgent(Config as any)
-  const root = import.meta.dirname
-  const plugin = new Plugin({ root, pjson: pjson as any, isRoot: true, ignoreManifest: true })
-  ;(plugin as any).commandCache = COMMANDS
-  await plugin.load()
-  const config = await Config.load({ root, pjson: pjson as any, plugins: new Map([[plugin.name, plugin]]) } as any)
+  const { run, flush } = await import('@oclif/core')
+  const { loadOclifConfig } = await import('./commands/oclif-config.ts')
+  const config = await loadOclifConfig(import.meta.dirname)
   try {
     await run(argv, config)
     await flush()
   } catch (err) {
     // One readable line (docs/cli.md), with oclif's exit code: 2 for usage errors.
+    const { FlagValueError } = await import('./cli/number-flag.ts')
+    if (err instanceof FlagValueError) {
+      // A flag's own parser refused its value; oclif wrapped the sentence, print it as written.
+      process.stderr.write(`error: ${err.reason}\n`)
+      process.exitCode = err.exitCode
+      return
+    }
     const e = err as Error & { oclif?: { exit?: number }; code?: string }
     const exit = e.oclif?.exit ?? 1
     if (exit !== 0 && e.code !== 'EEXIT') {

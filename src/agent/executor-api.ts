@@ -1,4 +1,5 @@
-// POST /api/v1/executor — the v1 executor API for custom executors (docs/mesos-v1-api.md §5.2).
+// POST /api/v1/executor — the v1 executor API for custom executors (Mesos' include/mesos/v1/executor/executor.proto,
+// served like Http::executor in src/slave/http.cpp).
 
 import { readV1Call } from '../core/http/v1-call.ts'
 import { badRequest, forbidden, serviceUnavailable } from '../core/http/responses.ts'

@@ -4,14 +4,11 @@
 // so oclif stays the authority for errors and edge cases.
 
 import type { CommandDef, FlagDef } from './manifest.ts'
+import { parseDecimal } from './number-flag.ts'
+import type { ParsedCommand } from './parsed.ts'
 
-export interface Parsed {
-  flags: Record<string, unknown>
-  args: Record<string, string | undefined>
-  argv: string[]
-}
-
-export function parseArgv(def: CommandDef, tokens: string[], env: Record<string, string | undefined> = process.env): Parsed | undefined {
+/** The parsed command, untyped: the handler's type comes from the same flag definitions the manifest holds. */
+export function parseArgv(def: CommandDef, tokens: string[], env: Record<string, string | undefined> = process.env): ParsedCommand | undefined {
   const byName = new Map<string, [string, FlagDef]>()
   const byChar = new Map<string, [string, FlagDef]>()
   for (const [name, f] of Object.entries(def.flags)) {
@@ -29,6 +26,10 @@ export function parseArgv(def: CommandDef, tokens: string[], env: Record<string,
       if (f.integer) {
         if (!/^-?\d+$/.test(raw)) return false
         value = Number(raw)
+      }
+      if (f.number) {
+        value = parseDecimal(raw)
+        if (value === undefined) return false
       }
       if (f.multiple) { (flags[name] ??= [] as unknown[]) as unknown[]; (flags[name] as unknown[]).push(value); return true }
     }

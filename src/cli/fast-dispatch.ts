@@ -3,7 +3,7 @@
 // only loaded for everything else, including every usage error, so its messages stay the authority.
 
 import { parseArgv } from './argv.ts'
-import { HANDLERS } from './handlers.ts'
+import { HANDLERS } from './handlers/index.ts'
 import type { CliManifest } from './manifest.ts'
 import { runHandler } from './run-handler.ts'
 

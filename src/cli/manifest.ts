@@ -11,6 +11,8 @@ export interface FlagDef {
   env?: string
   options?: string[]
   integer?: boolean
+  /** A number flag (src/commands/base.ts numberFlag): accepts what parseDecimal accepts. */
+  number?: boolean
   aliases?: string[]
 }
 

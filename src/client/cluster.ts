@@ -4,9 +4,10 @@
 import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { EXIT } from './exit-codes.ts'
 
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) { super(message) }
+  constructor(message: string, readonly exitCode: number = EXIT.FAILED) { super(message) }
 }
 
 export function masterUrl(flag?: string): string {
@@ -44,7 +45,7 @@ export async function request(url: string, init: RequestInit = {}): Promise<Resp
     res = await fetch(url, { ...init, headers: { ...authHeaders(), ...(init.headers as Record<string, string> | undefined) } })
   } catch (err) {
     const origin = new URL(url).origin
-    throw new CliError(`cannot reach ${origin} (${(err as Error).message}); is the cluster running? start one with 'meso up' or pass --master`, 125)
+    throw new CliError(`cannot reach ${origin} (${(err as Error).message}); is the cluster running? start one with 'meso up' or pass --master`, EXIT.LAUNCH_FAILED)
   }
   return res
 }

@@ -1,12 +1,15 @@
-// `meso task exec` and `meso task attach`, the way the Mesos CLI does them (docs/mesos-v1-api.md §6.2): find the
+// `meso task exec` and `meso task attach`, the way the Mesos CLI does them (Mesos' src/python/cli_new/lib/cli/
+// plugins/task/main.py, over the agent calls of include/mesos/v1/agent/agent.proto): find the
 // task's container and agent through the master, then LAUNCH_NESTED_CONTAINER_SESSION or ATTACH_CONTAINER_OUTPUT
 // for output (RecordIO of ProcessIO) and ATTACH_CONTAINER_INPUT for input (a streaming RecordIO request body), and
 // WAIT_NESTED_CONTAINER for the exit status.
 
 import { randomUUID } from 'node:crypto'
+import { exitCodeOf, exitCodeOfSignal } from '../core/exit-status.ts'
 import { RecordIODecoder, frame } from '../core/recordio.ts'
 import type { ContainerID, Task } from '../core/v1/messages.ts'
 import { CliError, errorText, operatorCall, request } from './cluster.ts'
+import { EXIT } from './exit-codes.ts'
 import { resolveTask } from './tasks.ts'
 
 export interface TaskContainer { task: Task; agent: string; containerId: ContainerID; tty: boolean }
@@ -149,7 +152,7 @@ async function interactive(agent: string, inputContainer: ContainerID, o: Intera
     for (const off of stdinListeners) off()
     term.restore()
   }
-  const onSignal = () => { cleanup(); process.exit(130) }
+  const onSignal = () => { cleanup(); process.exit(exitCodeOfSignal('SIGINT')) }
   process.once('SIGTERM', onSignal)
   try {
     let opened!: () => void
@@ -191,19 +194,27 @@ async function interactive(agent: string, inputContainer: ContainerID, o: Intera
   }
 }
 
-function exitCodeOf(waitStatus: number | undefined): number {
-  if (waitStatus === undefined) return 1
-  if ((waitStatus & 0x7f) !== 0) return 128 + (waitStatus & 0x7f)
-  return (waitStatus >> 8) & 0xff
+type WaitCall = 'WAIT_CONTAINER' | 'WAIT_NESTED_CONTAINER'
+
+/** Waits for a container to end (the agent answers then). */
+function waitCall(agent: string, type: WaitCall, containerId: ContainerID): Promise<Response> {
+  return request(`http://${agent}/api/v1`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ type, [type.toLowerCase()]: { container_id: containerId } }),
+  })
+}
+
+/** The exit code of a WAIT answer's `exit_status` (a raw wait status; docs/exit-status.md), 1 without one. */
+async function exitCodeOfWait(res: Response, type: WaitCall): Promise<number> {
+  const body = (await res.json()) as Record<string, { exit_status?: number } | undefined>
+  const waitStatus = body[type.toLowerCase()]?.exit_status
+  return waitStatus === undefined ? EXIT.FAILED : exitCodeOf(waitStatus)
 }
 
 async function waitContainer(agent: string, containerId: ContainerID): Promise<number> {
-  const res = await request(`http://${agent}/api/v1`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: JSON.stringify({ type: 'WAIT_NESTED_CONTAINER', wait_nested_container: { container_id: containerId } }),
-  })
+  const res = await waitCall(agent, 'WAIT_NESTED_CONTAINER', containerId)
   if (!res.ok) throw new CliError(`waiting for the session failed: ${await errorText(res)}`)
-  return exitCodeOf((await res.json() as any).wait_nested_container?.exit_status)
+  return exitCodeOfWait(res, 'WAIT_NESTED_CONTAINER')
 }
 
 /** `meso task exec`: runs argv in the task's container; returns the command's exit code. */
@@ -235,11 +246,8 @@ export async function attachContainer(agent: string, containerId: ContainerID, n
   const withInput = tty && !o.noStdin
   const how = await interactive(agent, containerId, { tty: withInput, stdin: withInput, detachKeys: withInput ? o.detachKeys : undefined }, (out, signal, onOpen) => streamOutput(agent, call, out, signal, onOpen))
   if (how === 'detached') { process.stderr.write(`\r\n[detached from ${task.task_id.value}; it keeps running]\r\n`); return { code: 0, detached: true } }
-  const res = await request(`http://${agent}/api/v1`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: JSON.stringify({ type: 'WAIT_CONTAINER', wait_container: { container_id: containerId } }),
-  })
-  return { code: res.ok ? exitCodeOf((await res.json() as any).wait_container?.exit_status) : 0, detached: false }
+  const res = await waitCall(agent, 'WAIT_CONTAINER', containerId)
+  return { code: res.ok ? await exitCodeOfWait(res, 'WAIT_CONTAINER') : 0, detached: false }
 }
 
 /** `--detach-keys ctrl-p,ctrl-q` → bytes. */
@@ -248,6 +256,6 @@ export function parseDetachKeys(spec: string): number[] {
     const m = /^ctrl-([a-z@\[\\\]^_])$/i.exec(k.trim())
     if (m) return m[1]!.toUpperCase().charCodeAt(0) - 64
     if (k.trim().length === 1) return k.trim().charCodeAt(0)
-    throw new CliError(`bad --detach-keys entry '${k}' (use e.g. ctrl-p,ctrl-q)`, 2)
+    throw new CliError(`bad --detach-keys entry '${k}' (use e.g. ctrl-p,ctrl-q)`, EXIT.USAGE)
   })
 }

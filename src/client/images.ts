@@ -8,6 +8,7 @@ import { dockerConfigFor, type RegistryCredentials } from '../core/registry/dock
 import { DOCKER_HUB, parseReference } from '../core/registry/reference.ts'
 import type { ContainerInfo, Image, RLimit } from '../core/v1/messages.ts'
 import { CliError, errorText, operatorCall, request } from './cluster.ts'
+import { EXIT } from './exit-codes.ts'
 import { agentAddress } from './networks.ts'
 
 export interface AgentTarget { id: string; address: string; hostname: string }
@@ -17,21 +18,21 @@ export async function targetAgents(master: string, pick?: string): Promise<Agent
   const r = await operatorCall<{ agents?: { pid?: string; active?: boolean; agent_info: { id?: { value: string }; hostname: string } }[] }>(master, 'GET_AGENTS')
   // Disconnected agents cannot be reached; they come back into the list when they re-register.
   const all = (r.agents ?? []).filter(a => a.active !== false).map(a => ({ id: a.agent_info.id?.value ?? '', address: agentAddress(a.pid) ?? '', hostname: a.agent_info.hostname })).filter(a => a.address)
-  if (!all.length) throw new CliError('no agents are registered with the master', 1)
+  if (!all.length) throw new CliError('no agents are registered with the master', EXIT.FAILED)
   if (!pick) return all
   const exact = all.filter(a => a.id === pick || a.address === pick)
   if (exact.length) return exact
   const prefix = all.filter(a => a.id.startsWith(pick))
   if (prefix.length === 1) return prefix
-  if (prefix.length > 1) throw new CliError(`--agent ${pick} is ambiguous: ${prefix.map(a => a.id).join(', ')}`, 2)
+  if (prefix.length > 1) throw new CliError(`--agent ${pick} is ambiguous: ${prefix.map(a => a.id).join(', ')}`, EXIT.USAGE)
   const byHost = all.filter(a => a.hostname === pick)
   if (byHost.length) return byHost
-  throw new CliError(`no agent ${pick} (agents: ${all.map(a => a.id).join(', ')})`, 2)
+  throw new CliError(`no agent ${pick} (agents: ${all.map(a => a.id).join(', ')})`, EXIT.USAGE)
 }
 
 /** The registry host a reference names, for the credentials' config.json (Docker Hub when it names none). */
 export function registryOf(reference: string): string {
-  try { return parseReference(reference, DOCKER_HUB).registry } catch (err) { throw new CliError(`invalid image reference: ${(err as Error).message}`, 2) }
+  try { return parseReference(reference, DOCKER_HUB).registry } catch (err) { throw new CliError(`invalid image reference: ${(err as Error).message}`, EXIT.USAGE) }
 }
 
 /** Reads a password from stdin (`--registry-password-stdin`), without its trailing newline. */
@@ -39,14 +40,14 @@ export async function readPasswordStdin(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write('registry password (then Enter, Ctrl-D): ')
   const text = await new Response(Bun.stdin.stream()).text()
   const password = text.replace(/\r?\n$/, '')
-  if (!password) throw new CliError('--registry-password-stdin: nothing on stdin', 2)
+  if (!password) throw new CliError('--registry-password-stdin: nothing on stdin', EXIT.USAGE)
   return password
 }
 
 /** Credentials from --registry-user and --registry-password-stdin (both or neither). */
 export async function registryCredentialsFromFlags(user: string | undefined, passwordStdin: boolean | undefined): Promise<RegistryCredentials | undefined> {
-  if (passwordStdin && !user) throw new CliError('--registry-password-stdin needs --registry-user', 2)
-  if (user && !passwordStdin) throw new CliError('--registry-user needs --registry-password-stdin (meso never takes a password on the command line)', 2)
+  if (passwordStdin && !user) throw new CliError('--registry-password-stdin needs --registry-user', EXIT.USAGE)
+  if (user && !passwordStdin) throw new CliError('--registry-user needs --registry-password-stdin (meso never takes a password on the command line)', EXIT.USAGE)
   return user ? { username: user, password: await readPasswordStdin() } : undefined
 }
 
@@ -63,7 +64,7 @@ export function dockerImage(reference: string, creds?: RegistryCredentials): Ima
 /** `meso task run`'s ContainerInfo: MESOS with its rlimits and, with --image, the image (and its credentials). */
 export async function taskContainer(rlimits: RLimit[], image?: string, user?: string, passwordStdin?: boolean): Promise<ContainerInfo | undefined> {
   const creds = await registryCredentialsFromFlags(user, passwordStdin)
-  if (creds && !image) throw new CliError('--registry-user is for --image', 2)
+  if (creds && !image) throw new CliError('--registry-user is for --image', EXIT.USAGE)
   if (!rlimits.length && !image) return undefined
   return { type: 'MESOS', ...(rlimits.length ? { rlimit_info: { rlimits } } : {}), ...(image ? { mesos: { image: dockerImage(image, creds) } } : {}) }
 }

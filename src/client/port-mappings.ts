@@ -2,6 +2,7 @@
 // its host ports need (the master refuses a mapping whose host port the task does not hold). Pure.
 
 import { CliError } from './cluster.ts'
+import { EXIT } from './exit-codes.ts'
 import { mergeRanges, type Resource } from '../core/resources.ts'
 import type { ContainerInfo, NetworkInfo } from '../core/v1/messages.ts'
 
@@ -12,7 +13,7 @@ export function parsePortMapping(arg: string): PortMapping {
   const port = (s: string) => { const n = Number(s); return n > 0 && n < 65536 ? n : undefined }
   const host = m && port(m[1]!)
   const container = m && port(m[2]!)
-  if (!m || !host || !container) throw new CliError(`-p expects HOSTPORT:CONTAINERPORT[/tcp|/udp] with ports 1-65535, got '${arg}'`, 2)
+  if (!m || !host || !container) throw new CliError(`-p expects HOSTPORT:CONTAINERPORT[/tcp|/udp] with ports 1-65535, got '${arg}'`, EXIT.USAGE)
   return { host_port: host, container_port: container, protocol: (m[3] ?? 'tcp').toLowerCase() }
 }
 

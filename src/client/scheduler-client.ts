@@ -4,6 +4,7 @@
 import { RecordIODecoder } from '../core/recordio.ts'
 import type { FrameworkInfo, Offer, TaskStatus } from '../core/v1/messages.ts'
 import { CliError, errorText, request } from './cluster.ts'
+import { EXIT } from './exit-codes.ts'
 
 export interface SchedulerEvent {
   type: string
@@ -32,7 +33,7 @@ export class SchedulerClient {
       body: JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: info } }),
       signal: this.abort.signal,
     })
-    if (res.status !== 200) throw new CliError(`subscribing to ${this.master} failed: ${await errorText(res)}`, 125)
+    if (res.status !== 200) throw new CliError(`subscribing to ${this.master} failed: ${await errorText(res)}`, EXIT.LAUNCH_FAILED)
     this.streamId = res.headers.get('mesos-stream-id') ?? undefined
     const dec = new RecordIODecoder()
     const reader = res.body!.getReader()

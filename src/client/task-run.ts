@@ -1,14 +1,16 @@
 // `meso task run`: a short-lived framework over the public v1 scheduler API. It waits for an offer that fits,
 // launches one command task, streams the sandbox's stdout/stderr (through the agent's /files/read), and returns
-// the exit code scripts can trust (README "Exit codes").
+// the exit code scripts can trust (exit-codes.ts, docs/exit-status.md).
 
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
+import { exitCodeOfSignal } from '../core/exit-status.ts'
 import { currentUserName } from '../core/posix-user.ts'
 import { formatRanges, Resources } from '../core/resources.ts'
 import type { ContainerInfo, FrameworkInfo, Offer, TaskInfo, TaskStatus } from '../core/v1/messages.ts'
 import { isTerminal } from '../core/v1/messages.ts'
 import { CliError } from './cluster.ts'
+import { EXIT, exitCodeFor, exitedOnItsOwn } from './exit-codes.ts'
 import { hostPortsResource, withNetwork, type PortMapping } from './port-mappings.ts'
 import { attachContainer } from './container-session.ts'
 import { FileFollower, SandboxFile, sandboxPath } from './sandbox-files.ts'
@@ -43,32 +45,8 @@ export interface TaskRunOptions {
   interactive?: boolean
 }
 
-export const EXIT = { LAUNCH_FAILED: 125, LOST: 123, KILLED: 137 } as const
-
 /** Label that makes the master tear the framework down once it is disconnected and has nothing left to run. */
 export const AUTO_TEARDOWN_LABEL = 'meso.io/auto-teardown'
-
-export function exitCodeFor(status: TaskStatus): number {
-  const msg = status.message ?? ''
-  switch (status.state) {
-    case 'TASK_FINISHED': return 0
-    case 'TASK_KILLED': return EXIT.KILLED
-    case 'TASK_ERROR': return EXIT.LAUNCH_FAILED
-    case 'TASK_FAILED': {
-      if (status.reason === 'REASON_CONTAINER_LIMITATION_MEMORY') return EXIT.KILLED
-      if (status.reason === 'REASON_CONTAINER_LAUNCH_FAILED') return EXIT.LAUNCH_FAILED
-      const exited = /exited with status (\d+)/.exec(msg)
-      if (exited) return Number(exited[1])
-      const sig = /terminated with signal (SIG\w+|signal (\d+))/.exec(msg)
-      if (sig) return 128 + (sig[2] ? Number(sig[2]) : signalNumber(sig[1]!))
-      return 1
-    }
-    default: return EXIT.LOST
-  }
-}
-
-const SIGNUMS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 }
-const signalNumber = (name: string) => SIGNUMS[name] ?? 1
 
 export function newTaskId(name: string): string {
   return `${name}.${randomBytes(6).toString('hex')}`
@@ -82,7 +60,7 @@ export function taskNameFor(argv: string[]): string {
 export async function runTask(o: TaskRunOptions): Promise<number> {
   // With an image and no command, the image's Entrypoint/Cmd run (CommandInfo {shell: false} without a value).
   const image = o.container?.mesos?.image?.docker?.name
-  if (!o.argv.length && !image) throw new CliError('no command given: meso task run [flags] -- CMD ARGS...', 2)
+  if (!o.argv.length && !image) throw new CliError('no command given: meso task run [flags] -- CMD ARGS...', EXIT.USAGE)
   const name = o.name ?? taskNameFor(o.argv.length ? o.argv : [image!])
   const taskId = newTaskId(name)
   const want = Resources.of([
@@ -189,7 +167,7 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
 
   let interrupted = false
   const onSigint = () => {
-    if (interrupted || !launched) { process.exit(130) }
+    if (interrupted || !launched) { process.exit(exitCodeOfSignal('SIGINT')) }
     interrupted = true
     process.stderr.write(`\nkilling task ${taskId}…\n`)
     void client.call('KILL', { kill: { task_id: { value: taskId } } }).catch(() => {})
@@ -214,7 +192,7 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
   if (code === -1) code = EXIT.LOST
   if (finalStatus && code !== 0 && !o.quiet) {
     const why = finalStatus.message ? `: ${finalStatus.message}` : ''
-    if (finalStatus.state !== 'TASK_FAILED' || !/Command exited with status/.test(finalStatus.message ?? '')) {
+    if (!exitedOnItsOwn(finalStatus)) {
       process.stderr.write(`error: task ${taskId} ${finalStatus.state}${why}\n`)
     }
   }

@@ -2,8 +2,9 @@ import { Command, Flags } from '@oclif/core'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { AGENT_FLAGS } from '../agent/flags.ts'
-import { MASTER_FLAGS } from '../master/flags.ts'
-import { fail, runUntilSignal } from './daemon.ts'
+import type { FlagSpec } from '../core/flags.ts'
+import { MASTER_FLAGS, type MasterFlags } from '../master/flags.ts'
+import { defaultOf, fail, runUntilSignal } from './daemon.ts'
 
 export default class Up extends Command {
   static description = 'start a one-machine cluster: a master and an agent in one process'
@@ -11,12 +12,12 @@ export default class Up extends Command {
   static flags = {
     work_dir: Flags.string({ description: 'state directory (default ~/.meso, or /var/lib/meso as root)', env: 'MESO_WORK_DIR' }),
     ip: Flags.string({ description: 'address to listen on', default: '127.0.0.1' }),
-    port: Flags.integer({ description: 'master port (the agent takes the next free port)', default: 5050 }),
+    port: Flags.integer({ description: 'master port (the agent takes the next free port)', default: defaultOf(MASTER_FLAGS, 'port') }),
     resources: Flags.string({ description: 'agent resources (default: auto-detected)' }),
     attributes: Flags.string({ description: 'agent attributes, e.g. rack:r1' }),
     launcher: Flags.string({ description: "'linux' or 'posix' (default: linux when crun is installed)", options: ['linux', 'posix'] }),
     isolation: Flags.string({ description: 'agent isolators (Mesos --isolation syntax)' }),
-    registry: Flags.string({ description: "'replicated_log' (persisted) or 'in_memory'", default: 'replicated_log', options: ['replicated_log', 'in_memory'] }),
+    registry: Flags.string({ description: "'replicated_log' (persisted) or 'in_memory'", default: defaultOf(MASTER_FLAGS, 'registry'), options: ['replicated_log', 'in_memory'] }),
     'agent-flag': Flags.string({ description: 'any other agent flag, NAME=VALUE (repeatable), e.g. docker_registry_insecure=localhost:5000', multiple: true }),
     'master-flag': Flags.string({ description: 'any other master flag, NAME=VALUE (repeatable), e.g. offer_timeout=30secs', multiple: true }),
   }
@@ -25,7 +26,7 @@ export default class Up extends Command {
     const { flags } = await this.parse(Up)
     const { resolveFlags, flagStrings } = await import('../core/flags.ts')
     const base = flags.work_dir ?? (process.getuid?.() === 0 ? '/var/lib/meso' : join(homedir(), '.meso'))
-    const extra = (list: string[] | undefined, specs: readonly { name: string }[], which: string) => {
+    const extra = (list: string[] | undefined, specs: readonly FlagSpec[], which: 'master' | 'agent') => {
       const out: Record<string, string> = {}
       for (const kv of list ?? []) {
         const i = kv.indexOf('=')
@@ -37,7 +38,7 @@ export default class Up extends Command {
     }
     const masterExtra = extra(flags['master-flag'], MASTER_FLAGS, 'master')
     const agentExtra = extra(flags['agent-flag'], AGENT_FLAGS, 'agent')
-    let masterValues: Record<string, any>
+    let masterValues: MasterFlags
     try {
       masterValues = resolveFlags(MASTER_FLAGS, { ...masterExtra, ip: flags.ip, port: flags.port, work_dir: join(base, 'master'), registry: flags.registry })
     } catch (err) { this.error((err as Error).message, { exit: 2 }) }
@@ -57,11 +58,11 @@ export default class Up extends Command {
         master: `${flags.ip === '0.0.0.0' ? '127.0.0.1' : flags.ip}:${master.server.port}`, ip: flags.ip, port: agentPort,
         work_dir: join(base, 'agent'), resources: flags.resources, attributes: flags.attributes, launcher: flags.launcher,
         isolation: network?.flags.isolation ?? agentExtra.isolation ?? flags.isolation,
-      }) as Record<string, any>
+      })
       agent = await startAgent(agentValues, flagStrings(AGENT_FLAGS, agentValues))
     } catch (err) {
       await master?.stop()
-      fail(this, err)
+      fail(err)
     }
     this.log(`meso is up: master ${master.url} (scheduler API ${master.url}/api/v1/scheduler, operator API ${master.url}/api/v1), agent ${agent.url}`)
     if (network) this.log(`${network.note}; join it with: meso task run --network meso -- …`)

@@ -13,6 +13,8 @@ const SAMPLES: Record<string, string[][]> = {
     ['--env', 'A=1', '--env=B=2', '--', 'env'], ['-it', '--', 'sh'], ['--timeout', '5', '--', 'true'], ['--timeout', 'x', '--', 'true'],
     ['--rlimit', 'NOFILE=1:2', '--rlimit', 'CORE=0', '--', 'true'], ['--bogus', '--', 'true'], ['--detach', '--detach', '--', 'true'],
     ['-p', '1:2', '--network', 'meso', '--', 'true'], ['--image', 'busybox'], ['true'], ['--cpus'],
+    ['--cpus', 'abc', '--', 'true'], ['--cpus=.5', '--mem', '1e3', '--disk', '64', '--', 'true'], ['--gpus', '1', '--', 'true'],
+    ['--gpus', '0.5', '--', 'true'], ['--mem', ' 128 ', '--', 'true'], ['--cpus', '-1', '--', 'true'], ['--cpus', '0x10', '--', 'true'],
   ],
   'task:list': [[], ['--all'], ['-a', '--json'], ['--master', 'http://x:1'], ['extra'], ['--json=true']],
   'task:exec': [['web', '--', 'ls', '-l'], ['-it', 'web', '--', 'sh'], ['-i', 'web', '--', 'cat'], ['web'], []],
@@ -20,6 +22,11 @@ const SAMPLES: Record<string, string[][]> = {
   'task:logs': [['web', '-f'], ['web', '--tail', '10', '--stderr'], ['web', '-n', '3'], ['web', '--tail', '-1']],
   'task:attach': [['web'], ['web', '--no-stdin', '--detach-keys', 'ctrl-x']],
   'cluster:status': [[], ['--json']],
+  'image:pull': [['busybox:1.36'], ['--agent', 'a1', '--registry-user', 'ci', '--registry-password-stdin', 'r:5000/app:2'], []],
+  'image:list': [[], ['--json', '--agent=a1']],
+  'image:rm': [['busybox'], ['sha256:abc', '--agent', 'x'], []],
+  'image:load': [['busybox.tar'], ['--name', 'x:1', 'b.tar']],
+  'image:gc': [[], ['--all', '--json']],
 }
 
 async function oclifParse(cls: any, argv: string[]) {

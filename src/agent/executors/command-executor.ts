@@ -7,7 +7,8 @@ import { Resources } from '../../core/resources.ts'
 import type { KillPolicy, TaskInfo } from '../../core/v1/messages.ts'
 import { hasCapability } from '../../core/v1/messages.ts'
 import { commandArgv, type Termination } from '../containerizer/launcher.ts'
-import { AgentExecutorBase, AgentTask, commandEnvironment, graceMs, terminalFor } from './executor.ts'
+import { AgentExecutorBase, AgentTask, commandEnvironment, graceMs } from './executor.ts'
+import { launchFailedStatus, maxCompletionTimeStatus, processEndedStatus } from './terminal-status.ts'
 
 const log = logger('command-executor')
 
@@ -28,8 +29,8 @@ export class CommandExecutor extends AgentExecutorBase {
     let launched
     try {
       const env = { ...this.host.executorEnv(this), ...commandEnvironment(info.command?.environment) }
-      this.host.checkpoint.putContainer({ containerId: this.containerId, frameworkId: this.frameworkId, executorId: this.id, taskId: task.id, launcher: this.host.launcher.name, data: {}, state: 'launching' })
-      launched = await this.host.launcher.launch({
+      this.host.checkpoint.putContainer({ containerId: this.containerId, frameworkId: this.frameworkId, executorId: this.id, taskId: task.id, launcher: this.host.containerizer.launcherName, data: {}, state: 'launching' })
+      launched = await this.host.containerizer.launch({
         containerId: this.containerId,
         sandbox: this.sandbox,
         argv: commandArgv(info.command ?? {}),
@@ -44,18 +45,18 @@ export class CommandExecutor extends AgentExecutorBase {
     } catch (err) {
       const message = `Failed to launch container: ${(err as Error).message}`
       log.warn(`Task ${task.id} of framework ${this.frameworkId}: ${message}`)
-      this.host.update(this, task, { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message })
-      await this.host.launcher.destroy(this.containerId).catch(() => {})
+      this.host.update(this, task, launchFailedStatus(message))
+      await this.host.containerizer.destroy(this.containerId).catch(() => {})
       this.host.checkpoint.removeContainer(this.containerId)
       this.state = 'terminated'
       this.host.executorTerminated(this)
       return
     }
     task.pid = launched.pid
-    this.host.checkpoint.putContainer({ containerId: this.containerId, frameworkId: this.frameworkId, executorId: this.id, taskId: task.id, launcher: this.host.launcher.name, data: launched.data, state: 'running' })
+    this.host.checkpoint.putContainer({ containerId: this.containerId, frameworkId: this.frameworkId, executorId: this.id, taskId: task.id, launcher: this.host.containerizer.launcherName, data: launched.data, state: 'running' })
     if (task.killRequested) {
       // A kill arrived while the container was being created.
-      void this.host.launcher.kill(this.containerId, 'SIGKILL')
+      void this.host.containerizer.kill(this.containerId, 'SIGKILL')
     } else {
       this.host.update(this, task, { state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', container_status: this.host.containerStatus(this.containerId, launched.pid) })
     }
@@ -69,29 +70,22 @@ export class CommandExecutor extends AgentExecutorBase {
     const remaining = Math.max(0, ns / 1e6 - (Date.now() - task.launchedAt))
     this.deadline = setTimeout(() => {
       this.maxTimeReached = true
-      void this.host.launcher.kill(this.containerId, 'SIGKILL')
+      void this.host.containerizer.kill(this.containerId, 'SIGKILL')
     }, remaining)
   }
 
   private watch(task: AgentTask) {
-    void this.host.launcher.wait(this.containerId).then(t => this.exited(task, t))
+    void this.host.containerizer.wait(this.containerId).then(t => this.exited(task, t))
   }
 
   private async exited(task: AgentTask, t: Termination) {
     clearTimeout(this.deadline)
     clearTimeout(task.killTimer)
     if (!task.terminal) {
-      if (this.maxTimeReached && !task.killRequested) {
-        this.host.update(this, task, { state: 'TASK_FAILED', source: 'SOURCE_EXECUTOR', reason: 'REASON_MAX_COMPLETION_TIME_REACHED', message: 'Task reached its maximum completion time' })
-      } else {
-        const end = terminalFor(t, task.killRequested)
-        const status: Record<string, unknown> = { state: end.state, source: end.source, message: end.message }
-        if (end.reason) status.reason = end.reason
-        if (t.limitation?.resources) status.limitation = { resources: t.limitation.resources }
-        this.host.update(this, task, status as any)
-      }
+      const maxTime = this.maxTimeReached && !task.killRequested
+      this.host.update(this, task, maxTime ? maxCompletionTimeStatus() : processEndedStatus(t, task.killRequested))
     }
-    await this.host.launcher.destroy(this.containerId).catch(err => log.warn(`Failed to destroy container ${this.containerId}: ${(err as Error).message}`))
+    await this.host.containerizer.destroy(this.containerId).catch(err => log.warn(`Failed to destroy container ${this.containerId}: ${(err as Error).message}`))
     this.host.checkpoint.removeContainer(this.containerId)
     this.state = 'terminated'
     this.host.executorTerminated(this, t)
@@ -103,7 +97,7 @@ export class CommandExecutor extends AgentExecutorBase {
     const grace = graceMs(task.info, policy)
     if (task.killRequested) {
       // A repeated kill can only shorten the grace period.
-      if (grace === 0) void this.host.launcher.kill(this.containerId, 'SIGKILL')
+      if (grace === 0) void this.host.containerizer.kill(this.containerId, 'SIGKILL')
       return
     }
     task.killRequested = true
@@ -112,8 +106,8 @@ export class CommandExecutor extends AgentExecutorBase {
       this.host.update(this, task, { state: 'TASK_KILLING', source: 'SOURCE_EXECUTOR' })
     }
     if (task.pid === undefined) return // launch in progress; it kills on completion
-    void this.host.launcher.kill(this.containerId, grace === 0 ? 'SIGKILL' : 'SIGTERM')
-    if (grace > 0) task.killTimer = setTimeout(() => void this.host.launcher.kill(this.containerId, 'SIGKILL'), grace)
+    void this.host.containerizer.kill(this.containerId, grace === 0 ? 'SIGKILL' : 'SIGTERM')
+    if (grace > 0) task.killTimer = setTimeout(() => void this.host.containerizer.kill(this.containerId, 'SIGKILL'), grace)
   }
 
   async shutdown(reason: string) {
@@ -123,8 +117,8 @@ export class CommandExecutor extends AgentExecutorBase {
       task.killRequested = true
       this.host.checkpoint.setKillRequested(this.frameworkId, task.id)
     }
-    await this.host.launcher.kill(this.containerId, 'SIGKILL')
-    await this.host.launcher.wait(this.containerId)
+    await this.host.containerizer.kill(this.containerId, 'SIGKILL')
+    await this.host.containerizer.wait(this.containerId)
   }
 
   /** Re-adopted after an agent restart: keep watching; an exit while the agent was down is reported now. */
@@ -134,7 +128,7 @@ export class CommandExecutor extends AgentExecutorBase {
     if (!task) return
     if (task.killRequested) {
       // The kill was asked before the restart; make sure it happens.
-      void this.host.launcher.kill(this.containerId, 'SIGKILL')
+      void this.host.containerizer.kill(this.containerId, 'SIGKILL')
     }
     this.armDeadline(task)
     this.watch(task)

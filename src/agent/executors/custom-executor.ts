@@ -1,6 +1,6 @@
 // A framework's own executor (TaskInfo.executor with a command): launched as a container, it subscribes to
-// POST /api/v1/executor on the agent and speaks the v1 executor API (docs/mesos-v1-api.md §5). Tasks wait in a
-// queue until the executor subscribes; updates it sends go through the status update manager and are
+// POST /api/v1/executor on the agent and speaks the v1 executor API (Mesos' include/mesos/v1/executor/executor.proto).
+// Tasks wait in a queue until the executor subscribes; updates it sends go through the status update manager and are
 // acknowledged back to it (ACKNOWLEDGED) once checkpointed.
 
 import { EventStream } from '../../core/http/event-stream.ts'
@@ -11,7 +11,8 @@ import { Resources } from '../../core/resources.ts'
 import { encodeBody } from '../../core/v1/codec.ts'
 import type { KillPolicy, TaskInfo, TaskStatus } from '../../core/v1/messages.ts'
 import { commandArgv, type Termination } from '../containerizer/launcher.ts'
-import { AgentExecutorBase, AgentTask, commandEnvironment, exitMessage } from './executor.ts'
+import { AgentExecutorBase, AgentTask, commandEnvironment } from './executor.ts'
+import { executorEndedStatus, launchFailedStatus } from './terminal-status.ts'
 
 const log = logger('custom-executor')
 
@@ -37,8 +38,8 @@ export class CustomExecutor extends AgentExecutorBase {
     this.launched = true
     const cmd = this.info.command ?? {}
     try {
-      this.host.checkpoint.putContainer({ containerId: this.containerId, frameworkId: this.frameworkId, executorId: this.id, launcher: this.host.launcher.name, data: {}, state: 'launching' })
-      const l = await this.host.launcher.launch({
+      this.host.checkpoint.putContainer({ containerId: this.containerId, frameworkId: this.frameworkId, executorId: this.id, launcher: this.host.containerizer.launcherName, data: {}, state: 'launching' })
+      const l = await this.host.containerizer.launch({
         containerId: this.containerId,
         sandbox: this.sandbox,
         argv: commandArgv(cmd),
@@ -49,12 +50,10 @@ export class CustomExecutor extends AgentExecutorBase {
         container: this.info.container,
       })
       this.pid = l.pid
-      this.host.checkpoint.putContainer({ containerId: this.containerId, frameworkId: this.frameworkId, executorId: this.id, launcher: this.host.launcher.name, data: l.data, state: 'running' })
+      this.host.checkpoint.putContainer({ containerId: this.containerId, frameworkId: this.frameworkId, executorId: this.id, launcher: this.host.containerizer.launcherName, data: l.data, state: 'running' })
     } catch (err) {
-      const message = `Failed to launch executor container: ${(err as Error).message}`
-      for (const t of this.tasks.values()) {
-        this.host.update(this, t, { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message })
-      }
+      const failed = launchFailedStatus(`Failed to launch executor container: ${(err as Error).message}`)
+      for (const t of this.tasks.values()) this.host.update(this, t, failed)
       this.state = 'terminated'
       this.host.checkpoint.removeContainer(this.containerId)
       this.host.executorTerminated(this)
@@ -69,7 +68,7 @@ export class CustomExecutor extends AgentExecutorBase {
   }
 
   private watch() {
-    void this.host.launcher.wait(this.containerId).then(t => this.exited(t))
+    void this.host.containerizer.wait(this.containerId).then(t => this.exited(t))
   }
 
   private async exited(t: Termination) {
@@ -77,12 +76,11 @@ export class CustomExecutor extends AgentExecutorBase {
     clearTimeout(this.shutdownTimer)
     for (const task of this.tasks.values()) {
       if (task.terminal) continue
-      const state = task.killRequested ? 'TASK_KILLED' : 'TASK_FAILED'
-      this.host.update(this, task, { state, source: 'SOURCE_AGENT', reason: 'REASON_EXECUTOR_TERMINATED', message: `Executor terminated: ${exitMessage(t)}` })
+      this.host.update(this, task, executorEndedStatus(t, task.killRequested))
     }
     this.stream?.close()
     this.stream = undefined
-    await this.host.launcher.destroy(this.containerId).catch(() => {})
+    await this.host.containerizer.destroy(this.containerId).catch(() => {})
     this.host.checkpoint.removeContainer(this.containerId)
     this.state = 'terminated'
     this.host.executorTerminated(this, t)
@@ -92,7 +90,7 @@ export class CustomExecutor extends AgentExecutorBase {
     for (const task of this.tasks.values()) {
       if (!task.terminal) this.host.update(this, task, { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason, message })
     }
-    void this.host.launcher.kill(this.containerId, 'SIGKILL')
+    void this.host.containerizer.kill(this.containerId, 'SIGKILL')
   }
 
   private send(event: Record<string, unknown>) {
@@ -156,8 +154,8 @@ export class CustomExecutor extends AgentExecutorBase {
     for (const t of this.tasks.values()) { if (!t.terminal) { t.killRequested = true; this.host.checkpoint.setKillRequested(this.frameworkId, t.id) } }
     this.send({ type: 'SHUTDOWN' })
     const grace = this.info.shutdown_grace_period?.nanoseconds !== undefined ? this.info.shutdown_grace_period.nanoseconds / 1e6 : this.host.flags.executor_shutdown_grace_period
-    this.shutdownTimer = setTimeout(() => void this.host.launcher.kill(this.containerId, 'SIGKILL'), this.stream ? grace : 0)
-    await this.host.launcher.wait(this.containerId)
+    this.shutdownTimer = setTimeout(() => void this.host.containerizer.kill(this.containerId, 'SIGKILL'), this.stream ? grace : 0)
+    await this.host.containerizer.wait(this.containerId)
   }
 
   /** After an agent restart the executor process is still running; it re-subscribes on its own. */
@@ -166,7 +164,7 @@ export class CustomExecutor extends AgentExecutorBase {
     this.state = 'registering'
     this.registrationTimer = setTimeout(() => {
       if (this.state === 'registering') this.terminate('REASON_EXECUTOR_REREGISTRATION_TIMEOUT', 'Executor did not re-register after the agent restarted')
-    }, Math.min(this.host.flags.executor_reregistration_timeout ?? 2000, 15_000) + 5000)
+    }, Math.min(this.host.flags.executor_reregistration_timeout, 15_000) + 5000)
     this.watch()
   }
 }

@@ -11,7 +11,8 @@ import { Resources } from '../../core/resources.ts'
 import type { KillPolicy, TaskInfo } from '../../core/v1/messages.ts'
 import { hasCapability } from '../../core/v1/messages.ts'
 import { commandArgv, type Termination } from '../containerizer/launcher.ts'
-import { AgentExecutorBase, AgentTask, commandEnvironment, graceMs, terminalFor } from './executor.ts'
+import { AgentExecutorBase, AgentTask, commandEnvironment, graceMs } from './executor.ts'
+import { launchFailedStatus, processEndedStatus } from './terminal-status.ts'
 
 const log = logger('default-executor')
 
@@ -21,14 +22,14 @@ export class DefaultExecutor extends AgentExecutorBase {
 
   async launch(infos: TaskInfo[]) {
     this.state = 'running'
-    if (this.host.launcher.prepareGroup) {
+    if (this.host.containerizer.prepareGroup) {
       try {
-        await this.host.launcher.prepareGroup(this.containerId, this.sandbox, Resources.of(this.info.resources), this.info.container)
+        await this.host.containerizer.prepareGroup(this.containerId, this.sandbox, Resources.of(this.info.resources), this.info.container)
       } catch (err) {
         for (const info of infos) {
           const task = new AgentTask(this.frameworkId, this.id, info)
           this.tasks.set(task.id, task)
-          this.host.update(this, task, { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch executor container: ${(err as Error).message}` })
+          this.host.update(this, task, launchFailedStatus(`Failed to launch executor container: ${(err as Error).message}`))
         }
         this.finishIfDone()
         return
@@ -55,8 +56,8 @@ export class DefaultExecutor extends AgentExecutorBase {
     }
     this.host.update(this, task, { state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' })
     try {
-      cp.putContainer({ containerId: task.containerId, parent: this.containerId, frameworkId: this.frameworkId, executorId: this.id, taskId: task.id, launcher: this.host.launcher.name, data: {}, state: 'launching' })
-      const launched = await this.host.launcher.launch({
+      cp.putContainer({ containerId: task.containerId, parent: this.containerId, frameworkId: this.frameworkId, executorId: this.id, taskId: task.id, launcher: this.host.containerizer.launcherName, data: {}, state: 'launching' })
+      const launched = await this.host.containerizer.launch({
         containerId: task.containerId,
         parentId: this.containerId,
         sandbox,
@@ -70,34 +71,32 @@ export class DefaultExecutor extends AgentExecutorBase {
         stdin: !!info.container?.tty_info,
       })
       task.pid = launched.pid
-      cp.putContainer({ containerId: task.containerId, parent: this.containerId, frameworkId: this.frameworkId, executorId: this.id, taskId: task.id, launcher: this.host.launcher.name, data: launched.data, state: 'running' })
+      cp.putContainer({ containerId: task.containerId, parent: this.containerId, frameworkId: this.frameworkId, executorId: this.id, taskId: task.id, launcher: this.host.containerizer.launcherName, data: launched.data, state: 'running' })
       this.host.update(this, task, { state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', container_status: this.host.containerStatus(task.containerId, launched.pid) })
     } catch (err) {
-      this.host.update(this, task, { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${(err as Error).message}` })
+      this.host.update(this, task, launchFailedStatus(`Failed to launch container: ${(err as Error).message}`))
       cp.removeContainer(task.containerId)
       this.killGroup('a task of the group failed to launch')
       this.finishIfDone()
       return
     }
-    if (task.killRequested) void this.host.launcher.kill(task.containerId, 'SIGKILL')
+    if (task.killRequested) void this.host.containerizer.kill(task.containerId, 'SIGKILL')
     this.watch(task)
   }
 
   private watch(task: AgentTask) {
-    void this.host.launcher.wait(task.containerId!).then(t => this.exited(task, t))
+    void this.host.containerizer.wait(task.containerId!).then(t => this.exited(task, t))
   }
 
   private async exited(task: AgentTask, t: Termination) {
     clearTimeout(task.killTimer)
     if (!task.terminal) {
-      const end = terminalFor(t, task.killRequested)
-      const status: Record<string, unknown> = { state: end.state, source: end.source, message: end.message }
-      if (end.reason) status.reason = end.reason
-      this.host.update(this, task, status as any)
+      const end = processEndedStatus(t, task.killRequested)
+      this.host.update(this, task, end)
       if (end.state === 'TASK_FAILED' || end.state === 'TASK_KILLED') this.killGroup(`task ${task.id} ${end.state === 'TASK_FAILED' ? 'failed' : 'was killed'}`)
     }
     this.host.containerEnded(task.containerId!)
-    await this.host.launcher.destroy(task.containerId!).catch(() => {})
+    await this.host.containerizer.destroy(task.containerId!).catch(() => {})
     this.host.checkpoint.removeContainer(task.containerId!)
     this.finishIfDone()
   }
@@ -118,8 +117,8 @@ export class DefaultExecutor extends AgentExecutorBase {
     }
     if (task.pid === undefined) return
     const grace = graceMs(task.info, policy)
-    void this.host.launcher.kill(task.containerId!, grace === 0 ? 'SIGKILL' : 'SIGTERM')
-    if (grace > 0) task.killTimer = setTimeout(() => void this.host.launcher.kill(task.containerId!, 'SIGKILL'), grace)
+    void this.host.containerizer.kill(task.containerId!, grace === 0 ? 'SIGKILL' : 'SIGTERM')
+    if (grace > 0) task.killTimer = setTimeout(() => void this.host.containerizer.kill(task.containerId!, 'SIGKILL'), grace)
   }
 
   /** KILL of any task kills the whole group (default executor semantics). */
@@ -131,22 +130,21 @@ export class DefaultExecutor extends AgentExecutorBase {
     if (this.state === 'terminated' || this.activeTasks().length) return
     this.state = 'terminated'
     void (async () => {
-      await this.host.launcher.destroyGroup?.(this.containerId).catch(() => {})
+      await this.host.containerizer.destroyGroup?.(this.containerId).catch(() => {})
       this.host.executorTerminated(this)
     })()
   }
 
   async shutdown(reason: string) {
     this.killGroup(reason, { grace_period: { nanoseconds: 0 } })
-    await Promise.all([...this.tasks.values()].filter(t => t.containerId).map(t => this.host.launcher.wait(t.containerId!)))
+    await Promise.all([...this.tasks.values()].filter(t => t.containerId).map(t => this.host.containerizer.wait(t.containerId!)))
   }
 
   async recover() {
     this.state = 'running'
-    if (this.host.launcher.recoverGroup) await this.host.launcher.recoverGroup(this.containerId)
     for (const task of this.tasks.values()) {
       if (task.terminal || !task.containerId) continue
-      if (task.killRequested) void this.host.launcher.kill(task.containerId, 'SIGKILL')
+      if (task.killRequested) void this.host.containerizer.kill(task.containerId, 'SIGKILL')
       this.watch(task)
     }
     this.finishIfDone()

@@ -1,10 +1,13 @@
 // What the agent keeps per executor and per task, and the environment executors and tasks start with
-// (docs/mesos-v1-api.md §5.3). Executor kinds: `command` (the built-in command executor, run inside the agent;
+// (as Mesos' executorEnvironment() in src/slave/slave.cpp builds it). Executor kinds: `command` (the built-in command executor, run inside the agent;
 // the task process is the container), `default` (the built-in executor for task groups; each task is a nested
 // container), `custom` (a framework's executor process speaking the v1 executor API).
 
 import type { Checkpoint, ExecutorKind } from '../checkpoint.ts'
-import type { Launcher, Termination } from '../containerizer/launcher.ts'
+import type { Containerizer } from '../containerizer/containerizer.ts'
+import type { Termination } from '../containerizer/launcher.ts'
+import type { AgentFlags } from '../flags.ts'
+import type { ExecutorStatus } from './terminal-status.ts'
 import type { Environment, ExecutorInfo, FrameworkInfo, KillPolicy, TaskInfo, TaskState, TaskStatus } from '../../core/v1/messages.ts'
 import { isTerminal } from '../../core/v1/messages.ts'
 
@@ -24,13 +27,14 @@ export class AgentTask {
 export type ExecutorState = 'registering' | 'running' | 'terminating' | 'terminated'
 
 export interface ExecutorHost {
-  readonly flags: Record<string, any>
-  readonly launcher: Launcher
+  /** The agent flags executors read (registration timeouts, shutdown grace period). */
+  readonly flags: Pick<AgentFlags, 'executor_registration_timeout' | 'executor_reregistration_timeout' | 'executor_shutdown_grace_period'>
+  readonly containerizer: Containerizer
   readonly checkpoint: Checkpoint
   readonly agentId: string
   frameworkInfo(frameworkId: string): FrameworkInfo
   /** Feeds a status into the status update manager and the task record. */
-  update(exec: AgentExecutorBase, task: AgentTask, status: Omit<TaskStatus, 'task_id'>): void
+  update(exec: AgentExecutorBase, task: AgentTask, status: ExecutorStatus): void
   /** A container of this executor (a task's) has ended: containers nested in it go too. */
   containerEnded(containerId: string): void
   /** The executor has ended and holds nothing any more. */
@@ -88,26 +92,6 @@ export function commandEnvironment(env: Environment | undefined): Record<string,
 export function graceMs(task: TaskInfo, override?: KillPolicy): number {
   const ns = override?.grace_period?.nanoseconds ?? task.kill_policy?.grace_period?.nanoseconds
   return ns === undefined ? 3000 : Math.max(0, ns / 1e6)
-}
-
-/** Mesos' command executor wording, which `meso task run` also parses to exit with the task's code. */
-export function exitMessage(t: Termination): string {
-  if (t.unknown) return `Exit status unknown: ${t.unknown}`
-  const code = t.exitCode ?? 0
-  if (code > 128 && code <= 128 + 64) return `Command terminated with signal ${signalName(code - 128)}`
-  return `Command exited with status ${code}`
-}
-
-const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM' }
-export const signalName = (n: number) => SIGNALS[n] ?? `signal ${n}`
-
-/** The terminal state and status fields for a task whose process ended. */
-export function terminalFor(t: Termination, killRequested: boolean): { state: TaskState; reason?: string; message: string; source: TaskStatus['source'] } {
-  if (t.limitation) return { state: 'TASK_FAILED', reason: t.limitation.reason, message: t.limitation.message, source: 'SOURCE_AGENT' }
-  if (killRequested) return { state: 'TASK_KILLED', message: exitMessage(t), source: 'SOURCE_EXECUTOR' }
-  if (t.unknown) return { state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_TERMINATED', message: exitMessage(t), source: 'SOURCE_AGENT' }
-  if (t.exitCode === 0) return { state: 'TASK_FINISHED', message: exitMessage(t), source: 'SOURCE_EXECUTOR' }
-  return { state: 'TASK_FAILED', message: exitMessage(t), source: 'SOURCE_EXECUTOR' }
 }
 
 export type { ExecutorInfo }

@@ -5,7 +5,6 @@ export default class AgentList extends ClientCommand {
   static flags = { master: masterFlag, json: jsonFlag }
 
   async run() {
-    const parsed = await this.parse(AgentList)
-    await this.guard(async () => (await import('../../client/commands/agent-list.ts')).execute(parsed as any))
+    await this.handle(() => import('../../cli/handlers/agent-list.ts'), await this.parse(AgentList))
   }
 }

@@ -5,7 +5,6 @@ export default class ClusterStatus extends ClientCommand {
   static flags = { master: masterFlag, json: jsonFlag }
 
   async run() {
-    const parsed = await this.parse(ClusterStatus)
-    await this.guard(async () => (await import('../../client/commands/cluster-status.ts')).execute(parsed as any))
+    await this.handle(() => import('../../cli/handlers/cluster-status.ts'), await this.parse(ClusterStatus))
   }
 }

@@ -6,7 +6,6 @@ export default class FrameworkList extends ClientCommand {
   static flags = { master: masterFlag, json: jsonFlag, all: Flags.boolean({ char: 'a', description: 'include completed frameworks' }) }
 
   async run() {
-    const parsed = await this.parse(FrameworkList)
-    await this.guard(async () => (await import('../../client/commands/framework-list.ts')).execute(parsed as any))
+    await this.handle(() => import('../../cli/handlers/framework-list.ts'), await this.parse(FrameworkList))
   }
 }

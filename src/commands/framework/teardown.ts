@@ -7,7 +7,6 @@ export default class FrameworkTeardown extends ClientCommand {
   static flags = { master: masterFlag }
 
   async run() {
-    const parsed = await this.parse(FrameworkTeardown)
-    await this.guard(async () => (await import('../../client/commands/framework-teardown.ts')).execute(parsed as any))
+    await this.handle(() => import('../../cli/handlers/framework-teardown.ts'), await this.parse(FrameworkTeardown))
   }
 }

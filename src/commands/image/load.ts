@@ -1,6 +1,5 @@
 import { Args, Flags } from '@oclif/core'
-import { ClientCommand, masterFlag } from '../base.ts'
-import { agentFlag } from './pull.ts'
+import { agentFlag, ClientCommand, masterFlag } from '../base.ts'
 
 export default class ImageLoad extends ClientCommand {
   static description = 'load images from a docker-archive or OCI-layout tarball into the agents\' image stores (no registry needed)'
@@ -12,23 +11,6 @@ export default class ImageLoad extends ClientCommand {
   }
 
   async run() {
-    const { args, flags } = await this.parse(ImageLoad)
-    await this.guard(async () => {
-      const { existsSync } = await import('node:fs')
-      const { CliError, masterUrl } = await import('../../client/cluster.ts')
-      if (!existsSync(args.file)) throw new CliError(`no such file: ${args.file}`, 2)
-      const { loadImage, targetAgents } = await import('../../client/images.ts')
-      const { formatBytes } = await import('../../client/pull-progress.ts')
-      const agents = await targetAgents(masterUrl(flags.master), flags.agent)
-      const results = await Promise.allSettled(agents.map(a => loadImage(a, args.file, flags.name)))
-      let failed = 0
-      results.forEach((r, i) => {
-        if (r.status === 'rejected') { failed++; process.stderr.write(`error: ${(r.reason as Error).message}\n`); return }
-        for (const img of r.value.images) process.stderr.write(`${agents[i]!.address}: loaded ${img.reference} (${img.layers} layers, ${formatBytes(img.size)})\n`)
-      })
-      const names = new Set(results.flatMap(r => (r.status === 'fulfilled' ? r.value.images.map(i => `${i.reference}@${i.digest}`) : [])))
-      for (const n of names) process.stdout.write(`${n}\n`)
-      return failed ? 1 : 0
-    })
+    await this.handle(() => import('../../cli/handlers/image-load.ts'), await this.parse(ImageLoad))
   }
 }

@@ -5,7 +5,6 @@ export default class NetworkList extends ClientCommand {
   static flags = { master: masterFlag, json: jsonFlag }
 
   async run() {
-    const parsed = await this.parse(NetworkList)
-    await this.guard(async () => (await import('../../client/commands/network-list.ts')).execute(parsed as any))
+    await this.handle(() => import('../../cli/handlers/network-list.ts'), await this.parse(NetworkList))
   }
 }

@@ -11,7 +11,6 @@ export default class TaskAttach extends ClientCommand {
   }
 
   async run() {
-    const parsed = await this.parse(TaskAttach)
-    await this.guard(async () => (await import('../../client/commands/task-attach.ts')).execute(parsed as any))
+    await this.handle(() => import('../../cli/handlers/task-attach.ts'), await this.parse(TaskAttach))
   }
 }

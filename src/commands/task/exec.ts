@@ -18,7 +18,6 @@ export default class TaskExec extends ClientCommand {
   }
 
   async run() {
-    const parsed = await this.parse(TaskExec)
-    await this.guard(async () => (await import('../../client/commands/task-exec.ts')).execute(parsed as any))
+    await this.handle(() => import('../../cli/handlers/task-exec.ts'), await this.parse(TaskExec))
   }
 }

@@ -11,7 +11,6 @@ export default class TaskKill extends ClientCommand {
   }
 
   async run() {
-    const parsed = await this.parse(TaskKill)
-    await this.guard(async () => (await import('../../client/commands/task-kill.ts')).execute(parsed as any))
+    await this.handle(() => import('../../cli/handlers/task-kill.ts'), await this.parse(TaskKill))
   }
 }

@@ -6,7 +6,6 @@ export default class TaskList extends ClientCommand {
   static flags = { master: masterFlag, json: jsonFlag, all: Flags.boolean({ char: 'a', description: 'include completed tasks' }) }
 
   async run() {
-    const parsed = await this.parse(TaskList)
-    await this.guard(async () => (await import('../../client/commands/task-list.ts')).execute(parsed as any))
+    await this.handle(() => import('../../cli/handlers/task-list.ts'), await this.parse(TaskList))
   }
 }

@@ -12,7 +12,6 @@ export default class TaskLogs extends ClientCommand {
   }
 
   async run() {
-    const parsed = await this.parse(TaskLogs)
-    await this.guard(async () => (await import('../../client/commands/task-logs.ts')).execute(parsed as any))
+    await this.handle(() => import('../../cli/handlers/task-logs.ts'), await this.parse(TaskLogs))
   }
 }

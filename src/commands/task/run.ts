@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
-import { ClientCommand, masterFlag } from '../base.ts'
-import { registryPasswordStdinFlag, registryUserFlag } from '../image/pull.ts'
+import { MUST_BE } from '../../cli/task-run-values.ts'
+import { ClientCommand, masterFlag, numberFlag, registryPasswordStdinFlag, registryUserFlag } from '../base.ts'
 
 export default class TaskRun extends ClientCommand {
   static description = 'run a command as a task on the cluster, stream its output, and exit with its exit code'
@@ -16,10 +16,10 @@ export default class TaskRun extends ClientCommand {
   static flags = {
     master: masterFlag,
     name: Flags.string({ description: 'task name (default: the command name)' }),
-    cpus: Flags.string({ description: 'CPUs for the task', default: '0.1' }),
-    mem: Flags.string({ description: 'memory in MB', default: '32' }),
-    disk: Flags.string({ description: 'disk in MB' }),
-    gpus: Flags.string({ description: 'whole GPUs for the task; also lets it run on GPU agents (--gpus 0: on a GPU agent, without a GPU)' }),
+    cpus: numberFlag(MUST_BE.cpus)({ description: 'CPUs for the task', default: 0.1 }),
+    mem: numberFlag(MUST_BE.mem)({ description: 'memory in MB', default: 32 }),
+    disk: numberFlag(MUST_BE.disk)({ description: 'disk in MB' }),
+    gpus: numberFlag(MUST_BE.gpus)({ description: 'whole GPUs for the task; also lets it run on GPU agents (--gpus 0: on a GPU agent, without a GPU)' }),
     env: Flags.string({ description: 'environment variable K=V (repeatable)', multiple: true }),
     role: Flags.string({ description: 'role to take resources from', default: '*' }),
     user: Flags.string({ description: 'user to run as (default: you)' }),
@@ -36,7 +36,6 @@ export default class TaskRun extends ClientCommand {
   }
 
   async run() {
-    const parsed = await this.parse(TaskRun)
-    await this.guard(async () => (await import('../../client/commands/task-run.ts')).execute(parsed as any))
+    await this.handle(() => import('../../cli/handlers/task-run.ts'), await this.parse(TaskRun))
   }
 }

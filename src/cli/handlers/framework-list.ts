@@ -1,8 +1,9 @@
-import type { ParsedCommand } from '../../cli/parsed.ts'
-import { masterUrl, operatorCall } from '../cluster.ts'
-import { ago, color, printJson, table } from '../output.ts'
+import type FrameworkList from '../../commands/framework/list.ts'
+import type { ParsedFor } from '../parsed.ts'
+import { masterUrl, operatorCall } from '../../client/cluster.ts'
+import { ago, color, printJson, table } from '../../client/output.ts'
 
-export async function execute({ flags }: ParsedCommand): Promise<void> {
+export async function execute({ flags }: ParsedFor<typeof FrameworkList>): Promise<void> {
   const r = await operatorCall<{ frameworks?: any[]; completed_frameworks?: any[] }>(masterUrl(flags.master), 'GET_FRAMEWORKS')
   const list = [...(r.frameworks ?? []).map(f => ({ ...f, completed: false })), ...(flags.all ? (r.completed_frameworks ?? []).map(f => ({ ...f, completed: true })) : [])]
   if (flags.json) {

@@ -1,9 +1,10 @@
-import type { ParsedCommand } from '../../cli/parsed.ts'
-import { masterUrl } from '../cluster.ts'
-import { listNetworks } from '../networks.ts'
-import { color, printJson, table } from '../output.ts'
+import type NetworkList from '../../commands/network/list.ts'
+import type { ParsedFor } from '../parsed.ts'
+import { masterUrl } from '../../client/cluster.ts'
+import { listNetworks } from '../../client/networks.ts'
+import { color, printJson, table } from '../../client/output.ts'
 
-export async function execute({ flags }: ParsedCommand): Promise<void> {
+export async function execute({ flags }: ParsedFor<typeof NetworkList>): Promise<void> {
   const { networks, unreachable } = await listNetworks(masterUrl(flags.master))
   for (const u of unreachable) process.stderr.write(`warning: agent ${u.agent} did not list its networks: ${u.error}\n`)
   if (flags.json) { printJson(networks); return }

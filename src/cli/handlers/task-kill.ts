@@ -1,12 +1,13 @@
-import type { ParsedCommand } from '../../cli/parsed.ts'
-import { CliError, errorText, masterUrl, request } from '../cluster.ts'
-import { listTasks, resolveTask } from '../tasks.ts'
+import type TaskKill from '../../commands/task/kill.ts'
+import type { ParsedFor } from '../parsed.ts'
+import { CliError, errorText, masterUrl, request } from '../../client/cluster.ts'
+import { listTasks, resolveTask } from '../../client/tasks.ts'
 
 const DONE = ['TASK_KILLED', 'TASK_FINISHED', 'TASK_FAILED', 'TASK_LOST', 'TASK_GONE', 'TASK_DROPPED', 'TASK_ERROR']
 
-export async function execute({ flags, args }: ParsedCommand): Promise<void> {
+export async function execute({ flags, args }: ParsedFor<typeof TaskKill>): Promise<void> {
   const master = masterUrl(flags.master)
-  const { task } = await resolveTask(master, args.task!, { activeOnly: true })
+  const { task } = await resolveTask(master, args.task, { activeOnly: true })
   const res = await request(`${master}/api/meso/v1/kill_task`, {
     method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ framework_id: task.framework_id.value, task_id: task.task_id.value, ...(flags.grace !== undefined ? { grace_period_seconds: flags.grace } : {}) }),

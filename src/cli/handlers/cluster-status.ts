@@ -1,8 +1,9 @@
-import type { ParsedCommand } from '../../cli/parsed.ts'
-import { masterUrl, operatorCall } from '../cluster.ts'
-import { color, printJson } from '../output.ts'
+import type ClusterStatus from '../../commands/cluster/status.ts'
+import type { ParsedFor } from '../parsed.ts'
+import { masterUrl, operatorCall } from '../../client/cluster.ts'
+import { color, printJson } from '../../client/output.ts'
 
-export async function execute({ flags }: ParsedCommand): Promise<void> {
+export async function execute({ flags }: ParsedFor<typeof ClusterStatus>): Promise<void> {
   const master = masterUrl(flags.master)
   const [health, version, metrics, info] = await Promise.all([
     operatorCall<{ healthy: boolean }>(master, 'GET_HEALTH'),

@@ -1,9 +1,10 @@
-import type { ParsedCommand } from '../../cli/parsed.ts'
+import type AgentList from '../../commands/agent/list.ts'
+import type { ParsedFor } from '../parsed.ts'
 import { Resources } from '../../core/resources.ts'
-import { masterUrl, operatorCall } from '../cluster.ts'
-import { color, printJson, table } from '../output.ts'
+import { masterUrl, operatorCall } from '../../client/cluster.ts'
+import { color, printJson, table } from '../../client/output.ts'
 
-export async function execute({ flags }: ParsedCommand): Promise<void> {
+export async function execute({ flags }: ParsedFor<typeof AgentList>): Promise<void> {
   const r = await operatorCall<{ agents?: any[]; recovered_agents?: any[] }>(masterUrl(flags.master), 'GET_AGENTS')
   const agents = r.agents ?? []
   if (flags.json) {

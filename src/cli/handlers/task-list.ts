@@ -1,9 +1,10 @@
-import type { ParsedCommand } from '../../cli/parsed.ts'
-import { masterUrl } from '../cluster.ts'
-import { ago, printJson, short, stateColor, table } from '../output.ts'
-import { listTasks } from '../tasks.ts'
+import type TaskList from '../../commands/task/list.ts'
+import type { ParsedFor } from '../parsed.ts'
+import { masterUrl } from '../../client/cluster.ts'
+import { ago, printJson, short, stateColor, table } from '../../client/output.ts'
+import { listTasks } from '../../client/tasks.ts'
 
-export async function execute({ flags }: ParsedCommand): Promise<void> {
+export async function execute({ flags }: ParsedFor<typeof TaskList>): Promise<void> {
   const tasks = await listTasks(masterUrl(flags.master), flags.all)
   if (flags.json) {
     printJson(tasks.map(({ task: t }) => ({

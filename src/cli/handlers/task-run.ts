@@ -1,0 +1,46 @@
+import type TaskRun from '../../commands/task/run.ts'
+import { CliError, masterUrl } from '../../client/cluster.ts'
+import { EXIT } from '../../client/exit-codes.ts'
+import { taskContainer } from '../../client/images.ts'
+import { parsePortMapping, type PortMapping } from '../../client/port-mappings.ts'
+import { runTask } from '../../client/task-run.ts'
+import { parseRlimitArg } from '../../core/rlimits.ts'
+import type { RLimit } from '../../core/v1/messages.ts'
+import { commandAfterDashDash } from '../command-after-dashdash.ts'
+import type { ParsedFor } from '../parsed.ts'
+import { MUST_BE } from '../task-run-values.ts'
+
+const usage = (msg: string): never => { throw new CliError(msg, EXIT.USAGE) }
+
+export async function execute({ flags, argv }: ParsedFor<typeof TaskRun>): Promise<number> {
+  const { cpus, mem, gpus } = flags
+  if (!(cpus > 0)) usage(`--cpus must be ${MUST_BE.cpus}, got ${cpus}`)
+  if (!(mem > 0)) usage(`--mem must be ${MUST_BE.mem}, got ${mem}`)
+  if (gpus !== undefined && !(Number.isInteger(gpus) && gpus >= 0)) usage(`--gpus must be ${MUST_BE.gpus}, got ${gpus}`)
+  const env: Record<string, string> = {}
+  for (const kv of flags.env ?? []) {
+    const i = kv.indexOf('=')
+    if (i <= 0) usage(`--env expects K=V, got '${kv}'`)
+    env[kv.slice(0, i)] = kv.slice(i + 1)
+  }
+  const rlimits: RLimit[] = []
+  for (const r of flags.rlimit ?? []) {
+    try { rlimits.push(parseRlimitArg(r)) } catch (err) { usage((err as Error).message) }
+  }
+  const command = commandAfterDashDash(argv)
+  if (flags.interactive && !flags.tty) usage('-i needs -t: Mesos tasks get stdin only through a TTY (use meso task exec -i for piped input)')
+  if (flags.tty && flags.detach) usage('-t and --detach exclude each other; attach later with meso task attach')
+  if (!command.length && !flags.image) usage('no command given; usage: meso task run [FLAGS] -- CMD [ARGS...] (or --image REF to run its Entrypoint/Cmd)')
+  if (flags.publish?.length && !flags.network) usage("-p needs --network NAME (on the agent's network the task binds host ports itself)")
+  const portMappings: PortMapping[] = []
+  for (const p of flags.publish ?? []) {
+    try { portMappings.push(parsePortMapping(p)) } catch (err) { usage((err as Error).message) }
+  }
+  return runTask({
+    master: masterUrl(flags.master), argv: command, name: flags.name, cpus, mem,
+    disk: flags.disk || undefined, gpus, env, role: flags.role,
+    detach: flags.detach, timeout: flags.timeout, user: flags.user, tty: flags.tty, interactive: flags.interactive,
+    container: await taskContainer(rlimits, flags.image, flags['registry-user'], flags['registry-password-stdin']),
+    network: flags.network, portMappings,
+  })
+}
