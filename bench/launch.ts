@@ -11,7 +11,9 @@ import { join } from 'node:path'
 import { conmonCreate } from '../src/agent/containerizer/conmon.ts'
 import { linuxLauncherUnavailable } from '../src/agent/containerizer/linux-launcher.ts'
 import { baseSpec, hostRootLayout, serializeSpec, type HostRootEntry } from '../src/agent/containerizer/oci-spec.ts'
-import { parseIsolation } from '../src/agent/isolators/index.ts'
+import { AGENT_FLAGS } from '../src/agent/flags.ts'
+import { createIsolators, isolatorSetup } from '../src/agent/isolators/index.ts'
+import { resolveFlags } from '../src/core/flags.ts'
 import { agentCapabilities } from '../src/agent/isolators/linux-capabilities.ts'
 import { parseResourcesFlag, Resources } from '../src/core/resources.ts'
 import { interleaved, machine, median, percentile, table, type BenchResult } from './lib/measure.ts'
@@ -23,6 +25,9 @@ const PODMAN_HOST = 'podman run --rm --network=host'
 
 // $MESO_BIN, else dist/meso, else the sources (bench/lib/meso-bin.ts).
 const MESO = mesoCommand()
+
+const FLAGS = resolveFlags(AGENT_FLAGS, {})
+const ISOLATORS = await createIsolators(isolatorSetup({ flags: FLAGS, launcher: 'linux', runtimeDir: tmpdir(), offer: { resources: Resources.EMPTY, attributes: [] } }))
 
 /** The bundle the linux launcher would build for `true` (host root read-only, default isolators). */
 function makeBundle(dir: string, id: string, sandbox: string): string {
@@ -40,8 +45,8 @@ function makeBundle(dir: string, id: string, sandbox: string): string {
     rootfs: join(bundle, 'rootfs'), rootMounts: layout.mounts, sandbox: { host: sandbox, container: '/mnt/mesos/sandbox' },
     terminal: false, capabilities: agentCapabilities(), ownNetwork: false,
   })
-  const ctx = { containerId: id, cgroupsPath: spec.linux.cgroupsPath, resources: Resources.of(parseResourcesFlag('cpus:0.1;mem:32')), flags: { container_pids_limit: 4096 }, sandbox: { host: sandbox, container: '/mnt/mesos/sandbox' } }
-  for (const iso of parseIsolation(undefined).isolators) iso.isolate(spec, ctx)
+  const ctx = { containerId: id, resources: Resources.of(parseResourcesFlag('cpus:0.1;mem:32')), flags: FLAGS, sandbox: { host: sandbox, container: '/mnt/mesos/sandbox' }, env: {} }
+  for (const iso of ISOLATORS) iso.isolate?.(spec, ctx)
   writeFileSync(join(bundle, 'config.json'), serializeSpec(spec))
   return bundle
 }
@@ -106,7 +111,8 @@ export async function runLaunchBench(opts: { quick: boolean; rounds?: number }):
     if (busybox) {
       await exec(['cp', busybox, join(rootfs, 'bin/busybox')])
       symlinkSync('busybox', join(rootfs, 'bin/true'))
-      // This sandbox has no CAP_SYS_RESOURCE; podman's default ulimits would fail (docs/containers.md §9).
+      // Without CAP_SYS_RESOURCE (as in the sandboxes the benchmarks run in) podman's default ulimits fail: this
+      // containers.conf asks for lower ones, with cgroupfs, file events and crun.
       const conf = join(dir, 'containers.conf')
       writeFileSync(conf, '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\nruntime = "crun"\n')
       // `podman run --rm` as people type it (its own network namespace through netavark: the issue's baseline), and

@@ -1,5 +1,5 @@
-// The agent: registers with the master, runs executors and their tasks in containers through the chosen
-// launcher, checkpoints everything, and re-adopts running containers after a restart (`--recover=reconnect`).
+// The agent: registers with the master, runs executors and their tasks in containers through the containerizer,
+// checkpoints everything, and re-adopts running containers after a restart (`--recover=reconnect`).
 
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { hostname as osHostname } from 'node:os'
@@ -14,7 +14,8 @@ import type { AgentInfo, ExecutorInfo, FrameworkInfo, Task, TaskInfo, TaskStatus
 import { hasCapability, isTerminal } from '../core/v1/messages.ts'
 import { VERSION } from '../core/version.ts'
 import { Checkpoint, type ExecutorKind } from './checkpoint.ts'
-import type { Launcher, Termination } from './containerizer/launcher.ts'
+import type { Containerizer } from './containerizer/containerizer.ts'
+import type { Termination } from './containerizer/launcher.ts'
 import { CommandExecutor } from './executors/command-executor.ts'
 import { CustomExecutor } from './executors/custom-executor.ts'
 import { DefaultExecutor } from './executors/default-executor.ts'
@@ -23,11 +24,15 @@ import { permissive, type Authorizer } from './authorization.ts'
 import { MasterLink, masterEndpoint } from './master-link.ts'
 import { NestedContainers } from './nested-containers.ts'
 import { SandboxGc } from './sandbox-gc.ts'
+import type { AgentFlags } from './flags.ts'
 import { StatusUpdateManager } from './status-update-manager.ts'
 
 const log = logger('agent')
 
 export const AGENT_CAPABILITIES = ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT']
+
+/** Completed executors kept per framework for the endpoints (Mesos' --max_completed_executors_per_framework default). */
+const MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK = 150
 
 export interface AgentFramework {
   info: FrameworkInfo
@@ -36,11 +41,11 @@ export interface AgentFramework {
 }
 
 export interface AgentOptions {
-  flags: Record<string, any>
+  flags: AgentFlags
   flagStrings: { name: string; value: string }[]
   workDir: string
   runtimeDir: string
-  launcher: Launcher
+  containerizer: Containerizer
   resources: Resources
   attributes: AgentInfo['attributes']
   files: FileServer
@@ -53,11 +58,11 @@ export interface AgentOptions {
 export class RecoveryError extends Error {}
 
 export class Agent implements ExecutorHost {
-  readonly flags: Record<string, any>
+  readonly flags: AgentFlags
   readonly flagStrings: { name: string; value: string }[]
   readonly checkpoint: Checkpoint
-  readonly launcher: Launcher
-  readonly sum: StatusUpdateManager
+  readonly containerizer: Containerizer
+  readonly statusUpdates: StatusUpdateManager
   readonly files: FileServer
   readonly frameworks = new Map<string, AgentFramework>()
   completedFrameworks: AgentFramework[] = []
@@ -77,9 +82,9 @@ export class Agent implements ExecutorHost {
     this.flagStrings = opts.flagStrings
     mkdirSync(join(opts.workDir, 'meta'), { recursive: true })
     this.checkpoint = Checkpoint.open(join(opts.workDir, 'meta', 'agent.db'))
-    this.launcher = opts.launcher
+    this.containerizer = opts.containerizer
     this.files = opts.files
-    this.sum = new StatusUpdateManager(this.checkpoint,
+    this.statusUpdates = new StatusUpdateManager(this.checkpoint,
       u => this.link?.send({ type: 'STATUS_UPDATE', update: u }) ?? false,
       (framework_id, task_id, state) => { this.link?.send({ type: 'LATEST_STATE', framework_id, task_id, state }) })
     this.gc = new SandboxGc(this.checkpoint, opts.workDir, opts.flags.gc_delay, opts.flags.gc_disk_headroom, opts.flags.disk_watch_interval, path => this.detachSandbox(path))
@@ -99,14 +104,14 @@ export class Agent implements ExecutorHost {
   // ------------------------------------------------------------------------------------------- start / recover
 
   async start() {
-    await this.launcher.prepare()
+    await this.containerizer.prepare()
     await this.recover()
     this.recovered = true
     if (!this.flags.master) throw new Error('--master is required (host:port of the master)')
     this.link = new MasterLink(masterEndpoint(this.flags.master), {
       hello: () => this.hello(),
       message: m => this.onMasterMessage(m),
-      disconnected: () => { this.registered = false; this.sum.pause() },
+      disconnected: () => { this.registered = false; this.statusUpdates.pause() },
     }, this.flags.registration_backoff_factor, this.opts.credentialHeader)
     this.link.start(this.info.id ? 0 : undefined)
     this.gc.start()
@@ -114,12 +119,12 @@ export class Agent implements ExecutorHost {
 
   async stop() {
     this.link?.stop()
-    this.sum.stop()
+    this.statusUpdates.stop()
     this.gc.stop()
     this.checkpoint.close()
   }
 
-  /** Reads the checkpoint and re-adopts containers (docs/mesos-v1-api.md §8.3). */
+  /** Reads the checkpoint and re-adopts containers (Mesos' Slave::recover in src/slave/slave.cpp). */
   private async recover() {
     const cp = this.checkpoint
     const previous = cp.agentInfo()
@@ -158,9 +163,8 @@ export class Agent implements ExecutorHost {
       list.push(t)
       tasksByExecutor.set(k, list)
     }
-    await this.launcher.cleanupOrphans(new Set(containers.map(c => c.containerId)))
-    await this.launcher.recover(containers.map(c => ({ containerId: c.containerId, data: c.data })))
-    this.sum.recover()
+    await this.containerizer.recover(containers.map(c => ({ containerId: c.containerId, data: c.data, parentId: c.parent })))
+    this.statusUpdates.recover()
 
     for (const row of cp.executors()) {
       const fw = this.frameworks.get(row.frameworkId)
@@ -174,7 +178,7 @@ export class Agent implements ExecutorHost {
         task.state = t.state
         task.containerId = t.containerId
         task.killRequested = t.killRequested
-        task.statuses = t.statuses?.length ? t.statuses : this.sum.pendingFor(t.frameworkId, t.taskId)
+        task.statuses = t.statuses?.length ? t.statuses : this.statusUpdates.pendingFor(t.frameworkId, t.taskId)
         const c = containers.find(x => x.containerId === t.containerId)
         if (c?.data.pid) task.pid = c.data.pid as number
         exec.tasks.set(task.id, task)
@@ -190,7 +194,7 @@ export class Agent implements ExecutorHost {
         if (exec.state === 'terminated') {
           // Ended before the restart; it is kept only until its tasks' terminal updates are acknowledged.
           for (const t of [...exec.tasks.values()]) {
-            if (!this.sum.hasPending(exec.frameworkId, t.id)) { exec.tasks.delete(t.id); cp.removeTask(exec.frameworkId, t.id) }
+            if (!this.statusUpdates.hasPending(exec.frameworkId, t.id)) { exec.tasks.delete(t.id); cp.removeTask(exec.frameworkId, t.id) }
           }
           this.maybeRemoveExecutor(exec)
           continue
@@ -217,22 +221,21 @@ export class Agent implements ExecutorHost {
     }
     const ids = [exec.containerId, ...[...exec.tasks.values()].map(t => t.containerId).filter((x): x is string => !!x)]
     for (const id of new Set(ids)) {
-      await this.launcher.kill(id, 'SIGKILL').catch(() => {})
-      await this.launcher.destroy(id).catch(() => {})
+      await this.containerizer.kill(id, 'SIGKILL').catch(() => {})
+      await this.containerizer.destroy(id).catch(() => {})
       this.checkpoint.removeContainer(id)
     }
-    await this.launcher.destroyGroup?.(exec.containerId).catch(() => {})
+    await this.containerizer.destroyGroup(exec.containerId).catch(() => {})
     exec.state = 'terminated'
     this.executorTerminated(exec)
   }
 
   private async forgetEverything(why: string) {
     const cp = this.checkpoint
-    for (const c of cp.containers()) {
-      await this.launcher.recover([{ containerId: c.containerId, data: c.data }])
-      await this.launcher.destroy(c.containerId).catch(() => {})
-    }
-    await this.launcher.cleanupOrphans(new Set())
+    const containers = cp.containers()
+    // Orphans go first; the checkpointed containers are re-adopted only to be destroyed.
+    await this.containerizer.recover(containers.map(c => ({ containerId: c.containerId, data: c.data, parentId: c.parent })))
+    for (const c of containers) await this.containerizer.destroy(c.containerId).catch(() => {})
     cp.transaction(() => {
       for (const f of cp.frameworks()) cp.removeFramework(f.id!.value)
       for (const c of cp.containers()) cp.removeContainer(c.containerId)
@@ -269,7 +272,7 @@ export class Agent implements ExecutorHost {
         this.masterInfo = { hostname: m.master_info.hostname, pid: m.master_info.pid }
         this.registered = true
         this.link!.setPingInterval(m.ping_interval_ms)
-        this.sum.resume()
+        this.statusUpdates.resume()
         log.info(`${m.type === 'REGISTERED' ? 'Registered' : 'Re-registered'} with master ${m.master_info.pid} as agent ${m.agent_id}${first ? '' : ''}`)
         break
       }
@@ -292,7 +295,7 @@ export class Agent implements ExecutorHost {
       case 'UPDATE_FRAMEWORK': {
         const fw = this.frameworks.get(m.framework.id!.value)
         if (fw) { fw.info = m.framework; this.checkpoint.putFramework(m.framework) }
-        this.sum.resume(m.framework.id!.value)
+        this.statusUpdates.resume(m.framework.id!.value)
         break
       }
       case 'SHUTDOWN':
@@ -362,7 +365,7 @@ export class Agent implements ExecutorHost {
 
   /** A task that never got an executor (e.g. its executor is shutting down) still gets a terminal update. */
   private failTaskEarly(frameworkId: string, executorId: string, info: TaskInfo, reason: string, message: string) {
-    this.sum.update(frameworkId, { task_id: info.task_id, state: 'TASK_LOST', source: 'SOURCE_AGENT', reason, message, agent_id: { value: this.agentId }, executor_id: { value: executorId } })
+    this.statusUpdates.update(frameworkId, { task_id: info.task_id, state: 'TASK_LOST', source: 'SOURCE_AGENT', reason, message, agent_id: { value: this.agentId }, executor_id: { value: executorId } })
   }
 
   killTask(frameworkId: string, taskId: string, policy?: TaskInfo['kill_policy']) {
@@ -373,7 +376,7 @@ export class Agent implements ExecutorHost {
     // Unknown here: tell the framework it is gone (the master asked about a task this agent does not run).
     const pa = fw && hasCapability(fw.info, 'PARTITION_AWARE')
     log.warn(`Kill of unknown task ${taskId} of framework ${frameworkId}`)
-    this.sum.update(frameworkId, { task_id: { value: taskId }, state: pa ? 'TASK_GONE' : 'TASK_LOST', source: 'SOURCE_AGENT', reason: 'REASON_TASK_UNKNOWN', message: 'Task is unknown to the agent', agent_id: { value: this.agentId } })
+    this.statusUpdates.update(frameworkId, { task_id: { value: taskId }, state: pa ? 'TASK_GONE' : 'TASK_LOST', source: 'SOURCE_AGENT', reason: 'REASON_TASK_UNKNOWN', message: 'Task is unknown to the agent', agent_id: { value: this.agentId } })
   }
 
   private async shutdownFramework(frameworkId: string) {
@@ -381,7 +384,7 @@ export class Agent implements ExecutorHost {
     if (!fw) return
     log.info(`Shutting down framework ${frameworkId}`)
     await Promise.all([...fw.executors.values()].map(e => e.shutdown('framework removed')))
-    this.sum.removeFramework(frameworkId)
+    this.statusUpdates.removeFramework(frameworkId)
     if (this.frameworks.get(frameworkId) === fw) {
       this.frameworks.delete(frameworkId)
       this.checkpoint.removeFramework(frameworkId)
@@ -391,7 +394,7 @@ export class Agent implements ExecutorHost {
   }
 
   private acknowledge(frameworkId: string, taskId: string, uuid: string) {
-    const acked = this.sum.acknowledge(frameworkId, taskId, uuid)
+    const acked = this.statusUpdates.acknowledge(frameworkId, taskId, uuid)
     if (!acked || !isTerminal(acked.state)) return
     // The terminal update was delivered: the task is done on this agent.
     const fw = this.frameworks.get(frameworkId)
@@ -412,7 +415,7 @@ export class Agent implements ExecutorHost {
     if (!fw || fw.executors.get(exec.id) !== exec) return
     fw.executors.delete(exec.id)
     fw.completedExecutors.push(exec)
-    if (fw.completedExecutors.length > (this.flags.max_completed_executors_per_framework ?? 150)) fw.completedExecutors.shift()
+    if (fw.completedExecutors.length > MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK) fw.completedExecutors.shift()
     this.checkpoint.removeExecutor(exec.frameworkId, exec.id)
     // The sandbox stays browsable (/files) until it is garbage-collected.
     if (!fw.executors.size) this.removeFramework(exec.frameworkId)
@@ -444,7 +447,7 @@ export class Agent implements ExecutorHost {
       timestamp: Date.now() / 1000,
     } as TaskStatus
     if (task.containerId && !full.container_status) full.container_status = { container_id: containerIdOf(task.containerId, exec) }
-    const stamped = this.sum.update(exec.frameworkId, full)
+    const stamped = this.statusUpdates.update(exec.frameworkId, full)
     task.state = full.state
     task.statuses.push(stamped)
     if (task.statuses.length > 16) task.statuses.shift()
@@ -467,7 +470,7 @@ export class Agent implements ExecutorHost {
     }
     // Tasks stay until their terminal update is acknowledged.
     for (const t of [...exec.tasks.values()]) {
-      if (t.terminal && !this.sum.hasPending(exec.frameworkId, t.id)) {
+      if (t.terminal && !this.statusUpdates.hasPending(exec.frameworkId, t.id)) {
         exec.tasks.delete(t.id)
         exec.completedTasks.push(t)
         this.checkpoint.removeTask(exec.frameworkId, t.id)
@@ -498,18 +501,18 @@ export class Agent implements ExecutorHost {
       MESOS_SLAVE_PID: this.pid,
       MESOS_CHECKPOINT: fw.checkpoint ? '1' : '0',
       MESOS_HTTP_COMMAND_EXECUTOR: '0',
-      MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: `${(this.flags.executor_shutdown_grace_period ?? 5000) / 1000}secs`,
+      MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: `${this.flags.executor_shutdown_grace_period / 1000}secs`,
     }
     if (fw.checkpoint) {
-      env.MESOS_RECOVERY_TIMEOUT = `${(this.flags.recovery_timeout ?? 900_000) / 60_000}mins`
-      env.MESOS_SUBSCRIPTION_BACKOFF_MAX = `${(this.flags.executor_reregistration_timeout ?? 2000) / 1000}secs`
+      env.MESOS_RECOVERY_TIMEOUT = `${this.flags.recovery_timeout / 60_000}mins`
+      env.MESOS_SUBSCRIPTION_BACKOFF_MAX = `${this.flags.executor_reregistration_timeout / 1000}secs`
     }
     return env
   }
 
   containerStatus(containerId: string, pid: number | undefined): TaskStatus['container_status'] {
     const s: NonNullable<TaskStatus['container_status']> = { container_id: { value: containerId }, network_infos: [{ ip_addresses: [{ protocol: 'IPv4', ip_address: this.opts.ip }] }] }
-    const extra = this.launcher.networkStatus?.(containerId)
+    const extra = this.containerizer.networkInfos(containerId)
     if (extra) s.network_infos = extra
     if (pid !== undefined) s.executor_pid = pid
     return s

@@ -1,4 +1,4 @@
-// The agent operator API's container calls (docs/mesos-v1-api.md §6.2): nested containers and sessions
+// The agent operator API's container calls (include/mesos/v1/agent/agent.proto in Mesos): nested containers and sessions
 // (LAUNCH_NESTED_CONTAINER[_SESSION], LAUNCH/WAIT/KILL/REMOVE_[NESTED_]CONTAINER) and attach
 // (ATTACH_CONTAINER_OUTPUT: a RecordIO stream of ProcessIO; ATTACH_CONTAINER_INPUT: a RecordIO request body of Calls).
 
@@ -77,7 +77,7 @@ export function containerCalls(nested: NestedContainers) {
           await authorize('KILL_NESTED_CONTAINER', c.container_id.value)
           const signal = c.signal ?? 9
           if (nested.get(c.container_id.value)) nested.kill(c.container_id.value, signal)
-          else if (agent.findTaskContainer(c.container_id.value)) await agent.launcher.kill(c.container_id.value, signalName(signal))
+          else if (agent.findTaskContainer(c.container_id.value)) await agent.containerizer.kill(c.container_id.value, signalName(signal))
           else return text(404, `Container ${c.container_id.value} cannot be found`)
           return new Response(null, { status: 200 })
         }
@@ -111,13 +111,13 @@ function outputOf(agent: Agent, nested: NestedContainers, id: string): Container
   if (n) return n.io
   const p = nested.parent(id)
   if (!p) return undefined
-  return agent.launcher.io?.(id) ?? new FileFollowIO(p.sandbox, agent.launcher.wait(id))
+  return agent.containerizer.io(id) ?? new FileFollowIO(p.sandbox, agent.containerizer.wait(id))
 }
 
 async function waitFor(agent: Agent, nested: NestedContainers, id: string): Promise<Termination | undefined> {
   const n = nested.get(id)
   if (n) return n.done
-  if (agent.findTaskContainer(id)) return agent.launcher.wait(id)
+  if (agent.findTaskContainer(id)) return agent.containerizer.wait(id)
   return undefined
 }
 
@@ -128,7 +128,7 @@ function outputStream(agent: Agent, io: ContainerIO, codec: Codec, recordio: boo
     : { 'Content-Type': 'application/json' }
   const stream = new EventStream(headers)
   const send = (pio: unknown) => stream.send(encodeBody('mesos.v1.agent.ProcessIO', codec, pio))
-  const intervalMs = agent.flags.http_heartbeat_interval ?? 30_000
+  const intervalMs = agent.flags.http_heartbeat_interval
   const beat = () => send({ type: 'CONTROL', control: { type: 'HEARTBEAT', heartbeat: { interval: { nanoseconds: intervalMs * 1e6 } } } })
   // A first heartbeat right away: the response (headers included) only leaves with its first bytes, and a quiet
   // container would otherwise leave the client waiting before it may attach its input.
@@ -173,7 +173,7 @@ async function attachInput(agent: Agent, nested: NestedContainers, req: Request)
           const owner = nested.parent(id) ?? nested.parent(nested.get(id)?.parentId ?? '')
           if (!(await agent.authorizer.authorized({ action: 'ATTACH_CONTAINER_INPUT', frameworkId: owner?.exec.frameworkId }))) return forbidden(`Not authorized to attach input to ${id}`)
           const n = nested.get(id)
-          io = n ? n.io : agent.findTaskContainer(id) ? agent.launcher.io?.(id) : undefined
+          io = n ? n.io : agent.findTaskContainer(id) ? agent.containerizer.io(id) : undefined
           if (!n && !agent.findTaskContainer(id)) return text(404, `Container ${id} cannot be found`)
           if (!io || !io.stdin) return text(500, NO_SWITCHBOARD)
           if (inputAttached.has(id)) return text(409, `Another input attach to container ${id} is in progress`)

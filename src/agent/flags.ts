@@ -1,4 +1,4 @@
-// Agent flags, Mesos names and defaults (docs/mesos-v1-api.md §10).
+// Agent flags, with the names and defaults of Mesos' src/slave/flags.cpp; the agent reads them as AgentFlags.
 
 import type { FlagSpec, TypedFlags } from '../core/flags.ts'
 

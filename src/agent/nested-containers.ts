@@ -57,7 +57,7 @@ export class NestedContainers {
 
   private env(p: ParentContainer, command: CommandInfo | undefined, tty: boolean): Record<string, string> {
     const env = { ...this.agent.executorEnv(p.exec), ...commandEnvironment(p.task?.info.command?.environment), ...commandEnvironment(command?.environment) }
-    env.MESOS_SANDBOX = this.agent.launcher.name === 'linux' ? (this.agent.flags.sandbox_directory ?? '/mnt/mesos/sandbox') : p.sandbox
+    env.MESOS_SANDBOX = this.agent.containerizer.launcherName === 'linux' ? this.agent.flags.sandbox_directory : p.sandbox
     if (tty) env.TERM ??= 'xterm'
     return env
   }
@@ -69,7 +69,7 @@ export class NestedContainers {
     if (!command?.value && !command?.arguments?.length) throw new ContainerCallError(400, "Expecting 'command' with a 'value'")
     const tty = !!container?.tty_info
     const size = container?.tty_info?.window_size
-    const proc = await this.agent.launcher.exec(parentId, {
+    const proc = await this.agent.containerizer.exec(parentId, {
       argv: commandArgv(command),
       env: this.env(p, command, tty),
       tty,
@@ -90,7 +90,7 @@ export class NestedContainers {
     const sandbox = join(p.sandbox, 'containers', id)
     mkdirSync(sandbox, { recursive: true })
     const tty = !!container?.tty_info
-    await this.agent.launcher.launch({
+    await this.agent.containerizer.launch({
       containerId: id,
       parentId,
       sandbox,
@@ -103,8 +103,8 @@ export class NestedContainers {
       tty,
       stdin: tty,
     }).catch(err => { throw new ContainerCallError(400, `Failed to launch nested container ${id}: ${(err as Error).message}`) })
-    const done = this.agent.launcher.wait(id)
-    const n: Nested = { id, parentId, kind: 'container', done, sandbox, io: this.agent.launcher.io?.(id) ?? new FileFollowIO(sandbox, done) }
+    const done = this.agent.containerizer.wait(id)
+    const n: Nested = { id, parentId, kind: 'container', done, sandbox, io: this.agent.containerizer.io(id) ?? new FileFollowIO(sandbox, done) }
     void done.then(t => { n.termination = t })
     this.nested.set(id, n)
     return n
@@ -115,14 +115,14 @@ export class NestedContainers {
     if (!n) throw new ContainerCallError(404, `Container ${id} cannot be found`)
     if (n.termination) return
     if (n.proc) n.proc.kill(signal)
-    else void this.agent.launcher.kill(id, typeof signal === 'number' ? signalName(signal) : signal)
+    else void this.agent.containerizer.kill(id, typeof signal === 'number' ? signalName(signal) : signal)
   }
 
   async remove(id: string) {
     const n = this.nested.get(id)
     if (!n) throw new ContainerCallError(404, `Container ${id} cannot be found`)
     if (!n.termination) throw new ContainerCallError(409, `Container ${id} is still running`)
-    if (n.kind === 'container') await this.agent.launcher.destroy(id).catch(() => {})
+    if (n.kind === 'container') await this.agent.containerizer.destroy(id).catch(() => {})
     this.nested.delete(id)
   }
 
@@ -140,7 +140,7 @@ export class NestedContainers {
     for (const n of this.nested.values()) {
       if (n.parentId !== parentId || n.termination) continue
       if (n.kind === 'session') n.proc?.kill('SIGKILL')
-      else await this.agent.launcher.destroy(n.id).catch(() => {})
+      else await this.agent.containerizer.destroy(n.id).catch(() => {})
     }
   }
 }

@@ -1,5 +1,5 @@
-// Starts an agent: picks the launcher, detects resources, binds the HTTP server (operator and executor APIs, v0
-// endpoints, /files) and connects to the master.
+// Starts an agent: picks the launcher, makes the isolators and the containerizer, detects resources, binds the HTTP
+// server (operator and executor APIs, v0 endpoints, /files) and connects to the master.
 
 import { mkdirSync } from 'node:fs'
 import { homedir } from 'node:os'
@@ -11,9 +11,11 @@ import { json, text, unauthorized } from '../core/http/responses.ts'
 import { logger, onLogLine } from '../core/log.ts'
 import { versionInfo } from '../core/version.ts'
 import { Agent } from './agent.ts'
+import { Containerizer } from './containerizer/containerizer.ts'
 import type { Launcher } from './containerizer/launcher.ts'
 import { handleExecutorCall } from './executor-api.ts'
 import { containerCalls } from './container-api.ts'
+import type { AgentFlags } from './flags.ts'
 import { handleAgentOperatorCall, type ContainerCallHandler } from './operator-api.ts'
 import { detectResources, parseAttributes } from './resources-detect.ts'
 import { agentMetrics, containersV0, monitorStatisticsV0, stateV0 } from './views.ts'
@@ -32,7 +34,7 @@ export function defaultAgentWorkDir(): string {
 }
 
 /** Picks the launcher: --launcher, else linux when it can work here, else posix (with one clear line why). */
-export async function chooseLauncher(flags: Record<string, any>, runtimeDir: string): Promise<Launcher> {
+export async function chooseLauncher(flags: AgentFlags, runtimeDir: string): Promise<Launcher> {
   const { PosixLauncher } = await import('./containerizer/posix-launcher.ts')
   const posix = () => new PosixLauncher(runtimeDir, flags.switch_user)
   if (flags.launcher === 'posix') return posix()
@@ -43,10 +45,10 @@ export async function chooseLauncher(flags: Record<string, any>, runtimeDir: str
     log.warn(`Using the posix launcher (no container isolation): ${problem}`)
     return posix()
   }
-  return linux.createLinuxLauncher(flags, runtimeDir)
+  return new linux.LinuxLauncher(flags, runtimeDir)
 }
 
-export async function startAgent(flags: Record<string, any>, flagStrings: { name: string; value: string }[], opts: { containerCalls?: ContainerCallHandler } = {}): Promise<RunningAgent> {
+export async function startAgent(flags: AgentFlags, flagStrings: { name: string; value: string }[], opts: { containerCalls?: ContainerCallHandler } = {}): Promise<RunningAgent> {
   const workDir = flags.work_dir ?? defaultAgentWorkDir()
   const runtimeDir = flags.runtime_dir ?? join(workDir, 'run')
   mkdirSync(workDir, { recursive: true })
@@ -62,16 +64,21 @@ export async function startAgent(flags: Record<string, any>, flagStrings: { name
   onLogLine(line => logBuffer.append(line))
   files.attachMemory('/slave/log', logBuffer)
   const launcher = await chooseLauncher(flags, runtimeDir)
-  // Docker/OCI images (src/agent/provisioner): the linux launcher's provisioner, /api/meso/v1/images, PRUNE_IMAGES.
+  // Docker/OCI images (src/agent/provisioner): the containerizer's provisioner, /api/meso/v1/images, PRUNE_IMAGES.
   const { attachDockerImages } = await import('./provisioner/attach.ts')
-  const images = attachDockerImages(launcher, flags, workDir)
-  const { attachCniNetworking, networksResponse } = await import('./isolators/network/cni/attach.ts')
-  const cni = attachCniNetworking(launcher, flags, runtimeDir)
-  // gpu/nvidia: discovers GPUs, adds `gpus` and the gpu_models attribute, and hooks GPU isolation into the launcher.
-  const { setupNvidiaGpus } = await import('./gpu/setup.ts')
-  const { resources, attributes } = await setupNvidiaGpus({
-    flags, runtimeDir, launcher, resources: detectResources(workDir, flags.resources, flags.default_role), attributes: parseAttributes(flags.attributes),
+  const images = attachDockerImages(launcher.name, flags, workDir)
+  // The isolators --isolation selects; gpu/nvidia discovers GPUs and adds `gpus` and the gpu_models attribute.
+  const { createIsolators, isolatorSetup } = await import('./isolators/index.ts')
+  const setup = isolatorSetup({
+    flags, launcher: launcher.name, runtimeDir,
+    offer: { resources: detectResources(workDir, flags.resources, flags.default_role), attributes: parseAttributes(flags.attributes) },
   })
+  const isolators = await createIsolators(setup)
+  const { resources, attributes } = setup.offer
+  const containerizer = new Containerizer({ launcher, isolators, provisioner: images.provisioner, flags })
+  const { CniIsolator } = await import('./isolators/network/cni/cni-isolator.ts')
+  const { networksResponse } = await import('./isolators/network/cni/attach.ts')
+  const cni = isolators.find(i => i instanceof CniIsolator)?.networking
 
   let agent!: Agent
   const router = new Router('slave(1)')
@@ -115,7 +122,7 @@ export async function startAgent(flags: Record<string, any>, flagStrings: { name
   const port = flags.advertise_port ?? server.port!
   const ip = flags.advertise_ip ?? (flags.ip === '0.0.0.0' ? '127.0.0.1' : flags.ip)
   try {
-    agent = new Agent({ flags, flagStrings, workDir, runtimeDir, launcher, resources, attributes, files, ip, port, credentialHeader })
+    agent = new Agent({ flags, flagStrings, workDir, runtimeDir, containerizer, resources, attributes, files, ip, port, credentialHeader })
     await agent.start()
   } catch (err) {
     server.stop(true)

@@ -62,9 +62,9 @@ export async function getContainers(a: Agent, opts: { showNested?: boolean } = {
   return { containers: out }
 }
 
-/** ResourceStatistics for a container: launcher usage plus the limits it was given. */
+/** ResourceStatistics for a container: the isolators' usage plus the limits it was given. */
 export async function statistics(a: Agent, exec: AgentExecutorBase, containerId: string) {
-  const usage = await a.launcher.usage(containerId).catch(() => undefined)
+  const usage = await a.containerizer.usage(containerId).catch(() => undefined)
   if (!usage) return undefined
   const res = Resources.of(exec.kind === 'command' ? [...exec.tasks.values()][0]?.info.resources : exec.info.resources)
   const out: Record<string, number> = { timestamp: Date.now() / 1000, ...usage }

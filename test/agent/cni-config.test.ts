@@ -5,7 +5,7 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { attachCniNetworking, cniWanted } from '../../src/agent/isolators/network/cni/attach.ts'
+import { cniWanted, createCniIsolator } from '../../src/agent/isolators/network/cni/attach.ts'
 import { findPlugin, loadNetworks, networksFromFiles, requiredPlugins } from '../../src/agent/isolators/network/cni/config-dir.ts'
 import { containerHostname, hostnameFile, hostsFile, resolvConfFile } from '../../src/agent/isolators/network/cni/container-files.ts'
 import { cidrsOverlap, defaultNetworkConfig, ensureDefaultNetwork, hostRoutes, pickSubnet } from '../../src/agent/isolators/network/cni/default-network.ts'
@@ -242,13 +242,11 @@ describe('default network and flags', () => {
     expect(cniWanted({ isolation: 'cgroups/cpu, network/cni' })).toBe(true)
     expect(cniWanted({ network_cni_plugins_dir: '/a', network_cni_config_dir: '/b' })).toBe(true)
     expect(cniWanted({ network_cni_config_dir: '/b' })).toBe(false)
-    const posix = { name: 'posix' } as any
-    expect(() => attachCniNetworking(posix, { isolation: 'network/cni', network_cni_config_dir: '/b' }, scratch)).toThrow('must be given together')
-    expect(() => attachCniNetworking(posix, { network_cni_plugins_dir: '/nope', network_cni_config_dir: scratch }, scratch)).toThrow("'/nope' does not exist")
-    expect(attachCniNetworking(posix, { network_cni_plugins_dir: scratch, network_cni_config_dir: scratch }, scratch)).toBeUndefined()
-    const linux = { name: 'linux' } as any
-    const cni = attachCniNetworking(linux, { isolation: 'network/cni' }, scratch)
-    expect(linux.network).toBe(cni)
-    expect(cni!.listNetworks()).toEqual([])
+    expect(() => createCniIsolator('posix', { isolation: 'network/cni', network_cni_config_dir: '/b' }, scratch)).toThrow('must be given together')
+    expect(() => createCniIsolator('posix', { network_cni_plugins_dir: '/nope', network_cni_config_dir: scratch }, scratch)).toThrow("'/nope' does not exist")
+    expect(createCniIsolator('posix', { network_cni_plugins_dir: scratch, network_cni_config_dir: scratch }, scratch)).toBeUndefined()
+    const cni = createCniIsolator('linux', { isolation: 'network/cni' }, scratch)
+    expect(cni!.name).toBe('network/cni')
+    expect(cni!.networking.listNetworks()).toEqual([])
   })
 })

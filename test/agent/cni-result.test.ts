@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'bun:test'
 import { CniResultError, networkInfoFor, parseCniResult, pluginErrorMessage } from '../../src/agent/isolators/network/cni/cni-result.ts'
 
-// What the distro bridge plugin printed for 1.0.0 (containers.md §6b).
+// What the distro bridge plugin printed for 1.0.0 (docs/containerizer.md, CNI).
 const bridge100 = {
   cniVersion: '1.0.0',
   interfaces: [{ name: 'meso0', mac: 'aa' }, { name: 'veth53892791', mac: 'bb' }, { name: 'eth0', mac: 'cc', sandbox: '/var/run/netns/meso-n1' }],

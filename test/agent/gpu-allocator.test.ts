@@ -1,20 +1,22 @@
 // Which container holds which GPU: whole GPUs only, lowest index first, freed on task end, checkpointed to a file
-// that a restarted agent reads back; and the GPU hooks on the posix launcher (environment, release, recovery,
-// statistics).
+// that a restarted agent reads back; and the gpu/nvidia isolator's lifecycle (release on cleanup, recovery, the
+// posix launcher's environment, statistics), driven through the containerizer.
 
 import { describe, expect, test } from 'bun:test'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { GpuAllocator, jsonFileStore, memoryStore, requestedGpus } from '../../src/agent/gpu/gpu-allocator.ts'
-import { gpuStatistics } from '../../src/agent/gpu/gpu-statistics.ts'
-import { addGpusToPosixLauncher, addGpuStatistics } from '../../src/agent/gpu/launcher-gpus.ts'
-import { NvidiaDeviceIsolation } from '../../src/agent/gpu/nvidia-isolation.ts'
-import { GpuUsageSampler } from '../../src/agent/gpu/nvidia-smi.ts'
-import { parseResourcesFlag, Resources } from '../../src/core/resources.ts'
-import { FAKE_GPUS, recordingLauncher } from '../helpers/fake-gpus.ts'
+import { GpuAllocator, jsonFileStore, memoryStore, requestedGpus } from '../../src/agent/isolators/gpu/gpu-allocator.ts'
+import { gpuStatistics } from '../../src/agent/isolators/gpu/gpu-statistics.ts'
+import type { OciSpec } from '../../src/agent/containerizer/oci-spec.ts'
+import { Containerizer } from '../../src/agent/containerizer/containerizer.ts'
+import { NvidiaGpuIsolator } from '../../src/agent/isolators/gpu/nvidia-isolator.ts'
+import { GpuUsageSampler } from '../../src/agent/isolators/gpu/nvidia-smi.ts'
+import { posixUsage } from '../../src/agent/isolators/posix-usage.ts'
+import { Resources } from '../../src/core/resources.ts'
+import { FAKE_GPUS, isolateGpus } from '../helpers/fake-gpus.ts'
+import { FakeLauncher } from '../helpers/fake-launcher.ts'
+import { agentFlags, res } from '../helpers/isolation.ts'
 import { tempDir } from '../helpers/processes.ts'
-
-const res = (text: string) => Resources.of(parseResourcesFlag(text))
 const indices = (gpus: { index: number }[] | undefined) => gpus?.map(g => g.index)
 
 describe('GPU allocation', () => {
@@ -62,19 +64,19 @@ describe('GPU allocation', () => {
     expect(() => new GpuAllocator(FAKE_GPUS, jsonFileStore(join(dir, 'a.json')))).toThrow('GPU assignment checkpoint is corrupt')
   })
 
-  test('linux launcher extension: released on destroy, restored by recover for known containers', () => {
+  test('the isolator: released on cleanup, restored by recover for known containers', () => {
     const store = memoryStore()
-    const iso = new NvidiaDeviceIsolation(new GpuAllocator(FAKE_GPUS, store), () => ({ nvidia: 195 }))
-    const spec = () => ({ process: { env: [] as string[] }, linux: {}, mounts: [], root: { readonly: true } }) as any
-    iso.isolate(spec(), 'a', res('gpus:4'))
-    iso.isolate(spec(), 'b', res('gpus:4'))
-    iso.release('a')
+    const iso = new NvidiaGpuIsolator({ allocator: new GpuAllocator(FAKE_GPUS, store), majors: () => ({ nvidia: 195 }), launcher: 'linux' })
+    const spec = () => ({ process: { env: [] as string[] }, linux: {}, mounts: [], root: { readonly: true } }) as unknown as OciSpec
+    isolateGpus(iso, spec(), 'a', res('gpus:4'))
+    isolateGpus(iso, spec(), 'b', res('gpus:4'))
+    iso.cleanup('a')
     const s = spec()
-    iso.isolate(s, 'c', res('gpus:1'))
-    expect(s.linux.devices[0].path).toBe('/dev/nvidia4')
+    isolateGpus(iso, s, 'c', res('gpus:1'))
+    expect(s.linux.devices![0]!.path).toBe('/dev/nvidia4')
 
     const after = new GpuAllocator(FAKE_GPUS, store)
-    new NvidiaDeviceIsolation(after, () => ({ nvidia: 195 })).recover([{ containerId: 'b', resources: Resources.EMPTY }])
+    new NvidiaGpuIsolator({ allocator: after, majors: () => ({ nvidia: 195 }), launcher: 'linux' }).recover([{ containerId: 'b' }])
     expect(indices(after.assigned('b'))).toEqual([4, 5, 6, 7])
     expect(after.assigned('c')).toBeUndefined()
     expect(after.free.length).toBe(4)
@@ -82,43 +84,44 @@ describe('GPU allocation', () => {
 })
 
 describe('GPUs with the posix launcher', () => {
+  const posixGpus = (allocator: GpuAllocator, launcher: FakeLauncher, sampler?: GpuUsageSampler) => new Containerizer({
+    launcher, flags: agentFlags(),
+    isolators: [posixUsage, new NvidiaGpuIsolator({ allocator, majors: () => ({ nvidia: 195 }), volume: { hostPath: '/usr/local/nvidia', source: 'host' }, sampler, launcher: 'posix' })],
+  })
+  const spec = (id: string, gpus: number, env: Record<string, string> = {}) => ({ containerId: id, sandbox: '/s', argv: ['env'], env, resources: res(gpus ? `cpus:1;gpus:${gpus}` : 'cpus:1') })
+
   test('a GPU task gets its indices in the environment; a task without GPUs is told of none', async () => {
-    const { launcher, launched } = recordingLauncher('posix')
-    const allocator = new GpuAllocator(FAKE_GPUS, memoryStore())
-    addGpusToPosixLauncher(launcher, allocator, { hostPath: '/usr/local/nvidia', source: 'host' })
-    await launcher.launch({ containerId: 'g', sandbox: '/s', argv: ['env'], env: { PATH: '/bin' }, resources: res('cpus:1;gpus:1') })
-    await launcher.launch({ containerId: 'n', sandbox: '/s', argv: ['env'], env: {}, resources: res('cpus:1') })
-    expect(launched[0]!.env).toMatchObject({ NVIDIA_VISIBLE_DEVICES: '0', CUDA_VISIBLE_DEVICES: FAKE_GPUS[0]!.uuid, PATH: '/bin:/usr/local/nvidia/bin' })
-    expect(launched[1]!.env).toEqual({ NVIDIA_VISIBLE_DEVICES: 'void', CUDA_VISIBLE_DEVICES: '' })
+    const launcher = new FakeLauncher([], 'posix')
+    const containerizer = posixGpus(new GpuAllocator(FAKE_GPUS, memoryStore()), launcher)
+    await containerizer.launch(spec('g', 1, { PATH: '/bin' }))
+    await containerizer.launch(spec('n', 0))
+    expect(launcher.launches.get('g')!.launch.env).toMatchObject({ NVIDIA_VISIBLE_DEVICES: '0', CUDA_VISIBLE_DEVICES: FAKE_GPUS[0]!.uuid, PATH: '/bin:/usr/local/nvidia/bin' })
+    expect(launcher.launches.get('n')!.launch.env).toEqual({ NVIDIA_VISIBLE_DEVICES: 'void', CUDA_VISIBLE_DEVICES: '' })
   })
 
   test('GPUs are freed on destroy, on a failed launch, for orphans, and for containers recovery does not know', async () => {
-    const { launcher, destroyed } = recordingLauncher('posix')
-    launcher.cleanupOrphans = async () => ['orphan']
     const allocator = new GpuAllocator(FAKE_GPUS, memoryStore())
-    addGpusToPosixLauncher(launcher, allocator)
-    const spec = (id: string, gpus: number) => ({ containerId: id, sandbox: '/s', argv: ['true'], env: {}, resources: res(`gpus:${gpus}`) })
-    await launcher.launch(spec('a', 2))
-    await launcher.destroy('a')
-    expect(destroyed).toEqual(['a'])
+    const launcher = new FakeLauncher([], 'posix')
+    const containerizer = posixGpus(allocator, launcher)
+    await containerizer.launch(spec('a', 2))
+    await containerizer.destroy('a')
     expect(allocator.free.length).toBe(8)
 
-    for (const id of ['keep', 'orphan', 'forgotten']) await launcher.launch(spec(id, 1))
-    await launcher.cleanupOrphans(new Set(['keep', 'forgotten']))
+    for (const id of ['keep', 'orphan', 'forgotten']) await containerizer.launch(spec(id, 1))
+    launcher.orphans = ['orphan']
+    await posixGpus(allocator, launcher).recover([{ containerId: 'keep', data: {} }])
     expect(allocator.assigned('orphan')).toBeUndefined()
-    await launcher.recover([{ containerId: 'keep', data: {} }])
     expect(allocator.assigned('forgotten')).toBeUndefined()
     expect(indices(allocator.assigned('keep'))).toEqual([0])
 
-    const failing = recordingLauncher('posix').launcher
-    failing.launch = async () => { throw new Error('spawn failed') }
+    const failing = new FakeLauncher([], 'posix')
+    failing.fail.create = 'spawn failed'
     const a2 = new GpuAllocator(FAKE_GPUS, memoryStore())
-    addGpusToPosixLauncher(failing, a2)
-    await expect(failing.launch(spec('f', 3))).rejects.toThrow('spawn failed')
+    await expect(posixGpus(a2, failing).launch(spec('f', 3))).rejects.toThrow('spawn failed')
     expect(a2.free.length).toBe(8)
   })
 
-  test('statistics: utilisation and memory of the task\'s GPUs, only for containers holding GPUs', async () => {
+  test("statistics: utilisation and memory of the task's GPUs, only for containers holding GPUs", async () => {
     expect(gpuStatistics([FAKE_GPUS[0]!, FAKE_GPUS[1]!], [
       { uuid: FAKE_GPUS[0]!.uuid, utilizationPercent: 40, memoryUsedBytes: 100, memoryTotalBytes: 1000 },
       { uuid: FAKE_GPUS[1]!.uuid, utilizationPercent: 60, memoryUsedBytes: 50, memoryTotalBytes: 1000 },
@@ -126,12 +129,10 @@ describe('GPUs with the posix launcher', () => {
     ])).toEqual({ gpus_utilization: 50, gpus_memory_used_bytes: 150, gpus_memory_total_bytes: 2000 })
     expect(gpuStatistics([FAKE_GPUS[0]!], [])).toEqual({})
 
-    const { launcher } = recordingLauncher('linux')
-    const allocator = new GpuAllocator(FAKE_GPUS, memoryStore())
-    allocator.allocate('g', 1)
     const sampler = new GpuUsageSampler(async () => ({ code: 0, stdout: `${FAKE_GPUS[0]!.uuid}, 37, 1024, 81559\n`, stderr: '' }), 'nvidia-smi')
-    addGpuStatistics(launcher, allocator, sampler)
-    expect(await launcher.usage('g')).toEqual({ timestamp: 1, cpus_user_time_secs: 0.5, gpus_utilization: 37, gpus_memory_used_bytes: 1024 * 2 ** 20, gpus_memory_total_bytes: 81559 * 2 ** 20 })
-    expect(await launcher.usage('plain')).toEqual({ timestamp: 1, cpus_user_time_secs: 0.5 })
+    const iso = new NvidiaGpuIsolator({ allocator: new GpuAllocator(FAKE_GPUS, memoryStore()), majors: () => ({ nvidia: 195 }), sampler, launcher: 'linux' })
+    isolateGpus(iso, { process: { env: [] }, linux: {}, mounts: [], root: { readonly: true } } as unknown as OciSpec, 'g', res('gpus:1'))
+    expect(await iso.usage({ containerId: 'g' })).toEqual({ gpus_utilization: 37, gpus_memory_used_bytes: 1024 * 2 ** 20, gpus_memory_total_bytes: 81559 * 2 ** 20 })
+    expect(await iso.usage({ containerId: 'plain' })).toEqual({})
   })
 })

@@ -2,11 +2,11 @@
 // what the agent offers (gpus, gpu_models), and the start-up failures, over fake nvidia-smi output.
 
 import { describe, expect, test } from 'bun:test'
-import { GpuConfigError, gpuIsolationEnabled, parseGpuDevicesFlag, resourceGpusOf, selectAgentGpus, withGpuModels, withGpuResources } from '../../src/agent/gpu/gpu-flags.ts'
-import { findNvidiaSmi, GpuUsageSampler, parseGpuInformation, parseGpuQuery, parseUsageQuery, type CommandRunner } from '../../src/agent/gpu/nvidia-smi.ts'
-import { setupNvidiaGpus } from '../../src/agent/gpu/setup.ts'
+import { GpuConfigError, gpuIsolationEnabled, parseGpuDevicesFlag, resourceGpusOf, selectAgentGpus, withGpuModels, withGpuResources } from '../../src/agent/isolators/gpu/gpu-flags.ts'
+import { findNvidiaSmi, GpuUsageSampler, parseGpuInformation, parseGpuQuery, parseUsageQuery, type CommandRunner } from '../../src/agent/isolators/gpu/nvidia-smi.ts'
+import { setupNvidiaGpus } from '../../src/agent/isolators/gpu/setup.ts'
 import { parseResourcesFlag, Resources } from '../../src/core/resources.ts'
-import { FAKE_GPUS, FAKE_MODEL, FAKE_QUERY_OUTPUT, fakeGpuHost, recordingLauncher } from '../helpers/fake-gpus.ts'
+import { FAKE_GPUS, FAKE_MODEL, FAKE_QUERY_OUTPUT, fakeGpuHost } from '../helpers/fake-gpus.ts'
 
 describe('nvidia-smi output', () => {
   test('the discovery query: index, UUID, minor (not the index), model, memory', () => {
@@ -103,25 +103,21 @@ describe("Mesos' GPU flag rules", () => {
 })
 
 describe('agent start with gpu/nvidia', () => {
-  const flags = (f: Record<string, unknown> = {}) => ({ isolation: 'cgroups/cpu,cgroups/devices,gpu/nvidia', default_role: '*', ...f })
-  const setup = (f: Record<string, unknown>, host = fakeGpuHost(), name: 'posix' | 'linux' = 'linux') => {
-    const { launcher } = recordingLauncher(name)
-    return setupNvidiaGpus({ flags: flags(f), runtimeDir: '/run/meso', launcher, resources: Resources.of(parseResourcesFlag('cpus:4;mem:4096')), attributes: [] }, host)
-      .then(r => ({ ...r, launcher }))
-  }
+  const flags = (f: Record<string, string> = {}) => ({ isolation: 'cgroups/cpu,cgroups/devices,gpu/nvidia', default_role: '*', ...f })
+  const setup = (f: Record<string, string>, host = fakeGpuHost(), launcher: 'posix' | 'linux' = 'linux') =>
+    setupNvidiaGpus({ flags: flags(f), runtimeDir: '/run/meso', launcher, resources: Resources.of(parseResourcesFlag('cpus:4;mem:4096')), attributes: [] }, host)
 
-  test('8 GPUs discovered: gpus:8, their models, and the linux launcher gets device isolation', async () => {
+  test('8 GPUs discovered: gpus:8, their models, and the gpu/nvidia isolator', async () => {
     const r = await setup({})
     expect(r.resources.scalar('gpus')).toBe(8)
     expect(r.attributes[0]!.text!.value.split(',')).toEqual(Array(8).fill(FAKE_MODEL))
-    expect(r.launcher.devices).toBeDefined()
+    expect(r.isolator?.name).toBe('gpu/nvidia')
   })
 
   test('--nvidia_gpu_devices with gpus:2 in --resources offers those two', async () => {
     const host = fakeGpuHost()
-    const { launcher } = recordingLauncher('linux')
     const given = Resources.of(parseResourcesFlag('cpus:4;gpus:2'))
-    const r = await setupNvidiaGpus({ flags: flags({ resources: 'cpus:4;gpus:2', nvidia_gpu_devices: '6,7' }), runtimeDir: '/r', launcher, resources: given, attributes: [] }, host)
+    const r = await setupNvidiaGpus({ flags: flags({ resources: 'cpus:4;gpus:2', nvidia_gpu_devices: '6,7' }), runtimeDir: '/r', launcher: 'linux', resources: given, attributes: [] }, host)
     expect(r.gpus.map(g => g.index)).toEqual([6, 7])
     expect(r.resources.scalar('gpus')).toBe(2)
   })

@@ -4,13 +4,13 @@
 
 import { describe, expect, test } from 'bun:test'
 import { baseSpec, serializeSpec } from '../../src/agent/containerizer/oci-spec.ts'
-import { applyNvidiaDevices, nvidiaDevices, nvidiaMajors, parseCharDevices } from '../../src/agent/gpu/device-nodes.ts'
-import { driverMount, parseLdconfig, planDriverVolume, resolveDriverVolume, type VolumeDeps } from '../../src/agent/gpu/driver-volume.ts'
-import { GpuAllocator, memoryStore } from '../../src/agent/gpu/gpu-allocator.ts'
-import { gpuEnvironment, mergeEnvList } from '../../src/agent/gpu/gpu-environment.ts'
-import { applyGpuSpec, NvidiaDeviceIsolation } from '../../src/agent/gpu/nvidia-isolation.ts'
+import { applyNvidiaDevices, nvidiaDevices, nvidiaMajors, parseCharDevices } from '../../src/agent/isolators/gpu/device-nodes.ts'
+import { driverMount, parseLdconfig, planDriverVolume, resolveDriverVolume, type VolumeDeps } from '../../src/agent/isolators/gpu/driver-volume.ts'
+import { GpuAllocator, memoryStore } from '../../src/agent/isolators/gpu/gpu-allocator.ts'
+import { gpuEnvironment, mergeEnvList } from '../../src/agent/isolators/gpu/gpu-environment.ts'
+import { applyGpuSpec, NvidiaGpuIsolator } from '../../src/agent/isolators/gpu/nvidia-isolator.ts'
 import { parseResourcesFlag, Resources } from '../../src/core/resources.ts'
-import { FAKE_GPUS, FAKE_PROC_DEVICES } from '../helpers/fake-gpus.ts'
+import { FAKE_GPUS, FAKE_PROC_DEVICES, isolateGpus } from '../helpers/fake-gpus.ts'
 
 const spec = (imageRoot = false) => {
   const s = baseSpec({
@@ -60,9 +60,9 @@ describe('device nodes and majors', () => {
 describe('a container on an agent with 8 GPUs', () => {
   test('one GPU: its node by minor, the deny-all cgroup, the driver volume read-only, and its environment', () => {
     const allocator = new GpuAllocator(FAKE_GPUS, memoryStore())
-    const iso = new NvidiaDeviceIsolation(allocator, () => majors, hostVolume)
+    const iso = new NvidiaGpuIsolator({ allocator, majors: () => majors, volume: hostVolume, launcher: 'linux' })
     const s = spec()
-    iso.isolate(s, 'c1', res('cpus:1;gpus:1'))
+    isolateGpus(iso, s, 'c1', res('cpus:1;gpus:1'))
     expect(s.linux.devices!.map(d => `${d.path}=${d.major}:${d.minor}`)).toEqual(['/dev/nvidia4=195:4', '/dev/nvidiactl=195:255', '/dev/nvidia-uvm=508:0', '/dev/nvidia-uvm-tools=508:1'])
     expect(s.linux.resources!.devices![0]).toEqual({ allow: false, access: 'rwm' })
     expect(s.linux.resources!.devices!.filter(r => r.allow).map(r => `${r.major}:${r.minor}`)).toEqual(['195:4', '195:255', '508:0', '508:1'])
@@ -74,16 +74,16 @@ describe('a container on an agent with 8 GPUs', () => {
     expect(JSON.parse(serializeSpec(s)).linux.devices[0]).toEqual({ path: '/dev/nvidia4', type: 'c', major: 195, minor: 4, fileMode: 438, uid: 0, gid: 0 })
 
     const s2 = spec()
-    iso.isolate(s2, 'c2', res('gpus:2'))
+    isolateGpus(iso, s2, 'c2', res('gpus:2'))
     expect(s2.linux.devices!.filter(d => /nvidia\d/.test(d.path)).map(d => d.path)).toEqual(['/dev/nvidia5', '/dev/nvidia6'])
     expect(envOf(s2).NVIDIA_VISIBLE_DEVICES).toBe('1,2')
   })
 
   test('no GPUs: no NVIDIA device at all, deny-all rules, no driver volume, and CUDA told of none', () => {
-    const iso = new NvidiaDeviceIsolation(new GpuAllocator(FAKE_GPUS, memoryStore()), () => majors, hostVolume)
+    const iso = new NvidiaGpuIsolator({ allocator: new GpuAllocator(FAKE_GPUS, memoryStore()), majors: () => majors, volume: hostVolume, launcher: 'linux' })
     const s = spec()
     const mounts = s.mounts.length
-    iso.isolate(s, 'c0', res('cpus:1;mem:32'))
+    isolateGpus(iso, s, 'c0', res('cpus:1;mem:32'))
     expect(s.linux.devices).toBeUndefined()
     expect(s.linux.resources!.devices).toEqual([{ allow: false, access: 'rwm' }])
     expect(s.mounts.length).toBe(mounts)
@@ -110,22 +110,22 @@ describe('a container on an agent with 8 GPUs', () => {
 
   test('nvidia-uvm loaded after the agent started is given to the next GPU container', () => {
     let procDevices = 'Character devices:\n195 nvidia-frontend\n'
-    const iso = new NvidiaDeviceIsolation(new GpuAllocator(FAKE_GPUS, memoryStore()), () => nvidiaMajors(procDevices))
+    const iso = new NvidiaGpuIsolator({ allocator: new GpuAllocator(FAKE_GPUS, memoryStore()), majors: () => nvidiaMajors(procDevices), launcher: 'linux' })
     const before = spec()
-    iso.isolate(before, 'a', res('gpus:1'))
+    isolateGpus(iso, before, 'a', res('gpus:1'))
     expect(before.linux.devices!.map(d => d.path)).toEqual(['/dev/nvidia4', '/dev/nvidiactl'])
     procDevices = FAKE_PROC_DEVICES
     const after = spec()
-    iso.isolate(after, 'b', res('gpus:1'))
+    isolateGpus(iso, after, 'b', res('gpus:1'))
     expect(after.linux.devices!.map(d => d.path)).toEqual(['/dev/nvidia5', '/dev/nvidiactl', '/dev/nvidia-uvm', '/dev/nvidia-uvm-tools'])
   })
 
   test('asking for more GPUs than are free fails the launch with a clear message', () => {
-    const iso = new NvidiaDeviceIsolation(new GpuAllocator(FAKE_GPUS.slice(0, 2), memoryStore()), () => majors)
-    iso.isolate(spec(), 'a', res('gpus:2'))
-    expect(() => iso.isolate(spec(), 'b', res('gpus:1'))).toThrow('Requested 1 GPU(s) but only 0 of 2 are free on this agent')
-    iso.release('a')
-    expect(() => iso.isolate(spec(), 'b', res('gpus:1'))).not.toThrow()
+    const iso = new NvidiaGpuIsolator({ allocator: new GpuAllocator(FAKE_GPUS.slice(0, 2), memoryStore()), majors: () => majors, launcher: 'linux' })
+    isolateGpus(iso, spec(), 'a', res('gpus:2'))
+    expect(() => isolateGpus(iso, spec(), 'b', res('gpus:1'))).toThrow('Requested 1 GPU(s) but only 0 of 2 are free on this agent')
+    iso.cleanup('a')
+    expect(() => isolateGpus(iso, spec(), 'b', res('gpus:1'))).not.toThrow()
   })
 })
 

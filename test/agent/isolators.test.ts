@@ -2,41 +2,40 @@
 
 import { describe, expect, test } from 'bun:test'
 import { baseSpec, hostRootLayout, serializeSpec } from '../../src/agent/containerizer/oci-spec.ts'
-import { parseIsolation } from '../../src/agent/isolators/index.ts'
-import { IsolationError, type IsolationContext } from '../../src/agent/isolators/isolator.ts'
+import { createIsolators, DEFAULT_LINUX_ISOLATION, isolatorNames, isolatorSetup } from '../../src/agent/isolators/index.ts'
+import { IsolationError } from '../../src/agent/isolators/isolator.ts'
 import { capabilitiesFromMask, linuxCapabilities } from '../../src/agent/isolators/linux-capabilities.ts'
 import { agentHardLimits } from '../../src/agent/isolators/posix-rlimits.ts'
-import { parseResourcesFlag, Resources } from '../../src/core/resources.ts'
 import { parseRlimitArg } from '../../src/core/rlimits.ts'
+import { agentFlags, isolationContext, res } from '../helpers/isolation.ts'
 
 const spec = () => baseSpec({
   argv: ['true'], env: { A: 'b' }, cwd: '/mnt/mesos/sandbox', uid: 0, gid: 0, cgroupsPath: '/meso/c', rootfs: '/b/rootfs',
   rootMounts: [], sandbox: { host: '/h/sandbox', container: '/mnt/mesos/sandbox' }, terminal: false, capabilities: ['CAP_KILL'], ownNetwork: false,
 })
-const ctx = (over: Partial<IsolationContext> = {}): IsolationContext => ({
-  containerId: 'c', cgroupsPath: '/meso/c', resources: Resources.of(parseResourcesFlag('cpus:0.5;mem:64')), flags: { container_pids_limit: 100 },
-  sandbox: { host: '/h/sandbox', container: '/mnt/mesos/sandbox' }, ...over,
-})
-const apply = (flag: string, c = ctx()) => {
+const ctx = (over: Parameters<typeof isolationContext>[0] = {}) => isolationContext({ flags: { container_pids_limit: 100 }, ...over })
+/** The spec parts of the isolators `flag` selects, as the containerizer has the linux launcher apply them. */
+const apply = async (flag: string, c = ctx()) => {
   const s = spec()
-  for (const i of parseIsolation(flag).isolators) i.isolate(s, c)
+  const isolators = await createIsolators(isolatorSetup({ flags: agentFlags({ isolation: flag }), launcher: 'linux', runtimeDir: '/run/meso', offer: { resources: res('cpus:1'), attributes: [] } }))
+  for (const i of isolators) i.isolate?.(s, c)
   return s
 }
 
 describe('isolators', () => {
-  test('cgroups: shares, CFS quota when enabled, memory with swap off, pids', () => {
-    const s = apply('cgroups/cpu,cgroups/mem,cgroups/pids', ctx({ flags: { cgroups_enable_cfs: true, container_pids_limit: 100 } }))
+  test('cgroups: shares, CFS quota when enabled, memory with swap off, pids', async () => {
+    const s = await apply('cgroups/cpu,cgroups/mem,cgroups/pids', ctx({ flags: { cgroups_enable_cfs: true, container_pids_limit: 100 } }))
     expect(s.linux.resources).toEqual({ cpu: { shares: 512, period: 100000, quota: 50000 }, memory: { limit: 64 << 20, swap: 64 << 20 }, pids: { limit: 100 } })
-    expect(apply('cgroups/cpu').linux.resources).toEqual({ cpu: { shares: 512 } })
-    expect(apply('cgroups/mem', ctx({ resources: Resources.of(parseResourcesFlag('mem:8')) })).linux.resources!.memory!.limit).toBe(32 << 20)
+    expect((await apply('cgroups/cpu')).linux.resources).toEqual({ cpu: { shares: 512 } })
+    expect((await apply('cgroups/mem', ctx({ resources: res('mem:8') }))).linux.resources!.memory!.limit).toBe(32 << 20)
   })
-  test('nested containers share the parent cgroup limits and join its namespaces', () => {
-    const s = apply('cgroups/cpu,cgroups/mem,namespaces/pid', ctx({ parent: { containerId: 'p', pid: 42, cgroupsPath: '/meso/p' } }))
+  test('nested containers share the parent cgroup limits and join its namespaces', async () => {
+    const s = await apply('cgroups/cpu,cgroups/mem,namespaces/pid', ctx({ parent: { containerId: 'p', pid: 42 } }))
     expect(s.linux.resources).toBeUndefined()
     expect(s.linux.namespaces).toContainEqual({ type: 'pid', path: '/proc/42/ns/pid' })
   })
-  test('filesystem/linux: host and sandbox volumes, RO and RW; escapes refused', () => {
-    const s = apply('filesystem/linux', ctx({ container: { type: 'MESOS', volumes: [
+  test('filesystem/linux: host and sandbox volumes, RO and RW; escapes refused', async () => {
+    const s = await apply('filesystem/linux', ctx({ container: { type: 'MESOS', volumes: [
       { mode: 'RO', container_path: '/data', host_path: '/srv/data' },
       { mode: 'RW', container_path: 'cache', source: { type: 'SANDBOX_PATH', sandbox_path: { type: 'SELF', path: 'c' } } },
     ] } }))
@@ -44,10 +43,10 @@ describe('isolators', () => {
       { destination: '/data', type: 'bind', source: '/srv/data', options: ['rbind', 'ro'] },
       { destination: '/mnt/mesos/sandbox/cache', type: 'bind', source: '/h/sandbox/c', options: ['rbind', 'rw'] },
     ])
-    expect(() => apply('filesystem/linux', ctx({ container: { type: 'MESOS', volumes: [{ mode: 'RW', container_path: 'x', source: { sandbox_path: { path: '../../etc' } } }] } }))).toThrow(IsolationError)
+    await expect(apply('filesystem/linux', ctx({ container: { type: 'MESOS', volumes: [{ mode: 'RW', container_path: 'x', source: { sandbox_path: { path: '../../etc' } } }] } }))).rejects.toThrow(IsolationError)
   })
-  test('posix/rlimits: values, "unlimited" written as 2^64-1', () => {
-    const s = apply('posix/rlimits', ctx({ container: { type: 'MESOS', rlimit_info: { rlimits: [{ type: 'RLMT_CORE', soft: 0, hard: 0 }, { type: 'RLMT_STACK' }] } } }))
+  test('posix/rlimits: values, "unlimited" written as 2^64-1', async () => {
+    const s = await apply('posix/rlimits', ctx({ container: { type: 'MESOS', rlimit_info: { rlimits: [{ type: 'RLMT_CORE', soft: 0, hard: 0 }, { type: 'RLMT_STACK' }] } } }))
     const json = serializeSpec(s)
     expect(json).toContain('{"type":"RLIMIT_CORE","soft":0,"hard":0}')
     // STACK unlimited is only allowed when the agent may grant it; either way it is never written as a float.
@@ -59,16 +58,25 @@ describe('isolators', () => {
   })
   test('linux/capabilities: Docker defaults, explicit sets, bounding must contain effective', () => {
     const s = spec()
-    linuxCapabilities.isolate(s, ctx({ container: { type: 'MESOS', linux_info: { effective_capabilities: { capabilities: ['NET_BIND_SERVICE'] } } } }))
+    linuxCapabilities.isolate!(s, ctx({ container: { type: 'MESOS', linux_info: { effective_capabilities: { capabilities: ['NET_BIND_SERVICE'] } } } }))
     expect(s.process.capabilities!.effective).toEqual(['CAP_NET_BIND_SERVICE'])
-    expect(() => linuxCapabilities.isolate(spec(), ctx({ container: { type: 'MESOS', linux_info: { effective_capabilities: { capabilities: ['BOGUS'] } } } }))).toThrow('Unknown capability')
+    expect(() => linuxCapabilities.isolate!(spec(), ctx({ container: { type: 'MESOS', linux_info: { effective_capabilities: { capabilities: ['BOGUS'] } } } }))).toThrow('Unknown capability')
     expect(capabilitiesFromMask('0000000000000021')).toEqual(['CAP_CHOWN', 'CAP_KILL'])
   })
-  test('--isolation parsing', () => {
-    expect(parseIsolation(undefined).isolators.map(i => i.name)).toEqual(['cgroups/cpu', 'cgroups/mem', 'cgroups/pids', 'namespaces/pid', 'filesystem/linux', 'posix/rlimits'])
-    expect(parseIsolation('posix/cpu,posix/mem').isolators.map(i => i.name)).toEqual(['filesystem/linux'])
-    expect([...parseIsolation('cgroups/mem,network/cni,gpu/nvidia').external]).toEqual(['network/cni', 'gpu/nvidia'])
-    expect(() => parseIsolation('cgroups/nope')).toThrow("unknown isolator 'cgroups/nope'")
+  test('--isolation parsing: the one table, in its order; implied and accepted names', async () => {
+    const linux = (isolation?: string, more: Record<string, string> = {}) => isolatorNames({ isolation, ...more }, 'linux')
+    expect(linux(undefined)).toEqual(['cgroups/cpu', 'cgroups/mem', 'cgroups/pids', 'namespaces/pid', 'filesystem/linux', 'posix/rlimits'])
+    expect(linux(DEFAULT_LINUX_ISOLATION)).toEqual(linux(undefined))
+    expect(linux('posix/cpu,posix/mem')).toEqual(['filesystem/linux'])
+    expect(linux('gpu/nvidia,cgroups/mem,network/cni')).toEqual(['cgroups/mem', 'filesystem/linux', 'network/cni', 'gpu/nvidia'])
+    expect(linux('cgroups/cpu', { network_cni_plugins_dir: '/p', network_cni_config_dir: '/c' })).toEqual(['cgroups/cpu', 'filesystem/linux', 'network/cni'])
+    expect(isolatorNames({}, 'posix')).toEqual([])
+    expect(() => linux('cgroups/nope')).toThrow("unknown isolator 'cgroups/nope'")
+    // The posix launcher keeps only isolators that need no OCI spec, after its process-tree usage.
+    const posix = await createIsolators(isolatorSetup({ flags: agentFlags({ isolation: 'cgroups/cpu,posix/rlimits' }), launcher: 'posix', runtimeDir: '/r', offer: { resources: res('cpus:1'), attributes: [] } }))
+    expect(posix.map(i => i.name)).toEqual(['posix/cpu,posix/mem'])
+    await expect(createIsolators(isolatorSetup({ flags: agentFlags({ nvidia_gpu_devices: '0' }), launcher: 'linux', runtimeDir: '/r', offer: { resources: res('cpus:1'), attributes: [] } })))
+      .rejects.toThrow("only be specified if the '--isolation' flag contains 'gpu/nvidia'")
   })
   test('host root layout: directories bound read-only, symlinks kept, fresh dirs skipped', () => {
     const l = hostRootLayout([{ name: 'usr', kind: 'dir' }, { name: 'bin', kind: 'symlink', target: 'usr/bin' }, { name: 'proc', kind: 'dir' }, { name: 'tmp', kind: 'dir' }, { name: '.dockerenv', kind: 'other' }])

@@ -3,10 +3,13 @@
 
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Launcher, LaunchSpec } from '../../src/agent/containerizer/launcher.ts'
-import { memoryStore } from '../../src/agent/gpu/gpu-allocator.ts'
-import type { CommandRunner, NvidiaGpu } from '../../src/agent/gpu/nvidia-smi.ts'
-import type { GpuHost } from '../../src/agent/gpu/setup.ts'
+import type { OciSpec } from '../../src/agent/containerizer/oci-spec.ts'
+import { memoryStore } from '../../src/agent/isolators/gpu/gpu-allocator.ts'
+import type { CommandRunner, NvidiaGpu } from '../../src/agent/isolators/gpu/nvidia-smi.ts'
+import type { NvidiaGpuIsolator } from '../../src/agent/isolators/gpu/nvidia-isolator.ts'
+import type { GpuHost } from '../../src/agent/isolators/gpu/setup.ts'
+import type { Resources } from '../../src/core/resources.ts'
+import { isolationContext } from './isolation.ts'
 
 export const FAKE_MODEL = 'NVIDIA H100 80GB HBM3'
 export const fakeMinor = (index: number) => (index + 4) % 8
@@ -67,23 +70,11 @@ esac
   return path
 }
 
-/** A launcher that records what it was asked to run (the posix launcher's shape). */
-export function recordingLauncher(name: 'posix' | 'linux' = 'posix') {
-  const launched: { containerId: string; env: Record<string, string> }[] = []
-  const destroyed: string[] = []
-  // Only the methods GPU support wraps or calls; the cast keeps this stub valid as the Launcher interface grows.
-  const launcher = {
-    name,
-    async prepare() {},
-    async launch(spec: LaunchSpec) { launched.push({ containerId: spec.containerId, env: spec.env }); return { pid: 1, data: {} } },
-    async wait() { return { exitCode: 0 } },
-    async kill() {},
-    async destroy(id: string) { destroyed.push(id) },
-    async recover() {},
-    async cleanupOrphans() { return [] },
-    async usage() { return { timestamp: 1, cpus_user_time_secs: 0.5 } },
-  } as Partial<Launcher> as Launcher & { devices?: unknown }
-  return { launcher, launched, destroyed }
+/** What the containerizer does with gpu/nvidia for a linux container: prepare (allocate), then isolate (the spec). */
+export function isolateGpus(iso: NvidiaGpuIsolator, spec: OciSpec, containerId: string, resources: Resources) {
+  const ctx = isolationContext({ containerId, resources })
+  iso.prepare(ctx)
+  iso.isolate(spec, ctx)
 }
 
 /** A host with the fake GPUs: fake nvidia-smi answers, /proc/devices, /dev nodes, no driver libraries. */

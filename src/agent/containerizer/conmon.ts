@@ -1,4 +1,4 @@
-// Creating a container under conmon (docs/containers.md §2): conmon double-forks, runs `<runtime> create`, reports
+// Creating a container under conmon (docs/containerizer.md, conmon): conmon double-forks, runs `<runtime> create`, reports
 // the container's pid on a sync pipe, and from then on supervises it, writing the exit code to <exit dir>/<id> and
 // an `oom` marker to its persist dir. The agent owns no container process and can die at any time.
 

@@ -1,9 +1,13 @@
-// The contract every launcher fulfils (posix: a supervised process tree; linux: an OCI container under conmon).
-// A launcher owns no task process: each container has an external supervisor that records the exit status in a
-// file, so the agent can be `kill -9`ed and re-adopt its containers from the checkpointed `data`.
+// What a container is asked to be (LaunchSpec), what ends it (Termination), and the contract every launcher
+// fulfils (posix: a supervised process tree; linux: an OCI container under conmon). A launcher owns no task process:
+// each container has an external supervisor that records the exit status in a file, so the agent can be `kill -9`ed
+// and re-adopt its containers from the checkpointed `data`. The containerizer (containerizer.ts) drives launchers.
 
 import type { Resources } from '../../core/resources.ts'
-import type { ContainerInfo, NetworkInfo } from '../../core/v1/messages.ts'
+import type { CommandInfo, ContainerInfo } from '../../core/v1/messages.ts'
+import type { ContainerLimitation } from '../isolators/isolator.ts'
+import type { OciSpec } from './oci-spec.ts'
+import type { ProvisionedImage } from './provisioner.ts'
 
 export interface LaunchSpec {
   containerId: string
@@ -14,7 +18,7 @@ export interface LaunchSpec {
   /** Program and arguments, already resolved from CommandInfo (shell → /bin/sh -c). */
   argv: string[]
   /** The CommandInfo argv came from; with an image, Entrypoint/Cmd rules are applied to it instead. */
-  command?: import('../../core/v1/messages.ts').CommandInfo
+  command?: CommandInfo
   env: Record<string, string>
   /** Run as this user when the agent is root and --switch_user is on. */
   user?: string
@@ -26,12 +30,18 @@ export interface LaunchSpec {
   tty?: boolean
 }
 
+/** What the containerizer hands a launcher: the launch, its provisioned image and the isolators' part of the spec. */
+export interface ContainerLaunch extends LaunchSpec {
+  /** The container's root filesystem and image config (linux launcher; provisioned by the containerizer). */
+  image?: ProvisionedImage
+  /** Writes the isolators' parts into the container's OCI spec (linux launcher; the posix launcher has no spec). */
+  isolate(spec: OciSpec): void
+}
+
 export interface Launched {
   pid: number
   /** Launcher data checkpointed so the container can be re-adopted after an agent restart. */
   data: Record<string, unknown>
-  /** Extra status to report (network_infos, etc.). */
-  status?: { networkInfos?: unknown[] }
 }
 
 export interface Termination {
@@ -39,41 +49,58 @@ export interface Termination {
   exitCode?: number
   /** Raw POSIX wait status (exit code × 256, or the signal number). */
   waitStatus?: number
-  /** The container exceeded a limit (e.g. memory) and was killed by the kernel. */
-  limitation?: { reason: string; message: string; resources?: unknown[] }
+  /** An isolator's limitation (e.g. memory) ended the container (set by the containerizer). */
+  limitation?: ContainerLimitation
+  /** The kernel's OOM killer killed a process of the container (conmon's `oom` marker); cgroups/mem reports it. */
+  oomKilled?: boolean
   /** Set when the exit status could not be learnt (supervisor lost). */
   unknown?: string
 }
 
-export interface RecoveredContainer { containerId: string; data: Record<string, unknown> }
+export interface RecoveredContainer {
+  containerId: string
+  data: Record<string, unknown>
+  /** The container it is nested in (checkpointed with it). */
+  parentId?: string
+}
 
+/**
+ * A launcher creates, starts, waits for and destroys the processes of containers, as Mesos' launcher
+ * (src/slave/containerizer/mesos/launcher.hpp); the containerizer does the rest. Containers are supervised outside
+ * the agent (a shell monitor, or conmon), so a restarted agent re-adopts them from the checkpointed `data`.
+ */
 export interface Launcher {
   readonly name: 'posix' | 'linux'
   /** One-time host preparation; throws with a clear message when the launcher cannot work here. */
   prepare(): Promise<void>
-  launch(spec: LaunchSpec): Promise<Launched>
+  /** Creates the container; its process does not run the task before `start` (posix: it does at once). */
+  create(launch: ContainerLaunch): Promise<Launched>
+  start(containerId: string): Promise<void>
   /** Resolves once, when the container's main process has exited (works for re-adopted containers too). */
   wait(containerId: string): Promise<Termination>
   /** Sends a signal to every process of the container. */
   kill(containerId: string, signal: NodeJS.Signals): Promise<void>
-  /** Kills what is left and removes runtime state (cgroups, mounts, runtime dirs). The sandbox stays. */
+  /** Kills what is left and removes runtime state (cgroups, runtime dirs). The sandbox stays. */
   destroy(containerId: string): Promise<void>
-  /** Re-adopts checkpointed containers; returns those still running (the rest resolve `wait` with their status). */
+  /** Re-adopts checkpointed containers (those that ended meanwhile resolve `wait` with their status). */
   recover(containers: RecoveredContainer[]): Promise<void>
-  /** Destroys containers found on the host that the checkpoint does not know. */
+  /** Destroys containers found on the host that the checkpoint does not know; returns their ids. */
   cleanupOrphans(known: Set<string>): Promise<string[]>
-  /** Resource usage for /monitor/statistics and GET_CONTAINERS. */
-  usage(containerId: string): Promise<Record<string, number> | undefined>
-  /** Creates the executor container of a task group: the namespaces and cgroup its nested tasks share. */
-  prepareGroup?(containerId: string, sandbox: string, resources: Resources, container?: ContainerInfo): Promise<void>
-  destroyGroup?(containerId: string): Promise<void>
-  recoverGroup?(containerId: string): Promise<void>
-  /** NetworkInfos to report for a container with its own network (CNI); undefined = host network. */
-  networkStatus?(containerId: string): NetworkInfo[] | undefined
+  /** The pid of the container's main process while it runs. */
+  pid(containerId: string): number | undefined
+  /** The container's cgroup, for launchers that place containers in cgroups (linux). */
+  cgroupsPath?(containerId: string): string | undefined
+  /** The command of a task group's executor container, owning the namespaces its tasks share; none where containers do not nest (posix). */
+  readonly groupCommand?: string[]
   /** The switchboard of a container started with a TTY or stdin (undefined for plain containers). */
   io?(containerId: string): ContainerIO | undefined
   /** Runs a process inside a running container, sharing all its namespaces and its root filesystem. */
   exec(containerId: string, spec: ExecSpec): Promise<ExecProcess>
+}
+
+/** Mesos: a NetworkInfo without a name means the host network; nested containers share their parent's. */
+export function joinsNamedNetwork(container: ContainerInfo | undefined, nested: boolean): boolean {
+  return !nested && !!container?.network_infos?.some(n => n.name)
 }
 
 /** A container's standard streams, as attach and exec use them (Mesos' IO switchboard). */
@@ -106,11 +133,8 @@ export interface ExecSpec {
   user?: string
 }
 
-/** Converts a shell-style exit code to the raw wait status Mesos reports (WAIT_CONTAINER.exit_status). */
-export function waitStatusOf(exitCode: number): number {
-  if (exitCode > 128 && exitCode <= 128 + 64) return exitCode - 128
-  return exitCode << 8
-}
+// Wait status ↔ exit code lives in src/core/exit-status.ts (docs/exit-status.md); re-exported for the launchers.
+export { waitStatusOf } from '../../core/exit-status.ts'
 
 /** Argument vector for a CommandInfo, as the Mesos command executor builds it. */
 export function commandArgv(cmd: { shell?: boolean; value?: string; arguments?: string[] }): string[] {

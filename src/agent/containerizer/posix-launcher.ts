@@ -1,11 +1,13 @@
 // `--launcher posix`: each container is a process tree in its own session, supervised by a shell monitor
-// (process-supervisor.ts). No isolation beyond that; resource limits are not enforced (as Mesos' posix/cpu,mem).
+// (process-supervisor.ts), as Mesos' src/slave/containerizer/mesos/launcher.cpp (PosixLauncher). No isolation
+// beyond that: it has no OCI spec, so only isolators that need none apply (posix/cpu,posix/mem report usage, and
+// gpu/nvidia sets the environment); resource limits are not enforced.
 
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { logger } from '../../core/log.ts'
 import { PipeIO } from '../io/process-io.ts'
-import type { ExecProcess, ExecSpec, Launched, Launcher, LaunchSpec, RecoveredContainer, Termination } from './launcher.ts'
+import type { ContainerLaunch, ExecProcess, ExecSpec, Launched, Launcher, RecoveredContainer, Termination } from './launcher.ts'
 import { waitStatusOf } from './launcher.ts'
 import { isAlive, readExitFile, startSupervised, waitForFile, type SupervisedProcess } from './process-supervisor.ts'
 import { userSwitchPrefix } from './user.ts'
@@ -24,7 +26,8 @@ export class PosixLauncher implements Launcher {
 
   private runDir(id: string) { return join(this.runtimeDir, 'containers', id) }
 
-  async launch(spec: LaunchSpec): Promise<Launched> {
+  /** Starts the process at once: nothing isolates it between create and start. */
+  async create(spec: ContainerLaunch): Promise<Launched> {
     const argv = [...userSwitchPrefix(spec.user, this.switchUser), ...spec.argv]
     const sp = await startSupervised({
       runDir: this.runDir(spec.containerId), argv, env: spec.env, cwd: spec.sandbox,
@@ -33,6 +36,13 @@ export class PosixLauncher implements Launcher {
     const data = { ...sp, sandbox: spec.sandbox }
     this.entries.set(spec.containerId, { sp: data })
     return { pid: sp.pid, data }
+  }
+
+  async start() {}
+
+  pid(containerId: string): number | undefined {
+    const e = this.entries.get(containerId)
+    return e && isAlive(e.sp.pid) ? e.sp.pid : undefined
   }
 
   wait(containerId: string): Promise<Termination> {
@@ -97,30 +107,4 @@ export class PosixLauncher implements Launcher {
     const exited = proc.exited.then(code => ({ exitCode: code, waitStatus: waitStatusOf(code) }))
     return { io: new PipeIO(proc), wait: () => exited, kill: sig => { try { proc.kill(sig as any) } catch { /* gone */ } } }
   }
-
-  async usage(containerId: string): Promise<Record<string, number> | undefined> {
-    const e = this.entries.get(containerId)
-    if (!e || !isAlive(e.sp.pid)) return undefined
-    return processTreeUsage(e.sp.pid)
-  }
-}
-
-/** CPU times and RSS summed over a process group, read from /proc (what posix/cpu,mem report in Mesos). */
-function processTreeUsage(pgid: number): Record<string, number> {
-  let user = 0, system = 0, rss = 0, processes = 0, threads = 0
-  const tick = 100
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      if (Number(f[2]) !== pgid) continue
-      processes++
-      user += Number(f[11]) / tick
-      system += Number(f[12]) / tick
-      threads += Number(f[17])
-      rss += Number(f[21]) * 4096
-    } catch { /* process went away */ }
-  }
-  return { timestamp: Date.now() / 1000, processes, threads, cpus_user_time_secs: user, cpus_system_time_secs: system, mem_rss_bytes: rss }
 }

@@ -1,38 +1,102 @@
-// The isolators, chosen by Mesos' --isolation flag syntax (comma-separated names).
+// The isolators, chosen by Mesos' --isolation flag syntax (comma-separated names) from the one table below. Adding
+// an isolator is one row here and a module of its own; the containerizer runs them in table order (cleanup in
+// reverse), whatever the order in the flag. See docs/containerizer.md.
 
+import type { Resources } from '../../core/resources.ts'
+import type { Attribute } from '../../core/v1/messages.ts'
+import type { AgentFlags } from '../flags.ts'
 import { cgroupsCpu } from './cgroups-cpu.ts'
 import { cgroupsMem } from './cgroups-mem.ts'
 import { cgroupsPids } from './cgroups-pids.ts'
+import { lazyStatsReader, type CgroupStats } from './cgroups/stats.ts'
 import { filesystemLinux } from './filesystem-linux.ts'
+import { GPU_ISOLATOR, refuseGpuDevicesWithoutIsolator } from './gpu/gpu-flags.ts'
 import type { Isolator } from './isolator.ts'
 import { linuxCapabilities } from './linux-capabilities.ts'
 import { namespacesIpc, namespacesPid } from './namespaces.ts'
+import { cniWanted, createCniIsolator } from './network/cni/attach.ts'
 import { posixRlimits } from './posix-rlimits.ts'
+import { posixUsage } from './posix-usage.ts'
 
-const ISOLATORS: Record<string, Isolator> = Object.fromEntries(
-  [cgroupsCpu, cgroupsMem, cgroupsPids, namespacesPid, namespacesIpc, filesystemLinux, posixRlimits, linuxCapabilities].map(i => [i.name, i]),
-)
+/** What an isolator may need to be made. */
+export interface IsolatorSetup {
+  flags: AgentFlags
+  launcher: 'linux' | 'posix'
+  runtimeDir: string
+  /** What the agent offers; gpu/nvidia adds its GPUs to the resources and their models to the attributes. */
+  offer: { resources: Resources; attributes: Attribute[] }
+  /** The host's cgroup statistics, read by the cgroups isolators (detected on first use). */
+  cgroupStats: () => CgroupStats
+}
 
-/** Accepted for compatibility; they add nothing on top of the linux launcher (or are provided by it). */
-const IMPLIED = new Set(['posix/cpu', 'posix/mem', 'posix/disk', 'cgroups/all', 'cgroups/cpuacct', 'cgroups/devices', 'docker/runtime', 'volume/sandbox_path', 'volume/host_path'])
-/** Isolators provided elsewhere (CNI networking, GPUs, images) and resolved by their own modules. */
-const EXTERNAL = new Set(['network/cni', 'gpu/nvidia', 'docker/volume', 'volume/image', 'volume/secret', 'environment_secret', 'disk/du', 'disk/xfs', 'net/port_mapping', 'network/port_mapping'])
+type IsolatorFactory = (s: IsolatorSetup) => Isolator | undefined | Promise<Isolator | undefined>
+
+/** --isolation name → isolator, in the order isolators run. */
+const ISOLATORS: Record<string, IsolatorFactory> = {
+  'cgroups/cpu': s => cgroupsCpu(s.cgroupStats),
+  'cgroups/mem': s => cgroupsMem(s.cgroupStats),
+  'cgroups/pids': s => cgroupsPids(s.cgroupStats),
+  'namespaces/pid': () => namespacesPid,
+  'namespaces/ipc': () => namespacesIpc,
+  'filesystem/linux': () => filesystemLinux,
+  'posix/rlimits': () => posixRlimits,
+  'linux/capabilities': () => linuxCapabilities,
+  'network/cni': s => createCniIsolator(s.launcher, s.flags, s.runtimeDir),
+  [GPU_ISOLATOR]: async s => {
+    const { setupNvidiaGpus } = await import('./gpu/setup.ts')
+    const gpu = await setupNvidiaGpus({ flags: s.flags, runtimeDir: s.runtimeDir, launcher: s.launcher, ...s.offer })
+    s.offer = { resources: gpu.resources, attributes: gpu.attributes }
+    return gpu.isolator
+  },
+}
+
+/**
+ * Accepted for compatibility and providing nothing of their own: posix/cpu and posix/mem are what the posix launcher
+ * always has (posix-usage.ts) and the cgroups isolators supersede; the rest are done by the launcher, the
+ * provisioner, or not supported.
+ */
+const ACCEPTED = new Set([
+  'posix/cpu', 'posix/mem', 'posix/disk', 'cgroups/all', 'cgroups/cpuacct', 'cgroups/devices', 'docker/runtime', 'volume/sandbox_path', 'volume/host_path',
+  'docker/volume', 'volume/image', 'volume/secret', 'environment_secret', 'disk/du', 'disk/xfs', 'net/port_mapping', 'network/port_mapping',
+])
 
 export const DEFAULT_LINUX_ISOLATION = 'cgroups/cpu,cgroups/mem,cgroups/pids,namespaces/pid,filesystem/linux,posix/rlimits'
+export const DEFAULT_POSIX_ISOLATION = 'posix/cpu,posix/mem'
 
 export class IsolationFlagError extends Error {}
 
-/** Parses --isolation into the isolators that shape a container's spec, plus the names handled by other modules. */
-export function parseIsolation(flag: string | undefined): { isolators: Isolator[]; external: Set<string> } {
-  const names = (flag ?? DEFAULT_LINUX_ISOLATION).split(',').map(s => s.trim()).filter(Boolean)
-  const isolators: Isolator[] = []
-  const external = new Set<string>()
-  for (const n of names) {
-    if (ISOLATORS[n]) { if (!isolators.includes(ISOLATORS[n]!)) isolators.push(ISOLATORS[n]!) }
-    else if (EXTERNAL.has(n)) external.add(n)
-    else if (!IMPLIED.has(n)) throw new IsolationFlagError(`--isolation: unknown isolator '${n}' (known: ${[...Object.keys(ISOLATORS), ...EXTERNAL, ...IMPLIED].join(', ')})`)
+/**
+ * The isolators --isolation selects (the launcher's default without it), in table order. The linux launcher always
+ * gives containers their own mount namespace and root, so filesystem/linux is implied; both CNI directories imply
+ * network/cni. Throws for unknown names.
+ */
+export function isolatorNames(flags: Pick<AgentFlags, 'isolation' | 'network_cni_plugins_dir' | 'network_cni_config_dir'>, launcher: 'linux' | 'posix'): string[] {
+  const given = (flags.isolation ?? (launcher === 'linux' ? DEFAULT_LINUX_ISOLATION : DEFAULT_POSIX_ISOLATION)).split(',').map(s => s.trim()).filter(Boolean)
+  for (const n of given) {
+    if (!ISOLATORS[n] && !ACCEPTED.has(n)) throw new IsolationFlagError(`--isolation: unknown isolator '${n}' (known: ${[...Object.keys(ISOLATORS), ...ACCEPTED].join(', ')})`)
   }
-  // The linux launcher always gives containers their own mount namespace and root: filesystem/linux is implied.
-  if (!isolators.includes(filesystemLinux)) isolators.push(filesystemLinux)
-  return { isolators, external }
+  const selected = new Set(given)
+  if (launcher === 'linux') selected.add('filesystem/linux')
+  if (cniWanted(flags)) selected.add('network/cni')
+  return Object.keys(ISOLATORS).filter(n => selected.has(n))
+}
+
+/**
+ * Makes the isolators the flags select. With the posix launcher only those that work without crun stay (gpu/nvidia:
+ * environment only), after posix/cpu,posix/mem; the others are ignored, as the posix launcher always did.
+ */
+export async function createIsolators(setup: IsolatorSetup): Promise<Isolator[]> {
+  const names = isolatorNames(setup.flags, setup.launcher)
+  if (!names.includes(GPU_ISOLATOR)) refuseGpuDevicesWithoutIsolator(setup.flags.nvidia_gpu_devices)
+  const isolators: Isolator[] = setup.launcher === 'posix' ? [posixUsage] : []
+  for (const name of names) {
+    const isolator = await ISOLATORS[name]!(setup)
+    if (isolator && (setup.launcher === 'linux' || isolator.posix)) isolators.push(isolator)
+  }
+  return isolators
+}
+
+/** The setup for `createIsolators`, with the host's cgroup statistics. */
+export function isolatorSetup(s: Omit<IsolatorSetup, 'cgroupStats'>): IsolatorSetup {
+  return { ...s, cgroupStats: lazyStatsReader() }
 }

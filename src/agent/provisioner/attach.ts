@@ -1,11 +1,9 @@
 // Wires Docker/OCI images into an agent: with the linux launcher and `docker` in --image_providers (the default
-// there), the launcher gets a DockerImageProvisioner, the agent gets the /api/meso/v1/images endpoints, and the
+// there), the containerizer gets a DockerImageProvisioner, the agent gets the /api/meso/v1/images endpoints, and the
 // operator API answers PRUNE_IMAGES.
 
 import type { Router } from '../../core/http/router.ts'
 import { logger } from '../../core/log.ts'
-import type { Launcher } from '../containerizer/launcher.ts'
-import type { LinuxLauncher } from '../containerizer/linux-launcher.ts'
 import type { ContainerCallHandler } from '../operator-api.ts'
 import { DockerImageProvisioner, dockerImagesEnabled } from './docker-provisioner.ts'
 import { registerImageEndpoints, withPruneImages } from './image-endpoints.ts'
@@ -20,14 +18,13 @@ export interface AttachedImages {
   routes(router: Router, authorize: (req: Request, readwrite: boolean) => Response | undefined): void
 }
 
-export function attachDockerImages(launcher: Launcher, flags: Record<string, any>, workDir: string): AttachedImages {
+export function attachDockerImages(launcher: 'linux' | 'posix', flags: Record<string, any>, workDir: string): AttachedImages {
   const enabled = dockerImagesEnabled(flags)
-  if (launcher.name !== 'linux' || !enabled) {
+  if (launcher !== 'linux' || !enabled) {
     if (enabled && flags.image_providers) log.warn('--image_providers=docker needs the linux launcher; tasks with images will fail on this agent')
     return { operatorCalls: next => next, routes: () => {} }
   }
   const p = new DockerImageProvisioner(flags, workDir)
-  ;(launcher as LinuxLauncher).images = p
   return {
     provisioner: p,
     operatorCalls: next => withPruneImages(next, p),

@@ -1,5 +1,5 @@
 // Which cgroup hierarchy this host has, where each controller lives, and the host preparation crun needs.
-// Detection (docs/containers.md §3c): /sys/fs/cgroup/cgroup.controllers → v2 (unified); else
+// Detection (docs/containerizer.md, cgroup detection): /sys/fs/cgroup/cgroup.controllers → v2 (unified); else
 // /sys/fs/cgroup/unified/cgroup.controllers → hybrid (treated as v1); else legacy v1.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'

@@ -3,13 +3,12 @@
 // /etc/resolv.conf; their addresses are reported in TaskStatus.container_status. Everything is undone (DEL in
 // reverse order with the ADD result, namespace removed) when the container ends, also after an agent restart, from
 // the checkpoint in network-state.ts. Nested containers join their parent's namespace in the launcher, so only
-// top-level containers come here.
+// top-level containers come here. The isolator around it is cni-isolator.ts.
 
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { logger } from '../../../../core/log.ts'
 import type { ContainerInfo, NetworkInfo } from '../../../../core/v1/messages.ts'
-import type { ContainerNetworking, NetworkSetup } from '../../../containerizer/extensions.ts'
 import type { OciMount } from '../../../containerizer/oci-spec.ts'
 import { loadNetworks, type ResolvedNetworks } from './config-dir.ts'
 import { CniResultError, networkInfoFor, parseCniResult, type CniResult } from './cni-result.ts'
@@ -21,6 +20,17 @@ import { addChain, delChain, type ChainContext } from './plugin-chain.ts'
 import { cniArgsEnv, pluginConfigs } from './plugin-config.ts'
 
 const log = logger('network/cni')
+
+/** What a container's network contributes to its OCI spec. */
+export interface NetworkSetup {
+  /** Network namespace file the container joins (e.g. /var/run/netns/meso-<id>). */
+  netnsPath: string
+  /** What to report in TaskStatus.container_status.network_infos. */
+  networkInfos: NetworkInfo[]
+  /** /etc/hosts, /etc/resolv.conf, /etc/hostname bind mounts. */
+  mounts: OciMount[]
+  hostname?: string
+}
 
 export interface CniNetworkingOptions {
   /** --network_cni_plugins_dir, split on ':' (it becomes CNI_PATH). */
@@ -34,7 +44,7 @@ export interface CniNetworkingOptions {
   hostResolvConf?: string
 }
 
-export class CniNetworking implements ContainerNetworking {
+export class CniNetworking {
   readonly store: NetworkStateStore
   /** Network infos of containers whose networks are up (what TaskStatus reports). */
   private readonly infos = new Map<string, NetworkInfo[]>()

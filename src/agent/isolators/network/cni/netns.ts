@@ -1,6 +1,6 @@
 // Named network namespaces (`ip netns add`): a bind mount under /var/run/netns that outlives the container and the
-// agent, so CNI DEL can run after the container is gone or the agent restarted (containers.md §6c: create the netns
-// before the container, run ADD, then start crun with its path).
+// agent, so CNI DEL can run after the container is gone or the agent restarted. Created before the container, ADD
+// runs, then crun joins it by path (docs/containerizer.md, CNI).
 
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'

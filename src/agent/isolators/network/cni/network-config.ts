@@ -23,7 +23,7 @@ export interface CniNetwork {
 
 export class CniConfigError extends Error {}
 
-/** Result and config versions the distro plugins speak (containers.md §6b); 1.1.0 is refused by them. */
+/** Result and config versions the distro plugins speak (docs/containerizer.md, CNI); 1.1.0 is refused by them. */
 export const SUPPORTED_CNI_VERSIONS = ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0'] as const
 
 /** Names as libcni accepts them (also safe in iptables comments and host-local's dataDir). */

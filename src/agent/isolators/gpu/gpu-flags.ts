@@ -2,8 +2,8 @@
 // --isolation has gpu/nvidia; `--nvidia_gpu_devices` and `gpus` in --resources are given together or not at all,
 // and must agree; an explicit `gpus:0` turns discovery off. Pure: the discovered GPUs come in as data.
 
-import { Resources, type Resource } from '../../core/resources.ts'
-import type { Attribute } from '../../core/v1/messages.ts'
+import { Resources, type Resource } from '../../../core/resources.ts'
+import type { Attribute } from '../../../core/v1/messages.ts'
 import type { NvidiaGpu } from './nvidia-smi.ts'
 
 export class GpuConfigError extends Error {}
@@ -13,6 +13,11 @@ export const GPU_MODELS_ATTRIBUTE = 'gpu_models'
 
 export function gpuIsolationEnabled(isolation: string | undefined): boolean {
   return (isolation ?? '').split(',').map(s => s.trim()).includes(GPU_ISOLATOR)
+}
+
+/** --nvidia_gpu_devices without gpu/nvidia in --isolation is refused, as Mesos does. */
+export function refuseGpuDevicesWithoutIsolator(devicesFlag: string | undefined) {
+  if (parseGpuDevicesFlag(devicesFlag)) throw new GpuConfigError("'--nvidia_gpu_devices' can only be specified if the '--isolation' flag contains 'gpu/nvidia'")
 }
 
 /** `--nvidia_gpu_devices=0,1` or Mesos' JSON-ish `[0,1]`: unique non-negative indices. */

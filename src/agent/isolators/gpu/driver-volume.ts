@@ -6,7 +6,7 @@
 
 import { chmodSync, copyFileSync, existsSync, mkdirSync, realpathSync, renameSync, statSync, symlinkSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import type { OciMount } from '../containerizer/oci-spec.ts'
+import type { OciMount } from '../../containerizer/oci-spec.ts'
 import type { CommandRunner } from './nvidia-smi.ts'
 
 /** Where the volume appears in containers with an image (the path CUDA images and the Mesos docs expect). */

@@ -5,7 +5,7 @@
 // it mknods itself; crun appends its standard allow list (null, zero, tty, pts, …) and enforces the result with the
 // v1 devices controller or, on cgroup v2, an eBPF device program. Pure: /proc/devices comes in as text.
 
-import type { OciSpec } from '../containerizer/oci-spec.ts'
+import type { OciSpec } from '../../containerizer/oci-spec.ts'
 import type { NvidiaGpu } from './nvidia-smi.ts'
 
 export type OciDevice = NonNullable<OciSpec['linux']['devices']>[number]

@@ -1,20 +1,19 @@
 // Agent start with gpu/nvidia in --isolation: discover the GPUs, check them against the flags, add `gpus` to the
-// resources and `gpu_models` to the attributes, and hook allocation and isolation into the launcher. Any problem
+// resources and `gpu_models` to the attributes, and make the gpu/nvidia isolator (nvidia-isolator.ts). Any problem
 // stops the agent with a message naming the flag or the tool at fault. Host access goes through `GpuHost` so tests
 // run it over fake nvidia-smi output and a fake /proc and /dev.
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { logger } from '../../core/log.ts'
-import { parseResourcesFlag, type Resources } from '../../core/resources.ts'
-import type { Attribute } from '../../core/v1/messages.ts'
-import type { Launcher } from '../containerizer/launcher.ts'
+import { logger } from '../../../core/log.ts'
+import { parseResourcesFlag, type Resources } from '../../../core/resources.ts'
+import type { Attribute } from '../../../core/v1/messages.ts'
+import type { AgentFlags } from '../../flags.ts'
 import { nvidiaMajors } from './device-nodes.ts'
 import { hostVolumeDeps, resolveDriverVolume, type VolumeDeps } from './driver-volume.ts'
 import { GpuAllocator, jsonFileStore, type AssignmentStore } from './gpu-allocator.ts'
-import { GpuConfigError, gpuIsolationEnabled, parseGpuDevicesFlag, resourceGpusOf, selectAgentGpus, withGpuModels, withGpuResources } from './gpu-flags.ts'
-import { addGpusToPosixLauncher, addGpuStatistics } from './launcher-gpus.ts'
-import { NvidiaDeviceIsolation } from './nvidia-isolation.ts'
+import { GpuConfigError, gpuIsolationEnabled, parseGpuDevicesFlag, refuseGpuDevicesWithoutIsolator, resourceGpusOf, selectAgentGpus, withGpuModels, withGpuResources } from './gpu-flags.ts'
+import { NvidiaGpuIsolator } from './nvidia-isolator.ts'
 import { findNvidiaSmi, GpuUsageSampler, parseGpuInformation, queryGpus, spawnRunner, type CommandRunner, type NvidiaGpu } from './nvidia-smi.ts'
 
 const log = logger('gpu')
@@ -55,17 +54,25 @@ export async function discoverGpus(host: GpuHost, nvidiaSmi: string): Promise<Nv
   return gpus.map(g => (g.minor >= 0 ? g : { ...g, minor: minors.get(g.uuid) ?? -1 }))
 }
 
-export interface GpuSetup { resources: Resources; attributes: Attribute[]; gpus: NvidiaGpu[] }
+export interface GpuSetup {
+  resources: Resources
+  attributes: Attribute[]
+  gpus: NvidiaGpu[]
+  /** Undefined when gpu/nvidia is off or manages no GPU (gpus:0). */
+  isolator?: NvidiaGpuIsolator
+}
+
+export type GpuFlags = Pick<AgentFlags, 'isolation' | 'nvidia_gpu_devices' | 'nvidia_driver_dir' | 'resources' | 'default_role'>
 
 export async function setupNvidiaGpus(
-  i: { flags: Record<string, any>; runtimeDir: string; launcher: Launcher; resources: Resources; attributes: Attribute[] },
+  i: { flags: GpuFlags; runtimeDir: string; launcher: 'linux' | 'posix'; resources: Resources; attributes: Attribute[] },
   host: GpuHost = realGpuHost(),
 ): Promise<GpuSetup> {
   const { flags } = i
   const unchanged = { resources: i.resources, attributes: i.attributes, gpus: [] }
   const devices = parseGpuDevicesFlag(flags.nvidia_gpu_devices)
   if (!gpuIsolationEnabled(flags.isolation)) {
-    if (devices) throw new GpuConfigError("'--nvidia_gpu_devices' can only be specified if the '--isolation' flag contains 'gpu/nvidia'")
+    refuseGpuDevicesWithoutIsolator(flags.nvidia_gpu_devices)
     return unchanged
   }
   const resourceGpus = resourceGpusOf(flags.resources ? parseResourcesFlag(flags.resources, flags.default_role) : [])
@@ -81,7 +88,7 @@ export async function setupNvidiaGpus(
   const readMajors = () => nvidiaMajors(host.readFile('/proc/devices') ?? '')
   const majors = readMajors()
   const unknownMinor = gpus.filter(g => g.minor < 0)
-  if (unknownMinor.length && i.launcher.name === 'linux') {
+  if (unknownMinor.length && i.launcher === 'linux') {
     throw new GpuConfigError(`gpu/nvidia: the device minor of GPU(s) ${unknownMinor.map(g => g.index).join(',')} is unknown (nvidia-smi minor_number is [N/A] and /proc/driver/nvidia has none), so their /dev/nvidiaN cannot be given to containers`)
   }
   const missing = gpus.filter(g => g.minor >= 0 && !host.exists(`/dev/nvidia${g.minor}`))
@@ -92,13 +99,10 @@ export async function setupNvidiaGpus(
   if (!volume) log.warn('gpu/nvidia: no NVIDIA driver libraries found (ldconfig -p, /usr/local/nvidia); GPU containers get devices but no driver volume')
   const allocator = new GpuAllocator(gpus, host.store ?? jsonFileStore(join(i.runtimeDir, 'gpu', 'assignments.json')))
 
-  if (i.launcher.name === 'linux') {
-    (i.launcher as import('../containerizer/linux-launcher.ts').LinuxLauncher).devices = new NvidiaDeviceIsolation(allocator, readMajors, volume)
-  } else {
-    addGpusToPosixLauncher(i.launcher, allocator, volume)
+  if (i.launcher === 'posix') {
     log.warn('gpu/nvidia with the posix launcher: tasks get their GPUs in NVIDIA_VISIBLE_DEVICES/CUDA_VISIBLE_DEVICES only; devices are not fenced off (that needs the linux launcher: crun and conmon)')
   }
-  addGpuStatistics(i.launcher, allocator, new GpuUsageSampler(host.run, nvidiaSmi))
+  const isolator = new NvidiaGpuIsolator({ allocator, majors: readMajors, volume, sampler: new GpuUsageSampler(host.run, nvidiaSmi), launcher: i.launcher })
 
   log.info(`gpu/nvidia: ${gpus.length} GPU(s): ${gpus.map(g => `${g.index}=${g.name} (/dev/nvidia${g.minor})`).join(', ')}; ` +
     `driver volume ${volume ? `${volume.hostPath} (${volume.source})` : 'none'}; nvidia major ${majors.nvidia}, uvm major ${majors.uvm ?? 'none'}`)
@@ -106,5 +110,6 @@ export async function setupNvidiaGpus(
     resources: withGpuResources(i.resources, gpus.length, flags.default_role),
     attributes: withGpuModels(i.attributes, gpus),
     gpus,
+    isolator,
   }
 }

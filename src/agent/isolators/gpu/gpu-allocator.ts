@@ -5,7 +5,7 @@
 
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
-import type { Resources } from '../../core/resources.ts'
+import type { Resources } from '../../../core/resources.ts'
 import type { NvidiaGpu } from './nvidia-smi.ts'
 
 export class GpuAllocationError extends Error {}

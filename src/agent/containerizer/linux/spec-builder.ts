@@ -1,0 +1,114 @@
+// The OCI spec (config.json) of a linux container: its root (the provisioned image, or the host's root read-only
+// with top-level symlinks recreated in the bundle), its process (argv, environment, working directory and user,
+// with Mesos' rules for images), the base mounts of oci-spec.ts, the namespaces a nested container joins, then
+// the isolators' parts (ContainerLaunch.isolate) and the console size of a TTY.
+
+import { mkdirSync, symlinkSync } from 'node:fs'
+import { join } from 'node:path'
+import { lookupUser } from '../../../core/posix-user.ts'
+import { commandEnvironment } from '../../executors/executor.ts'
+import type { AgentFlags } from '../../flags.ts'
+import { agentCapabilities } from '../../isolators/linux-capabilities.ts'
+import { joinsNamedNetwork, type ContainerLaunch, type LaunchSpec } from '../launcher.ts'
+import { baseSpec, hostRootLayout, type HostRootEntry, type OciSpec } from '../oci-spec.ts'
+import { mustSwitchUser } from '../user.ts'
+
+export interface SpecInput {
+  launch: ContainerLaunch
+  bundle: string
+  cgroupsPath: string
+  /** The running parent of a nested container (its namespaces are joined). */
+  parentPid?: number
+  flags: Pick<AgentFlags, 'sandbox_directory' | 'switch_user'>
+  /** readdir + lstat of the host's "/", taken once at start. */
+  hostRoot: HostRootEntry[]
+}
+
+export function buildSpec(i: SpecInput): OciSpec {
+  const { launch } = i
+  const sandboxInside = i.flags.sandbox_directory
+  let argv = launch.argv
+  let env: Record<string, string> = { ...launch.env, MESOS_SANDBOX: sandboxInside }
+  let cwd = sandboxInside
+  let user = launch.user
+  let rootfs = join(i.bundle, 'rootfs')
+  let rootMounts
+  const image = launch.image
+  if (image) {
+    const proc = imageProcess(launch, image.config)
+    argv = proc.argv
+    // The image's Env (its PATH above all) beats the agent's inherited environment; the task's own
+    // CommandInfo environment and the MESOS_* variables beat the image.
+    env = { ...env, ...proc.env, ...commandEnvironment(launch.command?.environment), ...mesosVars(env) }
+    if (image.config.workingDir) cwd = image.config.workingDir
+    if (!launch.command?.user && image.config.user) user = image.config.user
+    rootfs = image.rootfs
+    rootMounts = image.mounts ?? []
+  } else {
+    mkdirSync(rootfs, { recursive: true })
+    const layout = hostRootLayout(i.hostRoot)
+    for (const s of layout.symlinks) symlinkSync(s.target, join(rootfs, s.name))
+    rootMounts = layout.mounts
+  }
+  const { uid, gid } = processUser(user, i.flags.switch_user)
+  const nested = i.parentPid !== undefined
+  const ownNetwork = joinsNamedNetwork(launch.container, nested)
+  const spec = baseSpec({
+    argv, env, cwd, uid, gid, cgroupsPath: i.cgroupsPath, rootfs, rootMounts,
+    sandbox: { host: launch.sandbox, container: sandboxInside },
+    terminal: !!launch.tty,
+    capabilities: agentCapabilities(),
+    ownNetwork,
+  })
+  spec.root.readonly = !image
+  if (nested) {
+    // Nested containers share the parent's network, hostname and IPC (and pid, through namespaces/pid).
+    for (const type of ['network', 'uts', 'ipc']) spec.linux.namespaces.push({ type, path: `/proc/${i.parentPid}/ns/${type === 'network' ? 'net' : type}` })
+  }
+  launch.isolate(spec)
+  if (ownNetwork && !spec.linux.namespaces.some(n => n.type === 'network')) {
+    throw new Error("this agent cannot give containers their own network: add 'network/cni' to --isolation and set --network_cni_config_dir")
+  }
+  if (launch.tty && launch.container?.tty_info?.window_size) {
+    const w = launch.container.tty_info.window_size
+    spec.process.consoleSize = { height: w.rows, width: w.columns }
+  }
+  return spec
+}
+
+/** uid and gid of the task's user: numeric image users (`1000` or `1000:1000`) need no passwd entry on the agent. */
+function processUser(user: string | undefined, switchUser: boolean): { uid: number; gid: number } {
+  if (user && /^\d+(:\d+)?$/.test(user)) {
+    const [u, g] = user.split(':').map(Number)
+    return { uid: u!, gid: g ?? u! }
+  }
+  if (mustSwitchUser(user, switchUser)) {
+    const u = lookupUser(user!)
+    if (!u) throw new Error(`Failed to switch to user '${user}': no such user on this agent`)
+    return { uid: u.uid, gid: u.gid }
+  }
+  return { uid: 0, gid: 0 }
+}
+
+/**
+ * Mesos' rules for the process of a container with an image: a shell command ignores the image's Entrypoint and
+ * Cmd; a non-shell command with a value replaces the Entrypoint (its arguments replace Cmd); no command at all runs
+ * Entrypoint + Cmd. The image's Env comes first, the task's environment overrides it.
+ */
+export function imageProcess(launch: Pick<LaunchSpec, 'argv' | 'command'>, config: { entrypoint?: string[]; cmd?: string[]; env?: string[] }): { argv: string[]; env: Record<string, string> } {
+  const env: Record<string, string> = {}
+  for (const e of config.env ?? []) {
+    const i = e.indexOf('=')
+    if (i > 0) env[e.slice(0, i)] = e.slice(i + 1)
+  }
+  const cmd = launch.command
+  let argv: string[]
+  if (!cmd) argv = launch.argv
+  else if (cmd.shell !== false) argv = ['/bin/sh', '-c', cmd.value ?? '']
+  else if (cmd.value) argv = [cmd.value, ...(cmd.arguments ?? []).slice(1)]
+  else argv = [...(config.entrypoint ?? []), ...(cmd.arguments?.length ? cmd.arguments : config.cmd ?? [])]
+  if (!argv.length) throw new Error('the task has no command and its image has neither Entrypoint nor Cmd')
+  return { argv, env }
+}
+
+const mesosVars = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('MESOS_')))
