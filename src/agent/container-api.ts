@@ -13,6 +13,7 @@ import type { ContainerAction } from './authorization.ts'
 import type { ContainerIO, Termination } from './containerizer/launcher.ts'
 import { FileFollowIO } from './io/file-follow.ts'
 import { ContainerCallError, type NestedContainers } from './nested-containers.ts'
+import { signalToSend } from '../core/exit-status.ts'
 
 const log = logger('container-api')
 const RESPONSE = 'mesos.v1.agent.Response'
@@ -77,7 +78,7 @@ export function containerCalls(nested: NestedContainers) {
           await authorize('KILL_NESTED_CONTAINER', c.container_id.value)
           const signal = c.signal ?? 9
           if (nested.get(c.container_id.value)) nested.kill(c.container_id.value, signal)
-          else if (agent.findTaskContainer(c.container_id.value)) await agent.containerizer.kill(c.container_id.value, signalName(signal))
+          else if (agent.findTaskContainer(c.container_id.value)) await agent.containerizer.kill(c.container_id.value, signalToSend(signal))
           else return text(404, `Container ${c.container_id.value} cannot be found`)
           return new Response(null, { status: 200 })
         }
@@ -102,8 +103,6 @@ function need(call: any, key: string) {
   return call[key]
 }
 
-const SIGNALS: Record<number, NodeJS.Signals> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 9: 'SIGKILL', 15: 'SIGTERM' }
-const signalName = (n: number): NodeJS.Signals => SIGNALS[n] ?? 'SIGKILL'
 
 /** What to stream for ATTACH_CONTAINER_OUTPUT: a session, a switchboard, or the sandbox files of a plain task. */
 function outputOf(agent: Agent, nested: NestedContainers, id: string): ContainerIO | undefined {

@@ -13,6 +13,7 @@ import { commandArgv, type ContainerIO, type ExecProcess, type Termination } fro
 import type { AgentExecutorBase, AgentTask } from './executors/executor.ts'
 import { commandEnvironment } from './executors/executor.ts'
 import { FileFollowIO } from './io/file-follow.ts'
+import { signalToSend } from '../core/exit-status.ts'
 
 const log = logger('nested-containers')
 
@@ -115,7 +116,7 @@ export class NestedContainers {
     if (!n) throw new ContainerCallError(404, `Container ${id} cannot be found`)
     if (n.termination) return
     if (n.proc) n.proc.kill(signal)
-    else void this.agent.containerizer.kill(id, typeof signal === 'number' ? signalName(signal) : signal)
+    else void this.agent.containerizer.kill(id, typeof signal === 'number' ? signalToSend(signal) : signal)
   }
 
   async remove(id: string) {
@@ -145,5 +146,3 @@ export class NestedContainers {
   }
 }
 
-const SIGNALS: Record<number, NodeJS.Signals> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 9: 'SIGKILL', 10: 'SIGUSR1', 12: 'SIGUSR2', 15: 'SIGTERM' }
-function signalName(n: number): NodeJS.Signals { return SIGNALS[n] ?? 'SIGKILL' }

@@ -26,6 +26,11 @@ export function signalName(n: number): SignalName | undefined {
   return NAMES.get(n)
 }
 
+/** The signal to send for a number from an API (KILL_NESTED_CONTAINER.signal): unknown numbers kill. */
+export function signalToSend(n: number): NodeJS.Signals {
+  return signalName(n) ?? 'SIGKILL'
+}
+
 /** The number of a signal name (`SIGTERM` → 15), or undefined for a name outside the table. */
 export function signalNumber(name: string): number | undefined {
   return Object.hasOwn(SIGNALS, name) ? SIGNALS[name as SignalName] : undefined
