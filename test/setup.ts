@@ -4,3 +4,4 @@ import { afterAll } from 'bun:test'
 import { killLeftovers } from './helpers/processes.ts'
 
 afterAll(killLeftovers)
+afterAll(async () => (await import('./helpers/netns-cluster.ts')).cleanupNetnsClusters())
