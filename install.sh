@@ -2,7 +2,7 @@
 # Installs what meso needs on this machine and puts `meso` on PATH. Idempotent: run it again any time.
 #   - Node packages (Bun comes from npm as a pinned devDependency), then the compiled binary dist/meso
 #   - runtime packages from the distro when running as root: crun, conmon, CNI plugins, iproute2, iptables, zstd (for zstd-compressed image layers)
-#   - test fixtures/baselines: busybox-static, docker-registry, apache2-utils, skopeo, umoci, podman, hyperfine, jq
+#   - test fixtures/baselines: busybox-static, docker-registry, apache2-utils, skopeo, umoci, podman, hyperfine, jq, zookeeper (a real ZooKeeper for the HA tests)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,7 +10,7 @@ say() { printf '==> %s\n' "$*"; }
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   runtime="crun conmon containernetworking-plugins iproute2 iptables util-linux zstd"
-  extras="python3-minimal busybox-static docker-registry apache2-utils skopeo umoci podman hyperfine jq openssl tmux xz-utils"
+  extras="python3-minimal busybox-static docker-registry apache2-utils skopeo umoci podman hyperfine jq openssl tmux xz-utils zookeeper"
   missing=""
   for p in $runtime $extras; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
   if [ -n "$missing" ]; then
