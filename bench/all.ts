@@ -37,6 +37,7 @@ export const BENCHMARKS: { name: string; load: () => Promise<Loaded> }[] = [
   { name: 'startup', load: async () => { const m = await import('./startup.ts'); return { run: m.runStartupBench, print: m.printStartup } } },
   { name: 'images', load: async () => { const m = await import('./images.ts'); return { run: m.runImagesBench, print: m.printImages } } },
   { name: 'network', load: async () => { const m = await import('./network.ts'); return { run: m.runNetworkBench, print: m.printNetwork } } },
+  { name: 'failover', load: async () => { const m = await import('./failover.ts'); return { run: m.runFailoverBench, print: m.printFailover } } },
 ]
 
 export async function runAll(opts: { quick: boolean; only?: string[]; out?: string }): Promise<SuiteEntry[]> {

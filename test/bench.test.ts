@@ -10,7 +10,7 @@ import { ROOT, tempDir } from './helpers/processes.ts'
 const dir = tempDir('meso-bench-test-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const ALL = ['allocator', 'launch', 'placement', 'footprint', 'startup', 'images', 'network']
+const ALL = ['allocator', 'launch', 'placement', 'footprint', 'startup', 'images', 'network', 'failover']
 
 interface Entry { name: string; ms: number; result?: { name: string; machine: string; rows: Record<string, unknown>[]; notes?: string[] }; error?: string }
 
@@ -30,7 +30,7 @@ test('bench/all.ts --quick prints a table per benchmark and writes well-formed r
   expect(code).toBe(0)
 
   expect(stdout).toContain('## meso benchmarks (quick)')
-  for (const title of ['### Allocator', '### Placement throughput', '### Master footprint', '### Start-up', '### Container images', '### CNI networking']) expect(stdout).toContain(title)
+  for (const title of ['### Allocator', '### Placement throughput', '### Master footprint', '### Start-up', '### Container images', '### CNI networking', '### Master failover']) expect(stdout).toContain(title)
   // Launch needs root, crun and conmon; without them it says why instead of printing a table.
   expect(stdout).toContain('### Launch latency')
 

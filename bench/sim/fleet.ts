@@ -4,7 +4,7 @@
 import { resolve } from 'node:path'
 import type { Subprocess } from 'bun'
 import { emptyStats, type SimStats } from './sim-agent.ts'
-import type { SimProcessConfig } from './sim-process.ts'
+import type { MasterCount, SimProcessConfig } from './sim-process.ts'
 
 /** Each simulated agent: room for 10 tasks of 0.1 cpus / 32 MB, plus disk and ports those tasks do not use. */
 export const SIM_AGENT_RESOURCES = 'cpus:1;mem:1024;disk:10240;ports:[31000-32000]'
@@ -13,7 +13,10 @@ const BUN = resolve(import.meta.dir, '../../node_modules/.bin/bun')
 const ENTRY = resolve(import.meta.dir, 'sim-process.ts')
 
 export interface FleetOptions {
-  /** The master's base URL, http://host:port */
+  /**
+   * The master's base URL, http://host:port; or a zk:// URL: the agents register with the master leading there
+   * and, after a leader change, re-register with the new leader (bench/failover.ts).
+   */
   master: string
   agents: number
   /** Agent `--resources` syntax; every simulated agent gets the same. */
@@ -33,14 +36,14 @@ export class Fleet {
   static async start(opts: FleetOptions): Promise<Fleet> {
     const perProcess = opts.perProcess ?? 2500
     const n = Math.max(1, Math.ceil(opts.agents / perProcess))
-    const url = opts.master.replace(/^http/, 'ws') + '/internal/v1/agent'
+    const target = opts.master.startsWith('zk://') ? { zk: opts.master } : { url: opts.master.replace(/^http/, 'ws') + '/internal/v1/agent' }
     const t0 = performance.now()
     const members: Member[] = []
     const ready: Promise<void>[] = []
     for (let p = 0; p < n; p++) {
       const first = p * perProcess
       const count = Math.min(perProcess, opts.agents - first)
-      const config: SimProcessConfig = { url, first, count, resources: opts.resources, taskMs: opts.taskMs, concurrency: opts.concurrency ?? 64 }
+      const config: SimProcessConfig = { ...target, first, count, resources: opts.resources, taskMs: opts.taskMs, concurrency: opts.concurrency ?? 64 }
       const member: Member = { proc: undefined as unknown as Subprocess, waiters: [] }
       let registered!: () => void
       let failed!: (e: Error) => void
@@ -69,19 +72,27 @@ export class Fleet {
 
   get pids(): number[] { return this.members.map(m => m.proc.pid) }
 
-  /** Sums every process's counters; `tasks` is what the agents hold now (not yet acknowledged as terminal). */
-  async stats(): Promise<{ stats: SimStats; tasks: number }> {
+  /**
+   * Sums every process's counters; `tasks` is what the agents hold now (not yet acknowledged as terminal);
+   * `byMaster`: per master id, the agents registered with it now and when the last of them (re-)registered.
+   */
+  async stats(): Promise<{ stats: SimStats; tasks: number; byMaster: Map<string, MasterCount> }> {
     const replies = await Promise.all(this.members.map(m => new Promise<any>(res => {
       m.waiters.push(res)
       m.proc.send({ type: 'stats' })
     })))
     const sum = emptyStats()
     let tasks = 0
+    const byMaster = new Map<string, MasterCount>()
     for (const r of replies) {
       for (const k of Object.keys(sum) as (keyof SimStats)[]) sum[k] += r.stats[k]
       tasks += r.tasks
+      for (const [id, c] of Object.entries(r.byMaster as Record<string, MasterCount>)) {
+        const t = byMaster.get(id) ?? { agents: 0, lastAt: 0 }
+        byMaster.set(id, { agents: t.agents + c.agents, lastAt: Math.max(t.lastAt, c.lastAt) })
+      }
     }
-    return { stats: sum, tasks }
+    return { stats: sum, tasks, byMaster }
   }
 
   async stop(): Promise<void> {

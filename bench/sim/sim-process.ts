@@ -3,14 +3,27 @@
 // MESO_SIM_CONFIG (JSON, see SimProcessConfig); the parent talks to it over Bun's IPC channel:
 //
 //   parent → child  { type: 'stats' } | { type: 'stop' }
-//   child → parent  { type: 'registered', agents, ms } | { type: 'stats', stats, tasks } | { type: 'error', message }
+//   child → parent  { type: 'registered', agents, ms } | { type: 'stats', stats, tasks, byMaster } | { type: 'error', message }
+//
+// Given `zk` instead of `url`, the process follows the leading master through one MasterDetector (every agent of
+// a real cluster runs its own; one session per process is what a simulator can afford, and the watch fires for
+// all alike): its agents register with the leader, and after a leader change re-register with the new one.
 
+import { AGENT_PROTOCOL_PATH } from '../../src/core/agent-protocol.ts'
+import type { Logger } from '../../src/core/log.ts'
 import { parseResourcesFlag } from '../../src/core/resources.ts'
+import type { MasterInfo } from '../../src/core/v1/messages.ts'
+import type { MasterDetector } from '../../src/master/ha/detector.ts'
 import { emptyStats, SimAgent } from './sim-agent.ts'
 
+/** Agents registered with one master, and when the last of them (re-)registered (ms since the epoch). */
+export interface MasterCount { agents: number; lastAt: number }
+
 export interface SimProcessConfig {
-  /** ws://host:port/internal/v1/agent */
-  url: string
+  /** ws://host:port/internal/v1/agent; or `zk`. */
+  url?: string
+  /** zk://host:port/path: follow the leading master there (agents re-register after a failover). */
+  zk?: string
   /** Index of this process's first agent in the fleet (names and ports are derived from it). */
   first: number
   count: number
@@ -25,6 +38,13 @@ export interface SimProcessConfig {
 const config = JSON.parse(process.env.MESO_SIM_CONFIG ?? '{}') as SimProcessConfig
 const stats = emptyStats()
 const agents: SimAgent[] = []
+/** Only errors: the benchmark's output is its table. */
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error: m => console.error(`simulated agents: ${m}`) }
+let detector: MasterDetector | undefined
+
+/** A leader's agent endpoint (plain ws://: the benchmarks run without TLS). */
+const endpointOf = (leader: MasterInfo | undefined) =>
+  (leader ? `ws://${leader.address?.ip ?? leader.hostname}:${leader.address?.port ?? leader.port}${AGENT_PROTOCOL_PATH}` : undefined)
 
 // Every task runs the same time, so a FIFO is already in due order: no heap, no timer per task.
 const dueAt: number[] = []
@@ -49,12 +69,26 @@ function finishDue() {
 
 async function registerAll(): Promise<void> {
   const resources = parseResourcesFlag(config.resources)
+  let url = config.url
+  const follow = config.zk !== undefined
+  if (config.zk) {
+    // Loaded only here: a fleet on one master never pays for the ZooKeeper client.
+    const { MasterDetector } = await import('../../src/master/ha/detector.ts')
+    const d = new MasterDetector(config.zk, { log: quiet })
+    detector = d
+    url = endpointOf(await d.detect())
+    d.onChange(leader => {
+      url = endpointOf(leader)
+      for (const a of agents) a.retarget(url)
+    })
+  }
+  if (!url) throw new Error('no master to register with (give url or zk)')
   let next = 0
   const worker = async () => {
     while (next < config.count) {
       const i = config.first + next++
       const agent = new SimAgent({
-        url: config.url, hostname: `sim-agent-${i}.bench`, port: 10_000 + (i % 50_000), resources, stats, onRunning,
+        url: url!, follow, hostname: `sim-agent-${i}.bench`, port: 10_000 + (i % 50_000), resources, stats, onRunning,
       })
       agents.push(agent)
       await agent.connect()
@@ -68,10 +102,19 @@ const send = (msg: unknown) => process.send?.(msg)
 process.on('message', (msg: { type: string }) => {
   if (msg.type === 'stats') {
     let tasks = 0
-    for (const a of agents) tasks += a.taskCount
-    send({ type: 'stats', stats, tasks })
+    const byMaster: Record<string, MasterCount> = {}
+    for (const a of agents) {
+      tasks += a.taskCount
+      const m = a.registeredWith
+      if (!m) continue
+      const c = (byMaster[m] ??= { agents: 0, lastAt: 0 })
+      c.agents++
+      c.lastAt = Math.max(c.lastAt, a.registeredAt)
+    }
+    send({ type: 'stats', stats, tasks, byMaster })
   } else if (msg.type === 'stop') {
     for (const a of agents) a.close()
+    void detector?.close()
     // Give the close frames a moment to leave, then go.
     setTimeout(() => process.exit(0), 100)
   }

@@ -72,6 +72,14 @@ export class UpdateStreams {
     }
   }
 
+  /** The agent re-registered (with a new leader, say): every head goes out again now, with a fresh backoff. */
+  resendAll(now: number): void {
+    for (const s of this.streams.values()) {
+      s.backoff = RETRY_MIN_MS
+      this.sendHead(s, now)
+    }
+  }
+
   /** Resends heads whose acknowledgement is overdue; called from one process-wide sweep, not a timer per task. */
   retryDue(now: number): void {
     for (const s of this.streams.values()) {

@@ -20,8 +20,9 @@ import { CommandExecutor } from './executors/command-executor.ts'
 import { CustomExecutor } from './executors/custom-executor.ts'
 import { DefaultExecutor } from './executors/default-executor.ts'
 import { AgentExecutorBase, AgentTask, type ExecutorHost } from './executors/executor.ts'
-import { permissive, type Authorizer } from './authorization.ts'
-import { MasterLink, masterEndpoint } from './master-link.ts'
+import { MasterDetector } from '../master/ha/detector.ts'
+import { readZooKeeperUrl } from '../core/zookeeper/url.ts'
+import { detectsMaster, leaderEndpoint, MasterLink, masterEndpoint } from './master-link.ts'
 import { NestedContainers } from './nested-containers.ts'
 import { SandboxGc } from './sandbox-gc.ts'
 import type { AgentFlags } from './flags.ts'
@@ -53,6 +54,8 @@ export interface AgentOptions {
   ip: string
   port: number
   credentialHeader?: string
+  /** Signs an executor's token (claims fid/eid/cid) when --jwt_secret_key is set (docs/security-auth.md). */
+  executorToken?: (frameworkId: string, executorId: string, containerId: string) => string
 }
 
 export class RecoveryError extends Error {}
@@ -72,9 +75,9 @@ export class Agent implements ExecutorHost {
   recovered = false
   registered = false
   private link?: MasterLink
+  private detector?: MasterDetector
   private readonly gc: SandboxGc
   readonly metrics = { launchErrors: 0, validUpdates: 0, invalidUpdates: 0, recoveryErrors: 0 }
-  authorizer: Authorizer = permissive
   readonly nested = new NestedContainers(this)
 
   constructor(private readonly opts: AgentOptions) {
@@ -107,18 +110,27 @@ export class Agent implements ExecutorHost {
     await this.containerizer.prepare()
     await this.recover()
     this.recovered = true
-    if (!this.flags.master) throw new Error('--master is required (host:port of the master)')
-    this.link = new MasterLink(masterEndpoint(this.flags.master), {
+    if (!this.flags.master) throw new Error('--master is required (host:port of the master, or zk://host:2181/mesos)')
+    const detected = detectsMaster(this.flags.master)
+    const link = new MasterLink(detected ? undefined : masterEndpoint(this.flags.master), {
       hello: () => this.hello(),
       message: m => this.onMasterMessage(m),
       disconnected: () => { this.registered = false; this.statusUpdates.pause() },
     }, this.flags.registration_backoff_factor, this.opts.credentialHeader)
-    this.link.start(this.info.id ? 0 : undefined)
+    this.link = link
+    if (detected) {
+      // The leader comes from ZooKeeper, as with Mesos' --master=zk://…: re-register with each new leader at once.
+      const detector = new MasterDetector(readZooKeeperUrl(this.flags.master))
+      this.detector = detector
+      detector.onChange(leader => link.retarget(leader ? leaderEndpoint(leader) : undefined))
+    }
+    link.start(this.info.id ? 0 : undefined)
     this.gc.start()
   }
 
   async stop() {
     this.link?.stop()
+    await this.detector?.close()
     this.statusUpdates.stop()
     this.gc.stop()
     this.checkpoint.close()
@@ -479,6 +491,10 @@ export class Agent implements ExecutorHost {
     const row = this.checkpoint.executors().find(e => e.frameworkId === exec.frameworkId && e.executorId === exec.id)
     if (row) this.checkpoint.putExecutor({ ...row, state: 'terminated' })
     this.maybeRemoveExecutor(exec)
+  }
+
+  executorToken(exec: AgentExecutorBase): string | undefined {
+    return this.opts.executorToken?.(exec.frameworkId, exec.id, exec.containerId)
   }
 
   executorEnv(exec: AgentExecutorBase): Record<string, string> {

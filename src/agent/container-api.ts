@@ -1,15 +1,18 @@
 // The agent operator API's container calls (include/mesos/v1/agent/agent.proto in Mesos): nested containers and sessions
 // (LAUNCH_NESTED_CONTAINER[_SESSION], LAUNCH/WAIT/KILL/REMOVE_[NESTED_]CONTAINER) and attach
 // (ATTACH_CONTAINER_OUTPUT: a RecordIO stream of ProcessIO; ATTACH_CONTAINER_INPUT: a RecordIO request body of Calls).
+// Every call is authorized first (authorization.ts, docs/security-auth.md): the containers gate wants a principal,
+// then the ACLs (or an executor token's own `cid`) decide on the container's real owner.
 
 import { EventStream } from '../core/http/event-stream.ts'
 import { messageContentCodec, RECORDIO, type Codec } from '../core/http/negotiate.ts'
-import { badRequest, forbidden, text } from '../core/http/responses.ts'
+import { badRequest, text } from '../core/http/responses.ts'
 import { logger } from '../core/log.ts'
 import { RecordIODecoder } from '../core/recordio.ts'
 import { decodeBody, encodeBody, messageResponse, ProtoJsonError } from '../core/v1/codec.ts'
 import type { Agent } from './agent.ts'
-import type { ContainerAction } from './authorization.ts'
+import { authorizeContainerCall, needsPrincipal, TRUSTED_CALLER, type AgentCaller, type ContainerAction, type ContainerOwner } from './authorization.ts'
+import type { CommandInfo } from '../core/v1/messages.ts'
 import type { ContainerIO, Termination } from './containerizer/launcher.ts'
 import { FileFollowIO } from './io/file-follow.ts'
 import { ContainerCallError, type NestedContainers } from './nested-containers.ts'
@@ -22,22 +25,28 @@ export const NO_SWITCHBOARD = 'I/O switchboard server was disabled for this cont
 /** One input attach at a time per container (Mesos semantics). */
 const inputAttached = new Set<string>()
 
-export function containerCalls(nested: NestedContainers) {
+/** The executor a container (a task's, an executor's, or one nested in them) belongs to, from the agent's state. */
+function ownerOf(agent: Agent, nested: NestedContainers, containerId: string): ContainerOwner | undefined {
+  const n = nested.get(containerId)
+  const p = nested.parent(n ? n.parentId : containerId)
+  if (!p) return undefined
+  return { exec: p.exec, task: p.task, rootId: p.exec.containerId, frameworkInfo: agent.frameworkInfo(p.exec.frameworkId) }
+}
+
+export function containerCalls(nested: NestedContainers, caller: AgentCaller = TRUSTED_CALLER) {
   return async (agent: Agent, call: any, req: Request, codec: Codec, recordio: boolean): Promise<Response | undefined> => {
     try {
-      if (!call) return await attachInput(agent, nested, req)
-      const authorize = async (action: ContainerAction, containerId: string) => {
-        const p = nested.parent(containerId) ?? nested.parent(nested.get(containerId)?.parentId ?? '')
-        const ok = await agent.authorizer.authorized({ action, user: p?.task?.info.command?.user ?? (p ? agent.frameworkInfo(p.exec.frameworkId).user : undefined), frameworkId: p?.exec.frameworkId })
-        if (!ok) throw new ContainerCallError(403, `Not authorized to ${action} on container ${containerId}`)
-      }
+      if (!call) return await attachInput(agent, nested, req, caller)
+      const authorize = (action: ContainerAction, containerId: string, owner = ownerOf(agent, nested, containerId), command?: CommandInfo) =>
+        authorizeContainerCall(caller, action, owner, containerId, command)
       const reply = (type: string, body: unknown) => messageResponse(RESPONSE, codec, { type, [type.toLowerCase()]: body })
       switch (call.type) {
         case 'LAUNCH_NESTED_CONTAINER_SESSION': {
           const c = need(call, 'launch_nested_container_session')
           const parent = c.container_id.parent?.value
           if (!parent) return badRequest("Expecting 'container_id.parent' to be present")
-          await authorize('LAUNCH_NESTED_CONTAINER_SESSION', parent)
+          const denied = authorize('LAUNCH_NESTED_CONTAINER_SESSION', c.container_id.value, ownerOf(agent, nested, parent), c.command)
+          if (denied) return denied
           const n = await nested.launchSession(parent, c.container_id.value, c.command, c.container)
           const stream = outputStream(agent, n.io!, recordio ? codec : 'json', recordio)
           // The session is killed when the client goes away; the stream ends when the session's output does.
@@ -46,7 +55,8 @@ export function containerCalls(nested: NestedContainers) {
         }
         case 'ATTACH_CONTAINER_OUTPUT': {
           const id = need(call, 'attach_container_output').container_id.value
-          await authorize('ATTACH_CONTAINER_OUTPUT', id)
+          const denied = authorize('ATTACH_CONTAINER_OUTPUT', id)
+          if (denied) return denied
           const io = outputOf(agent, nested, id)
           if (!io) return text(404, `Container ${id} cannot be found`)
           return outputStream(agent, io, recordio ? codec : 'json', recordio).response
@@ -56,14 +66,16 @@ export function containerCalls(nested: NestedContainers) {
           const c = need(call, call.type.toLowerCase())
           const parent = c.container_id.parent?.value
           if (!parent) return text(400, 'Standalone (top-level) containers are not supported by meso; give container_id.parent')
-          await authorize('LAUNCH_NESTED_CONTAINER', parent)
+          const denied = authorize('LAUNCH_NESTED_CONTAINER', c.container_id.value, ownerOf(agent, nested, parent), c.command)
+          if (denied) return denied
           await nested.launchContainer(parent, c.container_id.value, c.command, c.container)
           return new Response(null, { status: 200 })
         }
         case 'WAIT_NESTED_CONTAINER':
         case 'WAIT_CONTAINER': {
           const id = need(call, call.type.toLowerCase()).container_id.value
-          await authorize('WAIT_NESTED_CONTAINER', id)
+          const denied = authorize('WAIT_NESTED_CONTAINER', id)
+          if (denied) return denied
           const t = await waitFor(agent, nested, id)
           if (!t) return text(404, `Container ${id} cannot be found`)
           const body: Record<string, unknown> = {}
@@ -75,7 +87,8 @@ export function containerCalls(nested: NestedContainers) {
         case 'KILL_NESTED_CONTAINER':
         case 'KILL_CONTAINER': {
           const c = need(call, call.type.toLowerCase())
-          await authorize('KILL_NESTED_CONTAINER', c.container_id.value)
+          const denied = authorize('KILL_NESTED_CONTAINER', c.container_id.value)
+          if (denied) return denied
           const signal = c.signal ?? 9
           if (nested.get(c.container_id.value)) nested.kill(c.container_id.value, signal)
           else if (agent.findTaskContainer(c.container_id.value)) await agent.containerizer.kill(c.container_id.value, signalToSend(signal))
@@ -85,7 +98,8 @@ export function containerCalls(nested: NestedContainers) {
         case 'REMOVE_NESTED_CONTAINER':
         case 'REMOVE_CONTAINER': {
           const id = need(call, call.type.toLowerCase()).container_id.value
-          await authorize('REMOVE_NESTED_CONTAINER', id)
+          const denied = authorize('REMOVE_NESTED_CONTAINER', id)
+          if (denied) return denied
           await nested.remove(id)
           return new Response(null, { status: 200 })
         }
@@ -142,7 +156,10 @@ function outputStream(agent: Agent, io: ContainerIO, codec: Codec, recordio: boo
 }
 
 /** ATTACH_CONTAINER_INPUT: a RecordIO body of agent Calls; answered when the body ends. */
-async function attachInput(agent: Agent, nested: NestedContainers, req: Request): Promise<Response> {
+async function attachInput(agent: Agent, nested: NestedContainers, req: Request, caller: AgentCaller): Promise<Response> {
+  // The gate needs no record: an anonymous caller is turned away before its stream is read.
+  const anonymous = needsPrincipal(caller)
+  if (anonymous) return anonymous
   const codec = messageContentCodec(req)
   if (codec instanceof Response) return codec
   if (!req.body) return badRequest('Expecting a streaming body')
@@ -169,8 +186,8 @@ async function attachInput(agent: Agent, nested: NestedContainers, req: Request)
           first = false
           if (input.type !== 'CONTAINER_ID' || !input.container_id) return badRequest("Expecting the first record to be of type 'CONTAINER_ID'")
           id = input.container_id.value as string
-          const owner = nested.parent(id) ?? nested.parent(nested.get(id)?.parentId ?? '')
-          if (!(await agent.authorizer.authorized({ action: 'ATTACH_CONTAINER_INPUT', frameworkId: owner?.exec.frameworkId }))) return forbidden(`Not authorized to attach input to ${id}`)
+          const denied = authorizeContainerCall(caller, 'ATTACH_CONTAINER_INPUT', ownerOf(agent, nested, id), id)
+          if (denied) return denied
           const n = nested.get(id)
           io = n ? n.io : agent.findTaskContainer(id) ? agent.containerizer.io(id) : undefined
           if (!n && !agent.findTaskContainer(id)) return text(404, `Container ${id} cannot be found`)

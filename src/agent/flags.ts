@@ -1,6 +1,7 @@
 // Agent flags, with the names and defaults of Mesos' src/slave/flags.cpp; the agent reads them as AgentFlags.
 
 import type { FlagSpec, TypedFlags } from '../core/flags.ts'
+import { AGENT_BODY_LIMITS, bodyLimitsError, idleTimeoutError, positiveLimitError } from '../core/http/server-limits.ts'
 
 const oneOf = (...vals: string[]) => (v: unknown) => (vals.includes(String(v)) ? undefined : `must be one of ${vals.join(', ')}`)
 
@@ -17,7 +18,7 @@ export const AGENT_FLAGS = [
   { name: 'attributes', type: 'string', description: 'attributes, e.g. rack:r1;zone:z2;cores:8' },
   { name: 'default_role', type: 'string', default: '*', description: 'role of resources given without one in --resources' },
   { name: 'launcher', type: 'string', description: "'linux' (crun containers under conmon; default when crun is installed) or 'posix'", check: oneOf('linux', 'posix') },
-  { name: 'isolation', type: 'string', description: 'isolators, comma separated (default posix/cpu,posix/mem; with the linux launcher cgroups/cpu,cgroups/mem,cgroups/pids,namespaces/pid,filesystem/linux,posix/rlimits)' },
+  { name: 'isolation', type: 'string', description: 'isolators, comma separated (default posix/cpu,posix/mem; with the linux launcher cgroups/cpu,cgroups/mem,cgroups/pids,namespaces/pid,filesystem/linux,posix/rlimits,linux/capabilities,linux/seccomp)' },
   { name: 'containerizers', type: 'string', default: 'mesos', description: "only 'mesos' is supported" },
   { name: 'executor_registration_timeout', type: 'duration', default: '1mins', description: 'time a custom executor has to subscribe' },
   { name: 'executor_reregistration_timeout', type: 'duration', default: '2secs', description: 'time executors have to re-subscribe after an agent restart' },
@@ -35,8 +36,8 @@ export const AGENT_FLAGS = [
   { name: 'switch_user', type: 'bool', default: true, description: 'run tasks as their user (when the agent runs as root)' },
   { name: 'authenticate_http_readonly', type: 'bool', default: false, description: 'require HTTP authentication for read-only endpoints' },
   { name: 'authenticate_http_readwrite', type: 'bool', default: false, description: 'require HTTP authentication for read-write endpoints' },
-  { name: 'http_credentials', type: 'string', description: 'credentials (JSON or path) for HTTP authentication' },
-  { name: 'credential', type: 'string', description: 'credential (JSON {"principal","secret"} or path) the agent uses with the master' },
+  { name: 'http_credentials', type: 'string', secret: true, description: 'credentials (JSON or path) for HTTP authentication' },
+  { name: 'credential', type: 'string', secret: true, description: 'credential (JSON {"principal","secret"} or path) the agent uses with the master' },
   { name: 'executor_environment_variables', type: 'string', description: 'JSON object of environment variables for executors (replaces the agent environment)' },
   { name: 'cgroups_root', type: 'string', default: 'meso', description: 'cgroup under which containers are placed' },
   { name: 'cgroups_hierarchy', type: 'string', default: '/sys/fs/cgroup', description: 'where cgroup hierarchies are mounted' },
@@ -55,13 +56,35 @@ export const AGENT_FLAGS = [
   // --docker_registry_insecure and --image_gc_max_bytes. Images need the linux launcher.
   { name: 'image_providers', type: 'string', description: "image providers: 'docker' (the default with the linux launcher), or 'none'" },
   { name: 'docker_registry', type: 'string', default: 'https://registry-1.docker.io', description: 'registry for image names without a host (URL or host:port); a directory instead serves <dir>/<repo>:<tag>.tar files (Mesos local puller)' },
-  { name: 'docker_config', type: 'string', description: 'docker config.json (path, or inline JSON) with registry credentials per host ("auths"), used when a task brings none' },
+  { name: 'docker_config', type: 'string', secret: true, description: 'docker config.json (path, or inline JSON) with registry credentials per host ("auths"), used when a task brings none' },
   { name: 'docker_registry_insecure', type: 'string', description: 'registries (host:port, comma separated) reached over plain HTTP; every other registry is HTTPS only' },
   { name: 'docker_store_dir', type: 'string', description: 'image layer store, shared by all containers; default <work_dir>/store/docker' },
   { name: 'image_provisioner_backend', type: 'string', default: 'auto', description: 'how container roots are built: auto (overlay if the kernel has it, else copy), overlay, copy, bind (single-layer images, read-only), aufs', check: oneOf('auto', 'overlay', 'aufs', 'copy', 'bind') },
   { name: 'image_gc_max_bytes', type: 'string', description: 'image store limit (e.g. 10GB): past it, least recently used images no container uses are removed after each pull; default: no automatic GC' },
   { name: 'log_dir', type: 'string', description: 'accepted for compatibility' },
   { name: 'logging_level', type: 'string', default: 'INFO', description: 'INFO, WARNING or ERROR' },
+  // Task security (docs/security-tasks.md; src/agent/isolators/linux-capabilities.ts, linux-seccomp.ts): Mesos 1.8's
+  // capability and seccomp flags. Without them tasks get the secure defaults and the built-in seccomp profile.
+  { name: 'effective_capabilities', type: 'string', description: 'capabilities tasks get when they ask for none, as CapabilityInfo JSON ({"capabilities":["NET_RAW"]}) or a comma-separated list; default: Docker\'s set without NET_RAW' },
+  { name: 'bounding_capabilities', type: 'string', description: 'the most capabilities a task may ask for on this agent (CapabilityInfo JSON or a comma-separated list); default: whatever the agent holds' },
+  { name: 'seccomp_config_dir', type: 'string', description: 'directory of seccomp profiles (Docker format) that --seccomp_profile_name and tasks\' LinuxInfo.seccomp.profile_name name' },
+  { name: 'seccomp_profile_name', type: 'string', description: 'default seccomp profile (a file in --seccomp_config_dir) for linux/seccomp; default: the built-in profile, Docker\'s default' },
+  // Authentication and authorization (docs/security-auth.md; src/agent/authorization.ts): Mesos' --acls and executor
+  // tokens (--jwt_secret_key, once --executor_secret_key), and meso's containers gate.
+  { name: 'acls', type: 'string', description: 'ACLs for the local authorizer (JSON or path), as Mesos --acls: see docs/security-auth.md' },
+  { name: 'jwt_secret_key', type: 'string', secret: true, description: 'file with the key that signs executor tokens (HS256 JWTs in MESOS_EXECUTOR_AUTHENTICATION_TOKEN, valid for their own executor only)', aliases: ['executor_secret_key'] },
+  { name: 'authenticate_http_executors', type: 'bool', default: false, description: 'require executors to authenticate with their token on the executor API (needs --jwt_secret_key)' },
+  { name: 'authenticate_http_containers', type: 'bool', description: 'require a principal (HTTP credentials, or an executor token for its own containers) for container calls (sessions, attach, nested containers) and sandbox/log reads; default: on when --http_credentials is given' },
+  // Hostile input (docs/security-input.md; src/core/http/server-limits.ts, src/core/proto/json.ts): request body
+  // limits per endpoint, the HTTP idle timeout and the JSON limits. Mesos has no such flags; these are meso's.
+  { name: 'http_request_body_limits', type: 'string', default: AGENT_BODY_LIMITS, description: "request body limits per endpoint, comma-separated PATH=SIZE (16MB, 512KB; 'unlimited' streams the body); '*' is every other endpoint; entries replace the defaults one by one", check: bodyLimitsError },
+  { name: 'http_idle_timeout', type: 'duration', default: '60secs', description: 'how long a connection may wait for its next request, a request body may stall, and a plain response may take to be read (event streams and long-polls are exempt); at most 255secs, 0secs for none', check: idleTimeoutError },
+  { name: 'json_max_depth', type: 'int', default: 100, description: 'deepest nesting of arrays and objects in a JSON request', check: positiveLimitError },
+  { name: 'json_max_string_length', type: 'bytes', default: '4MB', description: 'longest string in a JSON request (characters)', check: positiveLimitError },
+  { name: 'json_max_array_length', type: 'int', default: 100000, description: 'most entries in one JSON array or object', check: positiveLimitError },
+  // Registry pulls (src/core/registry/stall.ts, docs/security-files.md): Mesos' flag, which its docker store hands to
+  // the registry fetcher as curl's -y. A request with no answer, or no bytes, for this long is given up.
+  { name: 'fetcher_stall_timeout', type: 'duration', default: '1mins', description: 'a registry request that gets no answer (connecting included), or no body bytes, for this long fails the pull (a stalled layer download is resumed)' },
 ] as const satisfies readonly FlagSpec[]
 
 export type AgentFlags = TypedFlags<typeof AGENT_FLAGS>

@@ -1,6 +1,9 @@
 // What the agent shows: v1 operator API shapes (mesos.v1.agent.Response.*) and the v0 JSON (`/state`,
-// `/monitor/statistics`, `/containers`), plus its metrics.
+// `/monitor/statistics`, `/containers`), plus its metrics. With a Viewer (the caller's VIEW_* approvers,
+// src/core/authz/viewer.ts) only what that principal may see, as upstream src/slave/http.cpp filters: frameworks by
+// VIEW_FRAMEWORK, executors by VIEW_EXECUTOR, tasks by VIEW_TASK, containers by VIEW_CONTAINER, flags by VIEW_FLAGS.
 
+import type { Viewer } from '../core/authz/viewer.ts'
 import { Resources } from '../core/resources.ts'
 import { systemMetrics } from '../core/system-metrics.ts'
 import { isTerminal } from '../core/v1/messages.ts'
@@ -9,39 +12,60 @@ import { flattenAttributes, statusV0 } from '../master/views-v0.ts'
 import type { Agent } from './agent.ts'
 import type { AgentExecutorBase, AgentTask } from './executors/executor.ts'
 
-export function getTasks(a: Agent) {
+/** Whether the viewer may see an executor: VIEW_FRAMEWORK on its framework and VIEW_EXECUTOR on it. */
+function seesExecutor(a: Agent, exec: AgentExecutorBase, viewer: Viewer | undefined): boolean {
+  if (!viewer) return true
+  const fw = a.frameworkInfo(exec.frameworkId)
+  return viewer.framework(fw) && viewer.executor(exec.info, fw)
+}
+
+/** Whether the viewer may see a task: VIEW_FRAMEWORK and VIEW_TASK (by the task's user, else its framework's). */
+function seesTask(a: Agent, exec: AgentExecutorBase, t: AgentTask, viewer: Viewer | undefined): boolean {
+  if (!viewer) return true
+  const fw = a.frameworkInfo(exec.frameworkId)
+  return viewer.framework(fw) && viewer.task(t.info, fw)
+}
+
+export function getTasks(a: Agent, viewer?: Viewer) {
   const queued = [], launched = [], terminated = [], completed = []
   for (const exec of a.executors()) {
     for (const t of exec.tasks.values()) {
+      if (!seesTask(a, exec, t, viewer)) continue
       const v = a.taskView(exec, t)
       if (t.state === 'TASK_STAGING' && exec.state === 'registering') queued.push(v)
       else if (isTerminal(t.state)) terminated.push(v)
       else launched.push(v)
     }
-    for (const t of exec.completedTasks) completed.push(a.taskView(exec, t))
+    for (const t of exec.completedTasks) if (seesTask(a, exec, t, viewer)) completed.push(a.taskView(exec, t))
   }
-  for (const fw of a.frameworks.values()) for (const exec of fw.completedExecutors) for (const t of exec.completedTasks) completed.push(a.taskView(exec, t))
+  for (const fw of a.frameworks.values()) for (const exec of fw.completedExecutors) for (const t of exec.completedTasks) if (seesTask(a, exec, t, viewer)) completed.push(a.taskView(exec, t))
   return { queued_tasks: queued, launched_tasks: launched, terminated_tasks: terminated, completed_tasks: completed }
 }
 
-export function getExecutors(a: Agent) {
+export function getExecutors(a: Agent, viewer?: Viewer) {
   return {
-    executors: [...a.executors()].map(e => ({ executor_info: e.info })),
-    completed_executors: [...a.frameworks.values()].flatMap(f => f.completedExecutors.map(e => ({ executor_info: e.info }))),
+    executors: [...a.executors()].filter(e => seesExecutor(a, e, viewer)).map(e => ({ executor_info: e.info })),
+    completed_executors: [...a.frameworks.values()].flatMap(f => f.completedExecutors.filter(e => seesExecutor(a, e, viewer)).map(e => ({ executor_info: e.info }))),
   }
 }
 
-export function getFrameworks(a: Agent) {
+export function getFrameworks(a: Agent, viewer?: Viewer) {
+  const seen = (f: { info: Parameters<Viewer['framework']>[0] }) => !viewer || viewer.framework(f.info)
   return {
-    frameworks: [...a.frameworks.values()].map(f => ({ framework_info: f.info })),
-    completed_frameworks: a.completedFrameworks.map(f => ({ framework_info: f.info })),
+    frameworks: [...a.frameworks.values()].filter(seen).map(f => ({ framework_info: f.info })),
+    completed_frameworks: a.completedFrameworks.filter(seen).map(f => ({ framework_info: f.info })),
   }
 }
 
-export async function getContainers(a: Agent, opts: { showNested?: boolean } = {}) {
+/** VIEW_CONTAINER for an executor's containers (by the executor's user, else its framework's). */
+function seesContainer(a: Agent, exec: AgentExecutorBase, viewer: Viewer | undefined): boolean {
+  return !viewer || viewer.container(exec.info, a.frameworkInfo(exec.frameworkId))
+}
+
+export async function getContainers(a: Agent, opts: { showNested?: boolean } = {}, viewer?: Viewer) {
   const out = []
   for (const exec of a.executors()) {
-    if (exec.state === 'terminated') continue
+    if (exec.state === 'terminated' || !seesContainer(a, exec, viewer)) continue
     const ids: { id: string; parent?: string }[] = [{ id: exec.containerId }]
     if (opts.showNested && exec.kind === 'default') for (const t of exec.tasks.values()) if (t.containerId && !t.terminal) ids.push({ id: t.containerId, parent: exec.containerId })
     for (const { id, parent } of ids) {
@@ -116,8 +140,8 @@ function taskV0(a: Agent, exec: AgentExecutorBase, t: AgentTask) {
   }
 }
 
-function executorV0(a: Agent, exec: AgentExecutorBase) {
-  const running = [...exec.tasks.values()]
+function executorV0(a: Agent, exec: AgentExecutorBase, viewer?: Viewer) {
+  const running = [...exec.tasks.values()].filter(t => seesTask(a, exec, t, viewer))
   return {
     id: exec.id, name: exec.info.name ?? '', source: exec.info.source ?? '', container: exec.containerId, directory: exec.sandbox,
     resources: Resources.of(exec.kind === 'command' ? running[0]?.info.resources : exec.info.resources).flatten(),
@@ -126,20 +150,21 @@ function executorV0(a: Agent, exec: AgentExecutorBase) {
     ...(exec.info.labels?.labels?.length ? { labels: exec.info.labels.labels } : {}),
     tasks: running.filter(t => !(t.state === 'TASK_STAGING' && exec.state === 'registering')).map(t => taskV0(a, exec, t)),
     queued_tasks: running.filter(t => t.state === 'TASK_STAGING' && exec.state === 'registering').map(t => taskV0(a, exec, t)),
-    completed_tasks: exec.completedTasks.map(t => taskV0(a, exec, t)),
+    completed_tasks: exec.completedTasks.filter(t => seesTask(a, exec, t, viewer)).map(t => taskV0(a, exec, t)),
   }
 }
 
-export function stateV0(a: Agent) {
+export function stateV0(a: Agent, viewer?: Viewer) {
   const v = versionInfo()
   const total = Resources.of(a.info.resources)
   const fwV0 = (fw: { info: any; executors: Map<string, AgentExecutorBase>; completedExecutors: AgentExecutorBase[] }) => ({
     id: fw.info.id?.value, name: fw.info.name, user: fw.info.user, failover_timeout: fw.info.failover_timeout ?? 0,
     checkpoint: fw.info.checkpoint ?? false, hostname: fw.info.hostname ?? '', ...(fw.info.principal ? { principal: fw.info.principal } : {}),
     ...(fw.info.roles?.length ? { roles: fw.info.roles } : { role: fw.info.role ?? '*' }),
-    executors: [...fw.executors.values()].map(e => executorV0(a, e)),
-    completed_executors: fw.completedExecutors.map(e => executorV0(a, e)),
+    executors: [...fw.executors.values()].filter(e => seesExecutor(a, e, viewer)).map(e => executorV0(a, e, viewer)),
+    completed_executors: fw.completedExecutors.filter(e => seesExecutor(a, e, viewer)).map(e => executorV0(a, e, viewer)),
   })
+  const seen = (f: { info: Parameters<Viewer['framework']>[0] }) => !viewer || viewer.framework(f.info)
   return {
     version: v.version, git_tag: v.git_tag, build_date: v.build_date, build_time: v.build_time, build_user: v.build_user,
     start_time: a.startTime, id: a.agentId, pid: a.pid, hostname: a.info.hostname,
@@ -154,16 +179,17 @@ export function stateV0(a: Agent) {
     resource_providers: [],
     attributes: flattenAttributes(a.info.attributes),
     ...(a.masterInfo?.hostname ? { master_hostname: a.masterInfo.hostname } : {}),
-    flags: Object.fromEntries(a.flagStrings.map(f => [f.name, f.value])),
-    frameworks: [...a.frameworks.values()].map(fwV0),
-    completed_frameworks: a.completedFrameworks.map(fwV0),
+    // The flags need VIEW_FLAGS (upstream Http::state).
+    ...(!viewer || viewer.flags() ? { flags: Object.fromEntries(a.flagStrings.map(f => [f.name, f.value])) } : {}),
+    frameworks: [...a.frameworks.values()].filter(seen).map(fwV0),
+    completed_frameworks: a.completedFrameworks.filter(seen).map(fwV0),
   }
 }
 
-export async function monitorStatisticsV0(a: Agent) {
+export async function monitorStatisticsV0(a: Agent, viewer?: Viewer) {
   const out = []
   for (const exec of a.executors()) {
-    if (exec.state === 'terminated') continue
+    if (exec.state === 'terminated' || !seesContainer(a, exec, viewer)) continue
     const stats = await statistics(a, exec, exec.containerId)
     if (!stats) continue
     out.push({ executor_id: exec.id, executor_name: exec.info.name ?? '', framework_id: exec.frameworkId, source: exec.info.source ?? '', statistics: stats })
@@ -171,8 +197,8 @@ export async function monitorStatisticsV0(a: Agent) {
   return out
 }
 
-export async function containersV0(a: Agent, q: URLSearchParams) {
-  const { containers } = await getContainers(a)
+export async function containersV0(a: Agent, q: URLSearchParams, viewer?: Viewer) {
+  const { containers } = await getContainers(a, {}, viewer)
   return containers
     .filter(c => (!q.get('container_id') || (c.container_id as any).value === q.get('container_id'))
       && (!q.get('framework_id') || (c.framework_id as any).value === q.get('framework_id'))

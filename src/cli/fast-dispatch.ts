@@ -36,6 +36,10 @@ export async function fastDispatch(argv: string[], manifest: CliManifest): Promi
   const parsed = parseArgv(def, rest)
   if (!parsed) return false
   const mod = await load()
-  await runHandler(() => mod.execute(parsed))
+  ;(await import('../client/tls.ts')).configureClientTls(parsed.flags)
+  await runHandler(async () => {
+    await (await import('../client/master-detection.ts')).resolveDetectedMaster(parsed.flags)
+    return mod.execute(parsed)
+  })
   return true
 }

@@ -1,19 +1,29 @@
 // How the CLI reaches a cluster: --master, else MESO_MASTER, else ~/.meso/config.toml ([master] address = "…"),
-// else http://127.0.0.1:5050. Errors carry the exit code the CLI should use (docs/cli.md).
+// else 127.0.0.1:5050; without a scheme that is http://, or https:// once a CA is given (client/tls.ts,
+// docs/security-tls.md). Errors carry the exit code the CLI should use (docs/cli.md).
 
 import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { authorizationFor, CREDENTIALS_HINT } from './credentials.ts'
 import { EXIT } from './exit-codes.ts'
+import { defaultMasterScheme, fetchTls, tlsHint, useMasterUrl } from './tls.ts'
 
 export class CliError extends Error {
   constructor(message: string, readonly exitCode: number = EXIT.FAILED) { super(message) }
 }
 
+/** The master as given: --master, else MESO_MASTER, else the config file, else 127.0.0.1:5050. */
+export function masterAddress(flag?: string): string {
+  return flag || process.env.MESO_MASTER || configAddress() || '127.0.0.1:5050'
+}
+
 export function masterUrl(flag?: string): string {
-  let addr = flag || process.env.MESO_MASTER || configAddress() || 'http://127.0.0.1:5050'
-  if (!/^https?:\/\//.test(addr)) addr = `http://${addr}`
-  return addr.replace(/\/+$/, '')
+  let addr = masterAddress(flag)
+  // client/master-detection.ts replaces a zk:// address by the leader's before a handler runs.
+  if (/^(zk|file):\/\//.test(addr)) throw new CliError(`${addr.split('@').pop()}: the leading master was not detected`, EXIT.USAGE)
+  if (!/^https?:\/\//.test(addr)) addr = `${defaultMasterScheme()}://${addr}`
+  return useMasterUrl(addr.replace(/\/+$/, ''))
 }
 
 function configAddress(): string | undefined {
@@ -31,28 +41,28 @@ function configAddress(): string | undefined {
   return undefined
 }
 
-function authHeaders(): Record<string, string> {
-  const h: Record<string, string> = {}
-  if (process.env.MESO_TOKEN) h.Authorization = `Bearer ${process.env.MESO_TOKEN}`
-  else if (process.env.MESO_PRINCIPAL) h.Authorization = 'Basic ' + Buffer.from(`${process.env.MESO_PRINCIPAL}:${process.env.MESO_SECRET ?? ''}`).toString('base64')
-  return h
+/** The CLI's credential for `url`, if it has one (client/credentials.ts, docs/security-auth.md). */
+function authHeaders(url: string): Record<string, string> {
+  const authorization = authorizationFor(url)
+  return authorization ? { Authorization: authorization } : {}
 }
 
 /** fetch with the CLI's error conventions: unreachable → exit 125 with a readable message. */
 export async function request(url: string, init: RequestInit = {}): Promise<Response> {
+  const tls = fetchTls(url)
   let res: Response
   try {
-    res = await fetch(url, { ...init, headers: { ...authHeaders(), ...(init.headers as Record<string, string> | undefined) } })
+    res = await fetch(url, { ...init, ...tls, headers: { ...authHeaders(url), ...(init.headers as Record<string, string> | undefined) } })
   } catch (err) {
     const origin = new URL(url).origin
-    throw new CliError(`cannot reach ${origin} (${(err as Error).message}); is the cluster running? start one with 'meso up' or pass --master`, EXIT.LAUNCH_FAILED)
+    throw new CliError(`cannot reach ${origin} (${(err as Error).message}); ${tlsHint(url, err) ?? "is the cluster running? start one with 'meso up' or pass --master"}`, EXIT.LAUNCH_FAILED)
   }
   return res
 }
 
 export async function errorText(res: Response): Promise<string> {
   const body = (await res.text().catch(() => '')).trim()
-  return `${res.status} ${res.statusText}${body ? `: ${body.split('\n')[0]}` : ''}`
+  return `${res.status} ${res.statusText}${body ? `: ${body.split('\n')[0]}` : ''}${res.status === 401 ? `; ${CREDENTIALS_HINT}` : ''}`
 }
 
 /** One operator API call (JSON); returns the typed sub-response. */

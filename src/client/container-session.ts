@@ -11,6 +11,7 @@ import type { ContainerID, Task } from '../core/v1/messages.ts'
 import { CliError, errorText, operatorCall, request } from './cluster.ts'
 import { EXIT } from './exit-codes.ts'
 import { resolveTask } from './tasks.ts'
+import { agentOrigin } from './tls.ts'
 
 export interface TaskContainer { task: Task; agent: string; containerId: ContainerID; tty: boolean }
 
@@ -30,7 +31,7 @@ type Out = (stream: 'stdout' | 'stderr', data: Uint8Array) => void
 
 /** POSTs a call that answers with a ProcessIO RecordIO stream; resolves when the stream ends. */
 async function streamOutput(agent: string, call: unknown, onData: Out, signal: AbortSignal, onOpen: () => void): Promise<void> {
-  const res = await request(`http://${agent}/api/v1`, {
+  const res = await request(`${agentOrigin(agent)}/api/v1`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/recordio', 'Message-Accept': 'application/json' },
     body: JSON.stringify(call),
@@ -162,7 +163,7 @@ async function interactive(agent: string, inputContainer: ContainerID, o: Intera
       // Input attaches once the output stream is open: the session's container exists by then.
       await Promise.race([isOpen, output.catch(() => {})])
       input = new InputStream(inputContainer)
-      inputDone = request(`http://${agent}/api/v1`, {
+      inputDone = request(`${agentOrigin(agent)}/api/v1`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/recordio', 'Message-Content-Type': 'application/json', Accept: 'application/json' },
         body: input.body,
@@ -198,7 +199,7 @@ type WaitCall = 'WAIT_CONTAINER' | 'WAIT_NESTED_CONTAINER'
 
 /** Waits for a container to end (the agent answers then). */
 function waitCall(agent: string, type: WaitCall, containerId: ContainerID): Promise<Response> {
-  return request(`http://${agent}/api/v1`, {
+  return request(`${agentOrigin(agent)}/api/v1`, {
     method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
     body: JSON.stringify({ type, [type.toLowerCase()]: { container_id: containerId } }),
   })

@@ -10,6 +10,7 @@ import type { ContainerInfo, Image, RLimit } from '../core/v1/messages.ts'
 import { CliError, errorText, operatorCall, request } from './cluster.ts'
 import { EXIT } from './exit-codes.ts'
 import { agentAddress } from './networks.ts'
+import { agentOrigin } from './tls.ts'
 
 export interface AgentTarget { id: string; address: string; hostname: string }
 
@@ -69,7 +70,7 @@ export async function taskContainer(rlimits: RLimit[], image?: string, user?: st
   return { type: 'MESOS', ...(rlimits.length ? { rlimit_info: { rlimits } } : {}), ...(image ? { mesos: { image: dockerImage(image, creds) } } : {}) }
 }
 
-const imagesUrl = (a: AgentTarget, path = '') => `http://${a.address}/api/meso/v1/images${path}`
+const imagesUrl = (a: AgentTarget, path = '') => `${agentOrigin(a.address)}/api/meso/v1/images${path}`
 
 async function agentCall<T>(a: AgentTarget, path: string, init: RequestInit): Promise<T> {
   const res = await request(imagesUrl(a, path), init)

@@ -3,6 +3,7 @@
 
 import type { NetworkSummary } from '../agent/isolators/network/cni/network-config.ts'
 import { errorText, operatorCall, request } from './cluster.ts'
+import { agentOrigin } from './tls.ts'
 
 export interface AgentNetwork extends NetworkSummary { agent_id: string; agent: string }
 
@@ -25,7 +26,7 @@ export async function listNetworks(master: string): Promise<NetworkListing> {
     const agent = agentAddress(a.pid) ?? '?'
     const agent_id = a.agent_info.id?.value ?? ''
     try {
-      const res = await request(`http://${agent}/api/meso/v1/networks`, { headers: { Accept: 'application/json' } })
+      const res = await request(`${agentOrigin(agent)}/api/meso/v1/networks`, { headers: { Accept: 'application/json' } })
       if (!res.ok) throw new Error(await errorText(res))
       const body = (await res.json()) as { networks?: NetworkSummary[] }
       out.networks.push(...(body.networks ?? []).map(n => ({ agent_id, agent, ...n })))

@@ -4,6 +4,7 @@
 
 import type { Task } from '../core/v1/messages.ts'
 import { CliError, request } from './cluster.ts'
+import { agentOrigin } from './tls.ts'
 
 export function sandboxPath(task: Pick<Task, 'framework_id' | 'executor_id' | 'task_id'>, file: string): string {
   const fid = task.framework_id.value
@@ -18,7 +19,7 @@ export class SandboxFile {
   constructor(private readonly agent: string, readonly path: string) {}
 
   private url(offset: number, length?: number) {
-    return `http://${this.agent}/files/read?path=${encodeURIComponent(this.path)}&offset=${offset}${length !== undefined ? `&length=${length}` : ''}`
+    return `${agentOrigin(this.agent)}/files/read?path=${encodeURIComponent(this.path)}&offset=${offset}${length !== undefined ? `&length=${length}` : ''}`
   }
 
   async size(): Promise<number | undefined> {

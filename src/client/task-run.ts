@@ -15,6 +15,7 @@ import { hostPortsResource, withNetwork, type PortMapping } from './port-mapping
 import { attachContainer } from './container-session.ts'
 import { FileFollower, SandboxFile, sandboxPath } from './sandbox-files.ts'
 import { SchedulerClient } from './scheduler-client.ts'
+import { redetectMaster } from './master-detection.ts'
 
 export interface TaskRunOptions {
   master: string
@@ -85,7 +86,7 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
     hostname: hostname(),
     labels: { labels: [{ key: AUTO_TEARDOWN_LABEL, value: 'idle' }] },
   }
-  const client = new SchedulerClient(o.master)
+  const client = new SchedulerClient(o.master, redetectMaster)
   let launched = false
   let largest: Resources | undefined
   let agentAddr: string | undefined

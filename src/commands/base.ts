@@ -7,6 +7,7 @@ import { FlagValueError, parseDecimal } from '../cli/number-flag.ts'
 import type { Handler, ParsedCommand } from '../cli/parsed.ts'
 
 export const masterFlag = Flags.string({ description: 'master URL (default: $MESO_MASTER, ~/.meso/config.toml, http://127.0.0.1:5050)', helpValue: 'URL' })
+export const caCertFlag = Flags.string({ description: 'CA certificate (PEM) to trust for an https:// master and its agents (default: $MESO_CA_CERT)', helpValue: 'FILE' })
 export const jsonFlag = Flags.boolean({ description: 'print JSON instead of a table' })
 export const agentFlag = Flags.string({ description: 'act on this agent only (id, unique id prefix, or hostname); default: every agent', helpValue: 'ID' })
 export const registryUserFlag = Flags.string({ description: 'registry user name (the password is read from stdin with --registry-password-stdin)', helpValue: 'USER' })
@@ -30,6 +31,10 @@ export abstract class ClientCommand extends Command {
   /** Runs the handler `load` brings with what oclif parsed. */
   protected async handle<F, A>(load: () => Promise<Handler<ParsedCommand<F, A>>>, parsed: { flags: F; args: A; argv: unknown[] }): Promise<void> {
     const { runHandler } = await import('../cli/run-handler.ts')
-    await runHandler(async () => (await load()).execute({ flags: parsed.flags, args: parsed.args, argv: parsed.argv.map(String) }))
+    ;(await import('../client/tls.ts')).configureClientTls(parsed.flags)
+    await runHandler(async () => {
+      await (await import('../client/master-detection.ts')).resolveDetectedMaster(parsed.flags as object)
+      return (await load()).execute({ flags: parsed.flags, args: parsed.args, argv: parsed.argv.map(String) })
+    })
   }
 }

@@ -19,6 +19,7 @@ export default class Up extends Command {
     isolation: Flags.string({ description: 'agent isolators (Mesos --isolation syntax)' }),
     registry: Flags.string({ description: "'replicated_log' (persisted) or 'in_memory'", default: defaultOf(MASTER_FLAGS, 'registry'), options: ['replicated_log', 'in_memory'] }),
     'agent-flag': Flags.string({ description: 'any other agent flag, NAME=VALUE (repeatable), e.g. docker_registry_insecure=localhost:5000', multiple: true }),
+    tls: Flags.boolean({ description: 'serve TLS only, with a dev CA and certificates made in <work_dir>/tls' }),
     'master-flag': Flags.string({ description: 'any other master flag, NAME=VALUE (repeatable), e.g. offer_timeout=30secs', multiple: true }),
   }
 
@@ -38,10 +39,15 @@ export default class Up extends Command {
     }
     const masterExtra = extra(flags['master-flag'], MASTER_FLAGS, 'master')
     const agentExtra = extra(flags['agent-flag'], AGENT_FLAGS, 'agent')
+    // Credentials, the executor-token key and the authentication defaults (up-auth.ts, docs/security-auth.md).
+    let auth: import('./up-auth.ts').UpAuth
+    try { auth = (await import('./up-auth.ts')).upAuth(base, flags.ip) } catch (err) { fail(err) }
     let masterValues: MasterFlags
     try {
-      masterValues = resolveFlags(MASTER_FLAGS, { ...masterExtra, ip: flags.ip, port: flags.port, work_dir: join(base, 'master'), registry: flags.registry })
+      masterValues = resolveFlags(MASTER_FLAGS, { ...auth.master, ...masterExtra, ip: flags.ip, port: flags.port, work_dir: join(base, 'master'), registry: flags.registry })
     } catch (err) { this.error((err as Error).message, { exit: 2 }) }
+    let tlsNotes: string[] = []
+    try { if (flags.tls) tlsNotes = (await import('./up-tls.ts')).enableDevTls(base, flags.ip) } catch (err) { fail(err) }
     const { startMaster } = await import('../master/server.ts')
     const { startAgent } = await import('../agent/server.ts')
     let master, agent, network
@@ -54,6 +60,7 @@ export default class Up extends Command {
       network = upNetworkFlags(base, { launcher: flags.launcher, isolation: flags.isolation, linuxUnavailable: linuxLauncherUnavailable({}) })
       const agentValues = resolveFlags(AGENT_FLAGS, {
         ...network?.flags,
+        ...auth.agent,
         ...agentExtra,
         master: `${flags.ip === '0.0.0.0' ? '127.0.0.1' : flags.ip}:${master.server.port}`, ip: flags.ip, port: agentPort,
         work_dir: join(base, 'agent'), resources: flags.resources, attributes: flags.attributes, launcher: flags.launcher,
@@ -64,10 +71,13 @@ export default class Up extends Command {
       await master?.stop()
       fail(err)
     }
+    const unregisterCli = auth.registerCli(master.url, agent.url)
     this.log(`meso is up: master ${master.url} (scheduler API ${master.url}/api/v1/scheduler, operator API ${master.url}/api/v1), agent ${agent.url}`)
+    for (const line of auth.notes) this.log(line)
+    for (const line of tlsNotes) this.log(line)
     if (network) this.log(`${network.note}; join it with: meso task run --network meso -- …`)
     this.log(`state in ${base}; try: meso task run -- echo hello   (Ctrl-C stops the cluster; tasks keep running and are re-adopted on the next start)`)
-    await runUntilSignal(async () => { await agent.stop(); await master.stop() })
+    await runUntilSignal(async () => { await agent.stop(); await master.stop(); unregisterCli() })
   }
 }
 

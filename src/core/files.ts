@@ -1,17 +1,31 @@
 // The `/files/*` endpoints (browse, read, download, debug) and the LIST_FILES / READ_FILE operator calls over a
 // set of attached virtual paths: agents attach sandboxes (as their host path and as
 // /frameworks/<fid>/executors/<eid>/runs/latest), daemons attach their own log (/master/log, /slave/log).
+//
+// Sandboxes are written by tasks, so a path in one is opened beneath the attached directory with no symlink followed
+// at any component (src/core/fs/beneath.ts), and everything after that — type checks, sizes, reads, listings —
+// goes through the opened fd, never the path again: docs/security-files.md. Upstream's FilesProcess::resolve
+// (src/files/files.cpp) realpath()s and then opens by path, which a task can race with a symlink swap.
 
-import { lstatSync, openSync, readSync, closeSync, readdirSync, statSync, realpathSync } from 'node:fs'
-import { join, normalize } from 'node:path'
+import { closeSync, fstatSync, openSync, type Stats } from 'node:fs'
+import { basename, normalize } from 'node:path'
+import { BeneathError, defaultVia, openBeneath, type ResolveVia } from './fs/beneath.ts'
+import { listDirectory, readAt, reopenForReading, streamFd } from './fs/fd-io.ts'
+import { O_CLOEXEC, O_PATH } from './fs/openat2.ts'
 import { badRequest, json, notFound } from './http/responses.ts'
 
 /** Mesos caps a single read at 16 pages. */
 export const MAX_READ = 16 * 4096
 
+/** Downloads up to this size are read whole (with Content-Length); larger ones are streamed through the fd. */
+const DOWNLOAD_IN_MEMORY = 8 * 1024 * 1024
+
 export interface MemoryFile { bytes(): Uint8Array; mtime(): number }
 
 type Target = { kind: 'host'; path: string } | { kind: 'memory'; file: MemoryFile }
+
+/** An attached path opened for one request: a memory file, or an O_PATH fd the request must close. */
+type Opened = { kind: 'memory'; file: MemoryFile } | { kind: 'host'; fd: number; st: Stats; name: string }
 
 export interface FileInfoV1 {
   path: string
@@ -29,76 +43,118 @@ export class FileError extends Error {
 
 export class FileServer {
   private attached = new Map<string, Target>()
+  private readonly via: ResolveVia
+
+  /** `via` forces a resolver (tests); by default openat2 where the kernel has it. */
+  constructor(o: { via?: ResolveVia } = {}) { this.via = o.via ?? defaultVia() }
 
   attach(virtualPath: string, hostPath: string) { this.attached.set(clean(virtualPath), { kind: 'host', path: hostPath }) }
   attachMemory(virtualPath: string, file: MemoryFile) { this.attached.set(clean(virtualPath), { kind: 'memory', file }) }
   detach(virtualPath: string) { this.attached.delete(clean(virtualPath)) }
   paths(): string[] { return [...this.attached.keys()] }
 
-  /** Resolves a virtual path to a host path or memory file; refuses escapes out of the attached directory. */
-  private resolve(path: string): Target {
+  /**
+   * Opens a virtual path: the longest attached prefix, then the rest beneath it (no symlinks, no escape). The
+   * attached directory itself is the agent's own path and is opened as configured.
+   */
+  private open(path: string): Opened {
     const p = clean(path)
     let best: string | undefined
     for (const root of this.attached.keys()) {
       if ((p === root || p.startsWith(root + '/')) && (!best || root.length > best.length)) best = root
     }
-    if (!best) throw new FileError(404, `No file or directory found at path '${path}'`)
+    const missing = () => new FileError(404, `No file or directory found at path '${path}'`)
+    if (!best) throw missing()
     const target = this.attached.get(best)!
     if (target.kind === 'memory') {
-      if (p !== best) throw new FileError(404, `No file or directory found at path '${path}'`)
+      if (p !== best) throw missing()
       return target
     }
-    const rest = p.slice(best.length)
-    const host = normalize(join(target.path, rest))
-    let real: string
-    try { real = realpathSync(host) } catch { throw new FileError(404, `No file or directory found at path '${path}'`) }
-    const rootReal = realpathSync(target.path)
-    if (real !== rootReal && !real.startsWith(rootReal + '/')) throw new FileError(403, `Path '${path}' escapes its sandbox`)
-    return { kind: 'host', path: real }
+    const rest = p.slice(best.length).replace(/^\/+/, '')
+    let rootFd: number
+    try { rootFd = openSync(target.path, O_PATH | O_CLOEXEC) } catch { throw missing() }
+    if (!rest) {
+      try { return { kind: 'host', fd: rootFd, st: fstatSync(rootFd), name: basename(target.path) } } catch (err) { closeSync(rootFd); throw err }
+    }
+    let fd: number
+    try {
+      // An attached file has no entries; Mesos answers Not Found there too.
+      if (!fstatSync(rootFd).isDirectory()) throw missing()
+      fd = openBeneath(rootFd, rest, this.via)
+    } catch (err) {
+      if (!(err instanceof BeneathError)) throw err
+      if (err.reason === 'missing') throw missing()
+      throw new FileError(403, err.reason === 'denied' ? `Access to path '${path}' is denied` : `Path '${path}' escapes its sandbox (symbolic links are not followed)`)
+    } finally {
+      closeSync(rootFd)
+    }
+    try { return { kind: 'host', fd, st: fstatSync(fd), name: basename(rest) } } catch (err) { closeSync(fd); throw err }
+  }
+
+  /** Runs `fn` on the opened path and closes what was opened. */
+  private with<T>(path: string, fn: (t: Opened) => T): T {
+    const t = this.open(path)
+    try { return fn(t) } finally { if (t.kind === 'host') closeSync(t.fd) }
   }
 
   browse(path: string): FileInfoV1[] {
-    const t = this.resolve(path)
-    if (t.kind === 'memory') throw new FileError(400, `'${path}' is a file`)
-    const st = statSync(t.path)
-    if (!st.isDirectory()) throw new FileError(400, `'${path}' is not a directory`)
-    const base = clean(path)
-    return readdirSync(t.path).sort().map(name => fileInfo(join(t.path, name), `${base === '/' ? '' : base}/${name}`))
+    return this.with(path, t => {
+      if (t.kind === 'memory' || !t.st.isDirectory()) throw new FileError(400, t.kind === 'memory' ? `'${path}' is a file` : `'${path}' is not a directory`)
+      const base = clean(path)
+      return listDirectory(t.fd).map(e => fileInfo(e.st, `${base === '/' ? '' : base}/${e.name}`))
+    })
   }
 
   /** Reads up to `length` bytes at `offset`; offset -1 (or undefined) answers the size with no data. */
   read(path: string, offset: number | undefined, length: number | undefined): { offset: number; data: Uint8Array; size: number } {
-    const t = this.resolve(path)
-    if (t.kind === 'memory') {
-      const bytes = t.file.bytes()
-      if (offset === undefined || offset < 0) return { offset: bytes.length, data: new Uint8Array(0), size: bytes.length }
-      const len = Math.min(length ?? MAX_READ, MAX_READ)
-      return { offset, data: bytes.subarray(offset, offset + len), size: bytes.length }
-    }
-    const st = statSync(t.path)
-    if (st.isDirectory()) throw new FileError(400, `Cannot read a directory: '${path}'`)
-    if (offset === undefined || offset < 0) return { offset: st.size, data: new Uint8Array(0), size: st.size }
-    const len = Math.max(0, Math.min(length ?? MAX_READ, MAX_READ, st.size - offset))
-    const buf = new Uint8Array(len)
-    if (len > 0) {
-      const fd = openSync(t.path, 'r')
-      try { readSync(fd, buf, 0, len, offset) } finally { closeSync(fd) }
-    }
-    return { offset, data: buf, size: st.size }
+    return this.with(path, t => {
+      if (t.kind === 'memory') {
+        const bytes = t.file.bytes()
+        if (offset === undefined || offset < 0) return { offset: bytes.length, data: new Uint8Array(0), size: bytes.length }
+        const len = Math.min(length ?? MAX_READ, MAX_READ)
+        return { offset, data: bytes.subarray(offset, offset + len), size: bytes.length }
+      }
+      if (t.st.isDirectory()) throw new FileError(400, `Cannot read a directory: '${path}'`)
+      regularFile(t.st, path)
+      const size = t.st.size
+      if (offset === undefined || offset < 0) return { offset: size, data: new Uint8Array(0), size }
+      const len = Math.max(0, Math.min(length ?? MAX_READ, MAX_READ, size - offset))
+      if (len === 0) return { offset, data: new Uint8Array(0), size }
+      const fd = reopenForReading(t.fd)
+      try {
+        // Exactly `len` bytes as the old path-based read answered: zeros past an end the file shrank to meanwhile.
+        const data = new Uint8Array(len)
+        data.set(readAt(fd, offset, len))
+        return { offset, data, size }
+      } finally {
+        closeSync(fd)
+      }
+    })
   }
 
   download(path: string): Response {
-    const t = this.resolve(path)
-    if (t.kind === 'memory') return new Response(t.file.bytes(), { headers: { 'Content-Type': 'application/octet-stream' } })
-    if (statSync(t.path).isDirectory()) throw new FileError(400, `Cannot download a directory: '${path}'`)
-    const name = t.path.split('/').pop()!
-    return new Response(Bun.file(t.path), { headers: { 'Content-Type': 'application/octet-stream', 'Content-Disposition': `attachment; filename=${name}` } })
+    return this.with(path, t => {
+      if (t.kind === 'memory') return new Response(t.file.bytes(), { headers: { 'Content-Type': 'application/octet-stream' } })
+      if (t.st.isDirectory()) throw new FileError(400, `Cannot download a directory: '${path}'`)
+      regularFile(t.st, path)
+      const headers = { 'Content-Type': 'application/octet-stream', 'Content-Disposition': `attachment; filename=${t.name}` }
+      const fd = reopenForReading(t.fd)
+      if (t.st.size > DOWNLOAD_IN_MEMORY) {
+        // The stream owns `fd` and closes it when done or cancelled. Bun sends a stream chunked, whatever
+        // Content-Length says; only files this large lose the length header.
+        return new Response(streamFd(fd, t.st.size), { headers })
+      }
+      // In memory, so the answer carries Content-Length as the path-based Bun.file answer did (Bun.file(fd) would
+      // too, but never closes the fd and says nothing once it has sent it).
+      try { return new Response(readAt(fd, 0, t.st.size), { headers }) } finally { closeSync(fd) }
+    })
   }
 
   stat(path: string): FileInfoV1 {
-    const t = this.resolve(path)
-    if (t.kind === 'memory') return { path: clean(path), size: t.file.bytes().length, mtime: { nanoseconds: Math.round(t.file.mtime() * 1e9) }, mode: 0o100644, nlink: 1 }
-    return fileInfo(t.path, clean(path))
+    return this.with(path, t => {
+      if (t.kind === 'memory') return { path: clean(path), size: t.file.bytes().length, mtime: { nanoseconds: Math.round(t.file.mtime() * 1e9) }, mode: 0o100644, nlink: 1 }
+      return fileInfo(t.st, clean(path))
+    })
   }
 
   /** HTTP handler for /files/{browse,read,download,debug} (and their legacy .json aliases). */
@@ -147,8 +203,12 @@ function clean(p: string): string {
   return n || '/'
 }
 
-function fileInfo(hostPath: string, virtualPath: string): FileInfoV1 {
-  const st = lstatSync(hostPath)
+/** Regular files only: a FIFO would block the agent, and a device node (a container root can mknod in its sandbox) is the host's device. */
+function regularFile(st: Stats, path: string) {
+  if (!st.isFile()) throw new FileError(403, `'${path}' is not a regular file`)
+}
+
+function fileInfo(st: Stats, virtualPath: string): FileInfoV1 {
   return {
     path: virtualPath,
     nlink: st.nlink,

@@ -1,11 +1,13 @@
 // Daemon flags in Mesos' style, declared once as a table: each becomes an oclif flag (`--work_dir=/x`; the oclif
 // side is src/commands/daemon.ts, so this module stays free of oclif), is read from
 // `MESOS_<NAME>` (and `MESO_<NAME>`) in the environment, and is echoed by GET_FLAGS / `/flags` as a string.
-// Booleans accept `--name`, `--no-name` and `--name=true|false` like stout does.
+// Booleans accept `--name`, `--no-name` and `--name=true|false` like stout does. Flags marked `secret` (credentials
+// given inline) are never echoed: docs/security-input.md.
 
 import { DurationError, formatDuration, parseDuration } from './duration.ts'
 
-export type FlagType = 'string' | 'int' | 'number' | 'bool' | 'duration'
+/** `bytes`: stout's Bytes (`16MB`; units B, KB, MB, GB, TB, powers of 1024), typed as a number of bytes. */
+export type FlagType = 'string' | 'int' | 'number' | 'bool' | 'duration' | 'bytes'
 
 export interface FlagSpec {
   name: string
@@ -16,6 +18,11 @@ export interface FlagSpec {
   aliases?: string[]
   /** Validation beyond the type; return an error message or undefined. */
   check?: (value: unknown) => string | undefined
+  /**
+   * The value may hold a secret (credentials given inline rather than as a file): GET_FLAGS and /flags show an
+   * absolute path as it is and anything else as `REDACTED`.
+   */
+  secret?: true
 }
 
 export type FlagValues = Record<string, string | number | boolean | undefined>
@@ -89,6 +96,12 @@ function resolveFlagValues(specs: readonly FlagSpec[], parsed: Record<string, un
           throw new FlagError(`--${s.name}: ${(err as DurationError).message}`)
         }
         break
+      case 'bytes': {
+        const n = typeof raw === 'number' ? raw : parseBytes(String(raw))
+        if (n === undefined) throw new FlagError(`--${s.name} must be a byte size such as 512KB or 16MB, got '${raw}'`)
+        v = n
+        break
+      }
       default: v = String(raw)
     }
     const problem = s.check?.(v)
@@ -98,13 +111,39 @@ function resolveFlagValues(specs: readonly FlagSpec[], parsed: Record<string, un
   return out
 }
 
-/** `{name, value}` pairs as GET_FLAGS returns them (all strings, durations in stout form). */
+/** What GET_FLAGS shows for a secret flag that is not a file path. */
+export const REDACTED = 'REDACTED'
+
+/**
+ * `{name, value}` pairs as GET_FLAGS returns them (all strings, durations and sizes in stout form). Secret flags
+ * show only an absolute path (`/etc/meso/credentials`, `file:///…`), as Mesos' Path flags do; inline values, which
+ * carry the secret itself, become REDACTED.
+ */
 export function flagStrings(specs: readonly FlagSpec[], values: FlagValues): { name: string; value: string }[] {
   const out: { name: string; value: string }[] = []
   for (const s of specs) {
     const v = values[s.name]
     if (v === undefined) continue
-    out.push({ name: s.name, value: s.type === 'duration' ? formatDuration(v as number) : String(v) })
+    let value = s.type === 'duration' ? formatDuration(v as number) : s.type === 'bytes' ? formatBytes(v as number) : String(v)
+    if (s.secret && !/^(\/|file:\/\/\/)[^\s]*$/.test(value)) value = REDACTED
+    out.push({ name: s.name, value })
   }
   return out
+}
+
+const UNITS: [string, number][] = [['TB', 1024 ** 4], ['GB', 1024 ** 3], ['MB', 1024 ** 2], ['KB', 1024], ['B', 1]]
+
+/** stout's Bytes::parse (3rdparty/stout/include/stout/bytes.hpp): digits and a unit; a bare number is bytes. */
+export function parseBytes(text: string): number | undefined {
+  const m = /^\s*(\d+)\s*([a-zA-Z]*)\s*$/.exec(text)
+  if (!m) return undefined
+  const unit = m[2]!.toUpperCase() || 'B'
+  const mult = UNITS.find(([u]) => u === unit)?.[1]
+  return mult === undefined ? undefined : Number(m[1]) * mult
+}
+
+/** Bytes in stout's form: the largest unit that keeps the value whole (`16MB`, `1536KB`). */
+export function formatBytes(n: number): string {
+  for (const [u, mult] of UNITS) if (n !== 0 && n % mult === 0) return `${n / mult}${u}`
+  return `${n}B`
 }

@@ -1,8 +1,12 @@
 // The master's end of the internal agent protocol (src/core/agent-protocol.ts): one WebSocket per agent.
+// Messages are limited in size (--max_agent_message_size: Bun closes a link that sends a bigger one, code 1009) and
+// read under the JSON limits (docs/security-input.md): without --authenticate_agents anyone may open a link.
 
 import type { ServerWebSocket } from 'bun'
 import type { MasterMessage } from '../core/agent-protocol.ts'
 import { AGENT_PROTOCOL_VERSION } from '../core/agent-protocol.ts'
+import { limitsFor } from '../core/http/server-limits.ts'
+import { parseJson } from '../core/proto/json.ts'
 import { logger } from '../core/log.ts'
 import type { Master } from './master.ts'
 import type { AgentLink, RegisteredAgent } from './registered-agent.ts'
@@ -15,16 +19,17 @@ export interface LinkData { link?: AgentLink; agent?: RegisteredAgent; remote: s
 export function agentWebSocketHandlers(getMaster: () => Master) {
   return {
     idleTimeout: 0,
-    maxPayloadLength: 64 * 1024 * 1024,
+    // The master's limits are recorded by serveOptions, which server.ts spreads into Bun.serve before this.
+    maxPayloadLength: limitsFor('master').maxAgentMessageBytes,
     open(ws: ServerWebSocket<LinkData>) {
       ws.data.link = corkedLink(ws)
     },
     message(ws: ServerWebSocket<LinkData>, raw: string | Buffer) {
       let parsed: ReturnType<typeof parseAgentMessage>
       try {
-        parsed = parseAgentMessage(JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8')))
-      } catch {
-        parsed = { error: 'not JSON' }
+        parsed = parseAgentMessage(parseJson(typeof raw === 'string' ? raw : raw.toString('utf8')))
+      } catch (err) {
+        parsed = { error: `not JSON: ${(err as Error).message}` }
       }
       if ('error' in parsed) {
         log.warn(`Dropping malformed message from agent link ${ws.data.agent?.id ?? ws.data.remote}: ${parsed.error}`)

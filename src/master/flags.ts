@@ -2,6 +2,7 @@
 // existing runbooks keep working; GET_FLAGS echoes them.
 
 import type { FlagSpec, TypedFlags } from '../core/flags.ts'
+import { MASTER_BODY_LIMITS, bodyLimitsError, idleTimeoutError, positiveLimitError } from '../core/http/server-limits.ts'
 import { parseDuration } from '../core/duration.ts'
 
 const positive = (v: unknown) => ((v as number) > 0 ? undefined : 'must be positive')
@@ -31,14 +32,27 @@ export const MASTER_FLAGS = [
   { name: 'authenticate_http_readwrite', type: 'bool', default: false, description: 'require HTTP authentication for read-write endpoints' },
   { name: 'authenticate_http_frameworks', type: 'bool', default: false, description: 'require HTTP authentication for the scheduler API' },
   { name: 'authenticate_agents', type: 'bool', default: false, description: 'require agents to authenticate' },
-  { name: 'credentials', type: 'string', description: 'credentials (JSON or path) for HTTP authentication' },
-  { name: 'acls', type: 'string', description: 'ACLs (JSON or path)' },
+  { name: 'credentials', type: 'string', secret: true, description: 'credentials (JSON or path) for HTTP authentication' },
+  { name: 'acls', type: 'string', description: 'ACLs for the local authorizer (JSON or path), as Mesos --acls: see docs/security-auth.md' },
   { name: 'roles', type: 'string', description: '(deprecated) role whitelist' },
   { name: 'log_dir', type: 'string', description: 'accepted for compatibility' },
   { name: 'logging_level', type: 'string', default: 'INFO', description: 'INFO, WARNING or ERROR' },
   { name: 'quiet', type: 'bool', default: false, description: 'accepted for compatibility' },
-  { name: 'zk', type: 'string', description: 'accepted for compatibility (meso runs a single master)' },
-  { name: 'quorum', type: 'int', description: 'accepted for compatibility' },
+  // High availability (docs/zookeeper.md): masters contend in ZooKeeper; the registrar lives there.
+  { name: 'zk', type: 'string', description: 'ZooKeeper URL for leader election and the replicated registrar, e.g. zk://h1:2181,h2:2181/mesos (a file:// path holding the URL works too)' },
+  { name: 'quorum', type: 'int', description: "the registrar's quorum in Mesos' replicated log; with ZooKeeper the ensemble's own majority decides (checked: at least 1)", check: v => (v === undefined || (v as number) >= 1 ? undefined : 'must be at least 1') },
+  { name: 'zk_session_timeout', type: 'duration', default: '10secs', description: "ZooKeeper session timeout: how long a leader cut off from ZooKeeper keeps leading before it steps down", check: positive },
+  // Authentication and authorization (docs/security-auth.md). Mesos' --authenticate_frameworks is for
+  // driver-based (PID) frameworks; meso's frameworks are all HTTP, so it has the effect of --authenticate_http_frameworks.
+  { name: 'authenticate_frameworks', type: 'bool', default: false, description: 'require frameworks to authenticate (meso has only HTTP frameworks: same as --authenticate_http_frameworks)', aliases: ['authenticate'] },
+  // Hostile input (docs/security-input.md; src/core/http/server-limits.ts, src/core/proto/json.ts): request body
+  // limits per endpoint, the HTTP idle timeout and the JSON limits. Mesos has no such flags; these are meso's.
+  { name: 'http_request_body_limits', type: 'string', default: MASTER_BODY_LIMITS, description: "request body limits per endpoint, comma-separated PATH=SIZE (16MB, 512KB; 'unlimited' streams the body); '*' is every other endpoint; entries replace the defaults one by one", check: bodyLimitsError },
+  { name: 'http_idle_timeout', type: 'duration', default: '60secs', description: 'how long a connection may wait for its next request, a request body may stall, and a plain response may take to be read (event streams and long-polls are exempt); at most 255secs, 0secs for none', check: idleTimeoutError },
+  { name: 'json_max_depth', type: 'int', default: 100, description: 'deepest nesting of arrays and objects in a JSON request', check: positiveLimitError },
+  { name: 'json_max_string_length', type: 'bytes', default: '4MB', description: 'longest string in a JSON request (characters)', check: positiveLimitError },
+  { name: 'json_max_array_length', type: 'int', default: 100000, description: 'most entries in one JSON array or object', check: positiveLimitError },
+  { name: 'max_agent_message_size', type: 'bytes', default: '16MB', description: 'largest message an agent may send on its link; a bigger one closes the link (WebSocket code 1009)', check: positiveLimitError },
 ] as const satisfies readonly FlagSpec[]
 
 export type MasterFlags = TypedFlags<typeof MASTER_FLAGS>

@@ -38,6 +38,8 @@ export interface MasterOptions {
   runner: EffectRunner
   /** Milliseconds since the epoch. */
   clock?: () => number
+  /** How agents are reached (offers' `url.scheme`): https when TLS is on (docs/security-tls.md). */
+  scheme?: 'http' | 'https'
 }
 
 export class Master {
@@ -54,7 +56,7 @@ export class Master {
       minAllocatable: parseMinAllocatable(opts.flags.min_allocatable_resources),
       filterGpuResources: opts.flags.filter_gpu_resources,
     })
-    this.state = new MasterState(opts.info.id, opts.info, opts.flags, allocator, this.clock() / 1000, opts.flagStrings)
+    this.state = new MasterState(opts.info.id, opts.info, opts.flags, allocator, this.clock() / 1000, opts.flagStrings, opts.scheme)
     const s = this.state
     for (const [name, value] of Object.entries(opts.recovered.sequences)) s.sequences.set(name, value)
     s.weights = { ...parseWeights(opts.flags.weights), ...opts.recovered.weights }
@@ -119,8 +121,8 @@ export class Master {
     this.run(step => offers.allocate(step))
     this.state.metrics.observeAllocation(performance.now() - started)
   }
-  accept(fw: Framework, offerIds: string[], operations: OfferOperation[], refuseSeconds: number | undefined) {
-    this.run(step => offers.accept(step, fw, offerIds, operations, refuseSeconds))
+  accept(fw: Framework, offerIds: string[], operations: OfferOperation[], refuseSeconds: number | undefined, authorize?: offers.TaskAuthorization) {
+    this.run(step => offers.accept(step, fw, offerIds, operations, refuseSeconds, authorize))
   }
   decline(fw: Framework, offerIds: string[], refuseSeconds: number | undefined) { this.run(step => offers.decline(step, fw, offerIds, refuseSeconds)) }
   rescindOffer(offerId: string) { this.run(step => offers.rescindOffer(step, offerId)) }

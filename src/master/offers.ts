@@ -38,7 +38,7 @@ export function allocate(step: Step) {
       framework_id: { value: fw.id },
       agent_id: { value: agent.id },
       hostname: agent.hostname,
-      url: { scheme: 'http', address: { hostname: agent.hostname, ip: agent.address.split(':')[0], port: agent.port }, path: '/slave(1)' },
+      url: { scheme: s.scheme, address: { hostname: agent.hostname, ip: agent.address.split(':')[0], port: agent.port }, path: '/slave(1)' },
       resources: a.resources.toWire(fw.refinement),
       allocation_info: { role: a.role },
     }
@@ -100,10 +100,17 @@ export function decline(step: Step, fw: Framework, offerIds: string[], refuseSec
 }
 
 /**
- * ACCEPT: the offers are used up whatever happens; each LAUNCH/LAUNCH_GROUP is validated and paid for out of
- * their pooled resources, and what no operation used goes back to the allocator with the call's filter.
+ * RUN_TASK, decided at the API edge (scheduler-api.ts, with the framework's ACLs) and handed in as a pure function:
+ * undefined when the task may launch, else why not (docs/security-auth.md).
  */
-export function accept(step: Step, fw: Framework, offerIds: string[], operations: OfferOperation[], refuseSeconds: number | undefined) {
+export type TaskAuthorization = (task: TaskInfo) => string | undefined
+
+/**
+ * ACCEPT: the offers are used up whatever happens; each LAUNCH/LAUNCH_GROUP is authorized, validated and paid for
+ * out of their pooled resources, and what no operation used goes back to the allocator with the call's filter.
+ * Authorization comes first, as in upstream Master::_accept (REASON_TASK_UNAUTHORIZED / _GROUP_UNAUTHORIZED).
+ */
+export function accept(step: Step, fw: Framework, offerIds: string[], operations: OfferOperation[], refuseSeconds: number | undefined, authorize?: TaskAuthorization) {
   const { s, out, now } = step
   const error = validateOffers(s, fw, offerIds)
   if (error) {
@@ -144,6 +151,8 @@ export function accept(step: Step, fw: Framework, offerIds: string[], operations
     if (type === 'LAUNCH') {
       const launched: string[] = []
       for (const task of op.launch?.task_infos ?? []) {
+        const denied = authorize?.(task)
+        if (denied) { rejectTask(step, fw, task, 'REASON_TASK_UNAUTHORIZED', denied); continue }
         let err = validateTask(task, ctx)
         const need = err ? Resources.EMPTY : withAllocationRole(task.resources, role).plus(newExecutorResources(fw, agent, task.executor, role))
         if (!err && !pool.contains(need)) err = `Task uses more resources ${need.toString()} than available ${pool.toString()}`
@@ -158,6 +167,8 @@ export function accept(step: Step, fw: Framework, offerIds: string[], operations
     } else if (type === 'LAUNCH_GROUP' && op.launch_group) {
       const { executor, task_group } = op.launch_group
       const tasks = task_group.tasks ?? []
+      const denied = authorize && tasks.map(t => authorize(t)).find(d => d !== undefined)
+      if (denied) { for (const t of tasks) rejectTask(step, fw, t, 'REASON_TASK_GROUP_UNAUTHORIZED', denied); continue }
       let err = validateTaskGroup(executor, tasks, ctx)
       let need = Resources.EMPTY
       if (!err) {

@@ -11,17 +11,23 @@ const EVENT_KEY: Record<string, string> = {
   FRAMEWORK_ADDED: 'framework_added', FRAMEWORK_UPDATED: 'framework_updated', FRAMEWORK_REMOVED: 'framework_removed',
 }
 
-interface Subscriber { stream: EventStream; codec: Codec; timer: ReturnType<typeof setInterval> }
+/**
+ * What one subscriber may see of an event: the payload itself, a copy with parts removed, or undefined to skip the
+ * event (upstream Master::Subscribers::Subscriber::send filters with the subscriber's VIEW_* approvers).
+ */
+export type EventFilter = (type: string, payload: unknown) => unknown
+
+interface Subscriber { stream: EventStream; codec: Codec; timer: ReturnType<typeof setInterval>; filter?: EventFilter }
 
 export class OperatorEvents {
   private subscribers = new Set<Subscriber>()
 
   get count(): number { return this.subscribers.size }
 
-  subscribe(codec: Codec, subscribed: unknown, heartbeatSeconds: number): Response {
+  subscribe(codec: Codec, subscribed: unknown, heartbeatSeconds: number, filter?: EventFilter): Response {
     const stream = new EventStream({ 'Content-Type': MEDIA[codec] })
     const send = (event: unknown) => stream.send(encodeBody('mesos.v1.master.Event', codec, event))
-    const sub: Subscriber = { stream, codec, timer: setInterval(() => send({ type: 'HEARTBEAT' }), heartbeatSeconds * 1000) }
+    const sub: Subscriber = { stream, codec, timer: setInterval(() => send({ type: 'HEARTBEAT' }), heartbeatSeconds * 1000), filter }
     this.subscribers.add(sub)
     stream.closed.then(() => { clearInterval(sub.timer); this.subscribers.delete(sub) })
     send({ type: 'SUBSCRIBED', subscribed })
@@ -35,6 +41,11 @@ export class OperatorEvents {
     // Encode once per codec, not once per subscriber.
     const cache = new Map<Codec, string | Uint8Array>()
     for (const s of this.subscribers) {
+      if (s.filter) {
+        const shown = s.filter(type, payload)
+        if (shown === undefined) continue
+        if (shown !== payload) { s.stream.send(encodeBody('mesos.v1.master.Event', s.codec, { type, [EVENT_KEY[type]!]: shown })); continue }
+      }
       let body = cache.get(s.codec)
       if (!body) { body = encodeBody('mesos.v1.master.Event', s.codec, event); cache.set(s.codec, body) }
       s.stream.send(body)

@@ -39,7 +39,16 @@ export interface RegistrarSnapshot {
   sequences: Record<string, number>
 }
 
-export class Registrar {
+/** Where the runtime writes (runtime.ts): the SQLite registrar, or the ZooKeeper one with --zk (ha/zk-registrar.ts). */
+export interface RegistrarStore {
+  /** Applies writes in order (durably before returning for SQLite; queued, fenced and in order for ZooKeeper). */
+  write(ops: RegistrarOp[]): void
+  /** Writes batched with others; `done(ok)` once durable. */
+  batch(ops: RegistrarOp[], done: (ok: boolean) => void): void
+  close(): void
+}
+
+export class Registrar implements RegistrarStore {
   private batchWrites: RegistrarOp[][] = []
   private batchDone: ((ok: boolean) => void)[] = []
   private batchScheduled = false

@@ -5,7 +5,7 @@ import { logger } from '../core/log.ts'
 import type { EffectRunner, Master } from './master.ts'
 import type { Effect, TimerEvent } from './outbox.ts'
 import type { OperatorEvents } from './operator-events.ts'
-import type { Registrar } from './registrar.ts'
+import type { RegistrarStore } from './registrar.ts'
 import type { MasterState } from './state.ts'
 
 const log = logger('master')
@@ -17,7 +17,7 @@ export class MasterRuntime implements EffectRunner {
   private allocationPending = false
   private stopped = false
 
-  constructor(private readonly registrar: Registrar, readonly events: OperatorEvents) {}
+  constructor(private readonly registrar: RegistrarStore, readonly events: OperatorEvents) {}
 
   perform(effects: Effect[], master: Master): void {
     if (this.stopped) return

@@ -1,16 +1,63 @@
 // POST /api/v1/scheduler — the v1 scheduler API (docs/http-api.md; upstream src/master/http.cpp, Master::Http::scheduler).
 // Check order follows Mesos:
 // method → Content-Type → parse → validate → Accept → stream id / framework lookup → call.
+// Authorization (docs/security-auth.md): the framework's principal (FrameworkInfo.principal, which is the
+// authenticated one when --authenticate_http_frameworks is on) is the subject, as in upstream
+// Framework::createObjectApprovers; SUBSCRIBE and UPDATE_FRAMEWORK need REGISTER_FRAMEWORK for every role, each
+// launched task RUN_TASK for its user.
 
 import { badRequest, forbidden, methodNotAllowed, text } from '../core/http/responses.ts'
 import { EventStream } from '../core/http/event-stream.ts'
 import { MEDIA, requestCodec, responseCodec } from '../core/http/negotiate.ts'
 import { newUuid } from '../core/ids.ts'
-import { decodeBody, ProtoJsonError } from '../core/v1/codec.ts'
+import { DEFAULT_ACLS, type Acls } from '../core/authz/acls.ts'
+import { approver, frameworkRoles, type Subject } from '../core/authz/authorizer.ts'
+import { decodeBody, encodeBody, ProtoJsonError } from '../core/v1/codec.ts'
+import type { FrameworkInfo, TaskInfo } from '../core/v1/messages.ts'
+import { taskSecurityRequest } from '../agent/isolators/task-security.ts'
 import type { Master } from './master.ts'
+import type { TaskAuthorization } from './offers.ts'
 import { validateSchedulerCall } from './validation/scheduler-call.ts'
 
-export async function handleSchedulerCall(master: Master, req: Request, principal?: string): Promise<Response> {
+const frameworkSubject = (info: FrameworkInfo): Subject | undefined => (info.principal !== undefined ? { value: info.principal } : undefined)
+
+/** REGISTER_FRAMEWORK for every role the framework asks for; the refusal as upstream words it, or undefined. */
+export function frameworkRegistrationError(acls: Acls, info: FrameworkInfo): string | undefined {
+  if (approver(acls, frameworkSubject(info), 'REGISTER_FRAMEWORK')({ frameworkInfo: info })) return undefined
+  return `Not authorized to register framework ${info.id?.value ?? ''} with roles ${JSON.stringify(frameworkRoles(info))}`
+}
+
+/**
+ * RUN_TASK for each task (upstream ActionObject::taskLaunch): the user it runs as (its command's, its executor's,
+ * else the framework's). A task asking for privileges beyond the secure defaults (extra capabilities or a seccomp
+ * opt-out: taskSecurityRequest, src/agent/isolators/task-security.ts) is root-equivalent, so it also needs
+ * run_tasks for user `root`.
+ */
+export function taskAuthorization(acls: Acls, info: FrameworkInfo): TaskAuthorization {
+  const runTask = approver(acls, frameworkSubject(info), 'RUN_TASK')
+  return (task: TaskInfo) => {
+    const user = task.command?.user ?? task.executor?.command?.user ?? info.user
+    if (!runTask({ taskInfo: task, frameworkInfo: info })) {
+      return `Not authorized to launch task ${task.task_id.value} of framework ${info.id?.value ?? ''} under user '${user}'`
+    }
+    const sec = taskSecurityRequest(task)
+    if (sec.privileged && user !== 'root' && !runTask({ taskInfo: { command: { user: 'root' } }, frameworkInfo: info })) {
+      const what = [...sec.extraCapabilities, ...(sec.seccomp ? ['unconfined' in sec.seccomp ? 'seccomp unconfined' : `seccomp profile '${sec.seccomp.profileName}'`] : [])]
+      return `Not authorized to launch task ${task.task_id.value} of framework ${info.id?.value ?? ''} with privileges beyond the defaults (${what.join(', ')}): that needs run_tasks for user 'root'`
+    }
+    return undefined
+  }
+}
+
+/** A SUBSCRIBE refused after the stream was opened: an ERROR event, then the end of the stream (upstream refuseSubscription). */
+function refuseSubscription(headers: Record<string, string>, codec: 'json' | 'protobuf', message: string): Response {
+  const stream = new EventStream(headers)
+  stream.send(encodeBody('mesos.v1.scheduler.Event', codec, { type: 'ERROR', error: { message } }))
+  stream.close()
+  return stream.response
+}
+
+export async function handleSchedulerCall(master: Master, req: Request, principal?: string, acls: Acls = DEFAULT_ACLS): Promise<Response> {
   if (req.method !== 'POST') return methodNotAllowed(['POST'])
   const codec = requestCodec(req)
   if (codec instanceof Response) return codec
@@ -40,7 +87,15 @@ export async function handleSchedulerCall(master: Master, req: Request, principa
       info.principal = principal
     }
     const streamId = newUuid()
-    const stream = new EventStream({ 'Content-Type': MEDIA[out.codec], 'Mesos-Stream-Id': streamId })
+    const headers = { 'Content-Type': MEDIA[out.codec], 'Mesos-Stream-Id': streamId }
+    // A known framework may not be taken over under another principal (upstream validateFrameworkInfoUpdate).
+    const existing = info.id?.value ? master.state.findFramework(info.id.value) : undefined
+    if (existing && existing.info.principal !== undefined && existing.info.principal !== info.principal) {
+      return refuseSubscription(headers, out.codec, "Changing framework's principal is not allowed.")
+    }
+    const denied = frameworkRegistrationError(acls, info)
+    if (denied) return refuseSubscription(headers, out.codec, denied)
+    const stream = new EventStream(headers)
     const result = master.subscribe(info, call.subscribe.suppressed_roles ?? [], { stream, streamId, codec: out.codec })
     if ('error' in result) return text(result.status, result.error)
     const fw = result.framework
@@ -68,7 +123,7 @@ export async function handleSchedulerCall(master: Master, req: Request, principa
       master.teardown(fw)
       break
     case 'ACCEPT':
-      master.accept(fw, (call.accept.offer_ids ?? []).map((o: any) => o.value), call.accept.operations ?? [], call.accept.filters?.refuse_seconds)
+      master.accept(fw, (call.accept.offer_ids ?? []).map((o: any) => o.value), call.accept.operations ?? [], call.accept.filters?.refuse_seconds, taskAuthorization(acls, fw.info))
       break
     case 'DECLINE':
       master.decline(fw, (call.decline.offer_ids ?? []).map((o: any) => o.value), call.decline.filters?.refuse_seconds)
@@ -104,6 +159,9 @@ export async function handleSchedulerCall(master: Master, req: Request, principa
     case 'UPDATE_FRAMEWORK': {
       const info = call.update_framework.framework_info
       if (info.id && info.id.value !== fw.id) return badRequest("'framework_info.id' differs from the framework's id")
+      // The principal cannot change (frameworks.ts keeps the old one); roles are authorized as at SUBSCRIBE.
+      const denied = frameworkRegistrationError(acls, { ...info, id: { value: fw.id }, principal: fw.info.principal })
+      if (denied) return forbidden(denied)
       master.updateFramework(fw, info, call.update_framework.suppressed_roles ?? [])
       return new Response(null, { status: 200 })
     }

@@ -1,15 +1,21 @@
 // Starts a master: binds the HTTP server (scheduler API, operator API, v0 endpoints, /files, the agent link) and
-// wires authentication classes to endpoints as Mesos does.
+// wires authentication classes to endpoints and the local authorizer (--acls) to what each endpoint does, as Mesos
+// does (docs/security-auth.md).
 
 import { homedir, hostname as osHostname } from 'node:os'
 import { join } from 'node:path'
 import { AGENT_PROTOCOL_PATH } from '../core/agent-protocol.ts'
-import { basicAuth, parseCredentials, type Credentials } from '../core/auth.ts'
+import { basicAuth, describeSubject, guard, parseCredentials, type Authenticators, type Credentials } from '../core/auth.ts'
+import { aclsFromFlag } from '../core/authz/acls.ts'
+import { authorized, type Subject } from '../core/authz/authorizer.ts'
+import { RequestAuthz } from '../core/authz/request.ts'
 import { FileServer, LogBuffer } from '../core/files.ts'
 import { Router } from '../core/http/router.ts'
+import { serveOptions } from '../core/http/server-limits.ts'
 import { badRequest, json, text, unauthorized } from '../core/http/responses.ts'
 import { logger, onLogLine } from '../core/log.ts'
 import { newUuid } from '../core/ids.ts'
+import { httpScheme, serverTls } from '../core/tls.ts'
 import { versionInfo } from '../core/version.ts'
 import { agentWebSocketHandlers, type LinkData } from './agent-link.ts'
 import { JsonStream } from './json-stream.ts'
@@ -18,16 +24,21 @@ import { Master } from './master.ts'
 import { masterInfo } from './master-info.ts'
 import { masterMetrics } from './metrics-snapshot.ts'
 import { OperatorEvents } from './operator-events.ts'
-import { handleMasterOperatorCall, MASTER_WRITE_CALLS } from './operator-api.ts'
-import { Registrar } from './registrar.ts'
+import { handleMasterOperatorCall, MASTER_WRITE_CALLS, masterFileAction } from './operator-api.ts'
+import { contend, type HighAvailability } from './ha/leadership.ts'
+import { standbyAnswer } from './ha/standby.ts'
+import { Registrar, type RegistrarSnapshot, type RegistrarStore } from './registrar.ts'
+import type { MasterInfo } from '../core/v1/messages.ts'
 import { MasterRuntime } from './runtime.ts'
 import { handleSchedulerCall } from './scheduler-api.ts'
+import { decodeBody } from '../core/v1/codec.ts'
 import { frameworkV0, rolesV0, slaveV0, stateSummaryV0, stateV0, tasksV0 } from './views-v0.ts'
 
 const log = logger('master')
 
 export interface RunningMaster {
-  master: Master
+  /** The master, once this process leads (at once without --zk). */
+  readonly master: Master | undefined
   server: import('bun').Server<LinkData>
   url: string
   stop(): Promise<void>
@@ -50,116 +61,152 @@ export function defaultMasterWorkDir(): string {
   return process.getuid?.() === 0 ? '/var/lib/meso/master' : join(homedir(), '.meso', 'master')
 }
 
+/** The type of a v1 operator call without consuming the request (JSON or protobuf); '' when it does not parse. */
+async function peekCallType(req: Request): Promise<string> {
+  try {
+    const bytes = new Uint8Array(await req.clone().arrayBuffer())
+    const protobuf = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase() === 'application/x-protobuf'
+    const call = decodeBody('mesos.v1.master.Call', protobuf ? 'protobuf' : 'json', bytes) as { type?: unknown }
+    return typeof call.type === 'string' ? call.type : ''
+  } catch { return '' /* parsed again by the handler, which answers with the proper error */ }
+}
+
 export async function startMaster(flags: MasterFlags, flagStrings: { name: string; value: string }[]): Promise<RunningMaster> {
   const credentials: Credentials | undefined = parseCredentials(flags.credentials)
-  const needsCreds = flags.authenticate_http_readonly || flags.authenticate_http_readwrite || flags.authenticate_http_frameworks || flags.authenticate_agents
+  const authenticateFrameworks = flags.authenticate_http_frameworks || flags.authenticate_frameworks
+  const needsCreds = flags.authenticate_http_readonly || flags.authenticate_http_readwrite || authenticateFrameworks || flags.authenticate_agents
   if (needsCreds && !credentials) throw new Error('HTTP authentication is enabled but no --credentials were given')
+  const acls = aclsFromFlag(flags.acls)
+  const authn: Authenticators = { credentials }
   const workDir = flags.work_dir ?? defaultMasterWorkDir()
   const files = new FileServer()
   const logBuffer = new LogBuffer()
   onLogLine(line => logBuffer.append(line))
   files.attachMemory('/master/log', logBuffer)
 
+  // Assigned once this process leads; until then (a standby, with --zk) `fetch` answers before any handler runs.
   let master!: Master
+  let leading = false
+  let leader: MasterInfo | undefined
+  const startedAt = Date.now()
   const events = new OperatorEvents()
   const router = new Router('master')
 
-  /** undefined = allowed (principal possibly undefined); Response = reject. */
-  const authenticate = (req: Request, enabled: boolean, realm: string): { principal?: string } | Response => {
-    if (!enabled || !credentials) {
-      // Even when not required, a valid principal is remembered (frameworks' principal checks use it).
-      if (credentials && req.headers.has('authorization')) {
-        const r = basicAuth(req, credentials)
-        return r.ok ? { principal: r.principal } : {}
-      }
-      return {}
-    }
-    const r = basicAuth(req, credentials)
-    if (!r.ok) return unauthorized(realm, req.headers.has('authorization') ? 'Invalid credentials' : 'Authentication required')
-    return { principal: r.principal }
+  /** The caller of a read-only (v0) endpoint, authenticated in the read-only realm, with its authorization. */
+  const readonly = (h: (req: Request, url: URL, authz: RequestAuthz) => Response | Promise<Response>) => (req: Request, url: URL) => {
+    const a = guard(req, authn, flags.authenticate_http_readonly, 'mesos-master-readonly')
+    return a instanceof Response ? a : h(req, url, new RequestAuthz(acls, a.subject))
   }
-  const readonly = (h: (req: Request, url: URL) => Response | Promise<Response>) => (req: Request, url: URL) => {
-    const a = authenticate(req, flags.authenticate_http_readonly, 'mesos-master-readonly')
-    return a instanceof Response ? a : h(req, url)
-  }
+  /** GET_ENDPOINT_WITH_PATH for the endpoints upstream lists in AUTHORIZABLE_ENDPOINTS. */
+  const endpoint = (path: string, h: (req: Request, url: URL, authz: RequestAuthz) => Response | Promise<Response>) =>
+    readonly((req, url, authz) => authz.check('GET_ENDPOINT_WITH_PATH', { value: path }, `GET '${path}'`) ?? h(req, url, authz))
 
   router.on(null, '/api/v1/scheduler', async req => {
-    const a = authenticate(req, flags.authenticate_http_frameworks, 'mesos-master-scheduler')
+    const a = guard(req, authn, authenticateFrameworks, 'mesos-master-scheduler')
     if (a instanceof Response) return a
-    return handleSchedulerCall(master, req, flags.authenticate_http_frameworks ? a.principal : undefined)
+    return handleSchedulerCall(master, req, authenticateFrameworks ? a.subject?.value : undefined, acls)
   })
   router.on(null, '/api/v1', async req => {
     // Read-only calls use the read-only realm, the rest read-write; peek at the type without consuming the body.
-    const clone = req.clone()
-    let type = ''
-    try { type = (JSON.parse(await clone.text()) as any)?.type ?? '' } catch { /* parsed again below with a proper error */ }
-    const write = MASTER_WRITE_CALLS.has(type)
-    const a = authenticate(req, write ? flags.authenticate_http_readwrite : (flags.authenticate_http_readonly || flags.authenticate_http_readwrite), write ? 'mesos-master-readwrite' : 'mesos-master-readonly')
+    const write = MASTER_WRITE_CALLS.has(await peekCallType(req))
+    const a = guard(req, authn, write ? flags.authenticate_http_readwrite : (flags.authenticate_http_readonly || flags.authenticate_http_readwrite), write ? 'mesos-master-readwrite' : 'mesos-master-readonly')
     if (a instanceof Response) return a
-    return handleMasterOperatorCall({ master, events, files }, req)
+    return handleMasterOperatorCall({ master, events, files, authz: new RequestAuthz(acls, a.subject) }, req)
   })
-  const state = readonly(req => streamedJson(req, js => stateV0(master.state, js)))
+  const state = readonly((req, _url, authz) => streamedJson(req, js => stateV0(master.state, js, authz.viewer())))
   for (const p of ['/state', '/state.json']) router.get(p, state)
-  router.get('/state-summary', readonly(req => json(stateSummaryV0(master.state), req)))
-  router.get('/slaves', readonly((req, url) => {
+  router.get('/state-summary', readonly((req, _url, authz) => json(stateSummaryV0(master.state, authz.viewer()), req)))
+  router.get('/slaves', readonly((req, url, authz) => {
     const id = url.searchParams.get('slave_id')
     const s = master.state
+    const viewer = authz.viewer()
     const agents = [...s.agents.values()].filter(a => a.state !== 'recovered' && (!id || a.id === id))
-    return json({ slaves: agents.map(a => slaveV0(s, a, true)), recovered_slaves: [...s.agents.values()].filter(a => a.state === 'recovered').map(a => a.info) }, req)
+    return json({ slaves: agents.map(a => slaveV0(s, a, true, viewer)), recovered_slaves: [...s.agents.values()].filter(a => a.state === 'recovered').map(a => a.info) }, req)
   }))
-  router.get('/frameworks', readonly((req, url) => {
+  router.get('/frameworks', readonly((req, url, authz) => {
     const id = url.searchParams.get('framework_id')
     const s = master.state
+    const viewer = authz.viewer()
+    const shown = (f: { id: string; info: { user?: string } }) => (!id || f.id === id) && (!viewer || viewer.framework(f.info))
     return streamedJson(req, js => ({
-      frameworks: [...s.frameworks.values()].filter(f => !id || f.id === id).map(f => frameworkV0(s, f, js)),
-      completed_frameworks: s.completedFrameworks.filter(f => !id || f.id === id).map(f => frameworkV0(s, f, js)),
+      frameworks: [...s.frameworks.values()].filter(shown).map(f => frameworkV0(s, f, js, viewer)),
+      completed_frameworks: s.completedFrameworks.filter(shown).map(f => frameworkV0(s, f, js, viewer)),
       unregistered_frameworks: [],
     }))
   }))
-  for (const p of ['/tasks', '/tasks.json']) router.get(p, readonly((req, url) => json(tasksV0(master.state, url.searchParams), req)))
-  for (const p of ['/roles', '/roles.json']) router.get(p, readonly(req => json(rolesV0(master.state), req)))
-  router.get('/weights', readonly(req => json(Object.entries(master.state.weights).map(([role, weight]) => ({ role, weight })), req)))
-  router.get('/flags', readonly(req => json({ flags: Object.fromEntries(master.state.flagStrings.map(f => [f.name, f.value])) }, req)))
+  for (const p of ['/tasks', '/tasks.json']) router.get(p, readonly((req, url, authz) => json(tasksV0(master.state, url.searchParams, authz.viewer()), req)))
+  for (const p of ['/roles', '/roles.json']) router.get(p, readonly((req, _url, authz) => json(rolesV0(master.state, authz.viewer()), req)))
+  router.get('/weights', readonly((req, _url, authz) => {
+    const viewer = authz.viewer()
+    return json(Object.entries(master.state.weights).filter(([role]) => !viewer || viewer.role(role)).map(([role, weight]) => ({ role, weight })), req)
+  }))
+  router.get('/flags', readonly((req, _url, authz) => authz.check('VIEW_FLAGS', undefined, 'view the flags') ??
+    json({ flags: Object.fromEntries(flagStrings.map(f => [f.name, f.value])) }, req)))
   router.get('/health', () => new Response(null, { status: 200 }))
   router.get('/redirect', () => new Response(null, { status: 307, headers: { Location: `//${master.info.hostname}:${master.info.port}` } }))
   router.get('/version', req => json(versionInfo(), req))
-  router.get('/metrics/snapshot', readonly(req => json(masterMetrics(master.state, events.count), req)))
+  router.get('/metrics/snapshot', endpoint('/metrics/snapshot', req => json(masterMetrics(master.state, events.count), req)))
   router.post('/teardown', async req => {
-    const a = authenticate(req, flags.authenticate_http_readwrite, 'mesos-master-readwrite')
+    const a = guard(req, authn, flags.authenticate_http_readwrite, 'mesos-master-readwrite')
     if (a instanceof Response) return a
     const id = new URLSearchParams(await req.text()).get('frameworkId')
     if (!id) return badRequest("Missing 'frameworkId' query parameter in the request body")
     const fw = master.state.findFramework(id)
     if (!fw) return badRequest(`No framework found with specified ID ${id}`)
+    const denied = new RequestAuthz(acls, a.subject).check('TEARDOWN_FRAMEWORK', { frameworkInfo: fw.info }, `tear down framework ${fw.id}`)
+    if (denied) return denied
     master.teardown(fw)
     return new Response(null, { status: 200 })
   })
   // meso extension (the Mesos operator API has no task kill): ask a task's agent to kill it, as its framework would.
+  // Killing one task of a framework is a part of tearing it down: the caller needs teardown_frameworks over the
+  // framework's principal (docs/security-auth.md).
   router.post('/api/meso/v1/kill_task', async req => {
-    const a = authenticate(req, flags.authenticate_http_readwrite, 'mesos-master-readwrite')
+    const a = guard(req, authn, flags.authenticate_http_readwrite, 'mesos-master-readwrite')
     if (a instanceof Response) return a
     let body: any
     try { body = await req.json() } catch { return badRequest('Expecting a JSON body {"framework_id": …, "task_id": …}') }
     const fw = typeof body?.framework_id === 'string' ? master.state.findFramework(body.framework_id) : undefined
     if (!fw) return text(404, `No active framework with id '${body?.framework_id}'`)
+    const denied = new RequestAuthz(acls, a.subject).check('TEARDOWN_FRAMEWORK', { frameworkInfo: fw.info }, `kill tasks of framework ${fw.id}`)
+    if (denied) return denied
     if (typeof body.task_id !== 'string' || !fw.tasks.has(body.task_id)) return text(404, `Framework ${fw.id} has no active task '${body?.task_id}'`)
     master.kill(fw, body.task_id, undefined, body.grace_period_seconds !== undefined ? { grace_period: { nanoseconds: Math.round(Number(body.grace_period_seconds) * 1e9) } } : undefined)
     return new Response(null, { status: 202 })
   })
-  for (const op of ['browse', 'read', 'download', 'debug']) {
-    for (const suffix of ['', '.json']) router.get(`/files/${op}${suffix}`, readonly((req, url) => files.handle(req, url)))
+  for (const op of ['browse', 'read', 'download']) {
+    // The master's log needs access_mesos_logs (upstream Files::attach with authorizeLogAccess).
+    for (const suffix of ['', '.json']) router.get(`/files/${op}${suffix}`, readonly((req, url, authz) => {
+      const path = url.searchParams.get('path')
+      const action = path ? masterFileAction(path) : undefined
+      return (action && authz.check(action, undefined, `access '${path}'`)) || files.handle(req, url)
+    }))
   }
+  for (const suffix of ['', '.json']) router.get(`/files/debug${suffix}`, endpoint('/files/debug', (req, url) => files.handle(req, url)))
 
   const server = Bun.serve<LinkData>({
     hostname: flags.ip,
     port: flags.port,
-    idleTimeout: 0,
+    tls: serverTls(), // LIBPROCESS_SSL_*: TLS only, no plain HTTP on this port (docs/security-tls.md)
+    ...serveOptions('master', flags), // idle timeout and body limits: src/core/http/server-limits.ts, docs/security-input.md
     async fetch(req, srv) {
       const url = new URL(req.url)
+      if (!leading) {
+        const callType = url.pathname.endsWith('/api/v1') ? await smallCallType(req) : ''
+        const answer = standbyAnswer(req, url, leader, startedAt, callType)
+        if (answer) return answer
+      }
       if (url.pathname === AGENT_PROTOCOL_PATH) {
-        if (flags.authenticate_agents) {
-          const r = credentials ? basicAuth(req, credentials) : { ok: false as const }
-          if (!r.ok) return unauthorized('mesos-master-agent', 'Agent authentication failed')
+        let agentSubject: Subject | undefined
+        if (credentials && req.headers.has('authorization')) {
+          const r = basicAuth(req, credentials)
+          if (r.ok) agentSubject = { value: r.principal }
+        }
+        if (flags.authenticate_agents && !agentSubject) return unauthorized('mesos-master-agent', 'Agent authentication failed')
+        // register_agents (upstream Master::authorizeSlave); the agent retries, as a refused Mesos agent does.
+        if (!authorized(acls, { action: 'REGISTER_AGENT', subject: agentSubject })) {
+          log.warn(`Refused an agent link from ${describeSubject(agentSubject)}: not authorized to register agents`)
+          return text(403, `${describeSubject(agentSubject)} is not authorized to register agents`)
         }
         const remote = srv.requestIP(req)
         if (srv.upgrade(req, { data: { remote: remote ? `${remote.address}:${remote.port}` : '?' } })) return undefined as unknown as Response
@@ -175,17 +222,44 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
     websocket: agentWebSocketHandlers(() => master) as any,
   })
   const boundPort = server.port!
-  const registrarPath = flags.registry === 'in_memory' ? undefined : join(workDir, 'registry.db')
-  const registrar = Registrar.open(registrarPath)
-  const runtime = new MasterRuntime(registrar, events)
   const advertiseIp = flags.advertise_ip ?? (flags.ip === '0.0.0.0' ? '127.0.0.1' : flags.ip)
   const info = masterInfo(newUuid(), flags.hostname ?? osHostname(), advertiseIp, flags.advertise_port ?? boundPort)
-  master = new Master({ info, flags, flagStrings, recovered: registrar.snapshot(), runner: runtime })
-  master.start()
-  const url = `http://${info.address!.ip}:${boundPort}`
-  log.info(`Master ${master.id} listening on ${flags.ip}:${boundPort} (registrar: ${registrarPath ?? 'in memory'})`)
-  return {
-    master, server, url,
-    async stop() { runtime.stop(master.state); server.stop(true) },
+  const url = `${httpScheme()}://${info.address!.ip}:${boundPort}`
+  let runtime: MasterRuntime | undefined
+  /** This process leads from now on: the master recovers what the registrar holds and starts serving. */
+  const lead = (registrar: RegistrarStore, recovered: RegistrarSnapshot) => {
+    runtime = new MasterRuntime(registrar, events)
+    master = new Master({ info, flags, flagStrings, recovered, runner: runtime, scheme: httpScheme() })
+    master.start()
+    leading = true
   }
+  let ha: HighAvailability | undefined
+  if (flags.zk) {
+    ha = await contend(flags, info, {
+      leader: l => { leader = l },
+      elected: (registrar, recovered) => lead(registrar, recovered),
+    })
+    log.info(`Master ${info.id} listening on ${flags.ip}:${boundPort}, contending for leadership in ${ha.where}`)
+  } else {
+    const registrarPath = flags.registry === 'in_memory' ? undefined : join(workDir, 'registry.db')
+    const registrar = Registrar.open(registrarPath)
+    lead(registrar, registrar.snapshot())
+    log.info(`Master ${info.id} listening on ${flags.ip}:${boundPort} (registrar: ${registrarPath ?? 'in memory'})`)
+  }
+  return {
+    get master() { return leading ? master : undefined },
+    server, url,
+    async stop() {
+      if (runtime) runtime.stop(master.state)
+      await ha?.stop()
+      server.stop(true)
+    },
+  }
+}
+
+/** The type of a small v1 operator call (GET_MASTER on a standby); '' for bodies too big to be one or unparsable. */
+async function smallCallType(req: Request): Promise<string> {
+  const length = Number(req.headers.get('content-length') ?? NaN)
+  if (!(length >= 0 && length <= 64 * 1024)) return ''
+  return peekCallType(req)
 }

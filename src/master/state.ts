@@ -54,6 +54,8 @@ export class MasterState {
     readonly startTime: number,
     /** The flags as given on the command line, for GET_FLAGS and /flags (empty: derive them from `flags`). */
     readonly flagStrings: { name: string; value: string }[] = [],
+    /** How agents are reached, for offers' `url.scheme`: https when the cluster runs TLS (no downgrade). */
+    readonly scheme: 'http' | 'https' = 'http',
   ) {}
 
   get electedTime(): number { return this.startTime }

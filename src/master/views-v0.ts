@@ -1,6 +1,8 @@
 // Legacy v0 JSON (`/master/state`, `/master/slaves`, …): hand-shaped like Mesos' — string ids, "slave" naming,
-// flattened resources, times in seconds (upstream src/master/http.cpp and src/common/http.cpp).
+// flattened resources, times in seconds (upstream src/master/http.cpp and src/common/http.cpp). An optional Viewer
+// filters them per principal as upstream's src/master/readonly_handler.cpp does (see views-v1.ts).
 
+import type { Viewer } from '../core/authz/viewer.ts'
 import { flattenResources, Resources, reservationRole } from '../core/resources.ts'
 import type { Attribute, Task, TaskStatus } from '../core/v1/messages.ts'
 import { versionInfo } from '../core/version.ts'
@@ -62,9 +64,13 @@ function reservedFlat(res: Resources): Record<string, Record<string, number | st
   return out
 }
 
-export function slaveV0(m: MasterState, a: RegisteredAgent, full = false) {
-  const used = m.agentUsed(a)
-  const offered = m.agentOffered(a)
+/** Resources the viewer may see (VIEW_ROLE on every role a resource carries). */
+const visible = (r: Resources, viewer: Viewer | undefined) => (viewer ? r.filter(x => viewer.resource(x)) : r)
+
+export function slaveV0(m: MasterState, a: RegisteredAgent, full = false, viewer?: Viewer) {
+  const used = visible(m.agentUsed(a), viewer)
+  const offered = visible(m.agentOffered(a), viewer)
+  const total = visible(a.total, viewer)
   const out: Record<string, unknown> = {
     id: a.id,
     hostname: a.hostname,
@@ -72,11 +78,11 @@ export function slaveV0(m: MasterState, a: RegisteredAgent, full = false) {
     attributes: flattenAttributes(a.info.attributes),
     pid: a.pid,
     registered_time: a.registeredTime ?? 0,
-    resources: a.total.flatten(),
+    resources: total.flatten(),
     used_resources: used.unallocated().flatten(),
     offered_resources: offered.unallocated().flatten(),
-    reserved_resources: reservedFlat(a.total),
-    unreserved_resources: a.total.unreserved().flatten(),
+    reserved_resources: reservedFlat(total),
+    unreserved_resources: total.unreserved().flatten(),
     active: a.state === 'registered' && !a.deactivated,
     deactivated: a.deactivated,
     version: a.version,
@@ -85,12 +91,12 @@ export function slaveV0(m: MasterState, a: RegisteredAgent, full = false) {
   if (a.reregisteredTime) out.reregistered_time = a.reregisteredTime
   if (full) {
     const byRole: Record<string, unknown[]> = {}
-    for (const r of a.total.list) {
+    for (const r of total.list) {
       const role = reservationRole(r)
       if (role !== '*') (byRole[role] ??= []).push(r)
     }
     out.reserved_resources_full = byRole
-    out.unreserved_resources_full = a.total.unreserved().toWire(true)
+    out.unreserved_resources_full = total.unreserved().toWire(true)
     out.used_resources_full = used.toWire(true)
     out.offered_resources_full = offered.toWire(true)
   }
@@ -98,12 +104,13 @@ export function slaveV0(m: MasterState, a: RegisteredAgent, full = false) {
 }
 
 /** With `js`, long task lists are written in slices when the answer is sent (json-stream.ts). */
-export function frameworkV0(m: MasterState, fw: Framework, js?: JsonStream) {
-  const used = m.frameworkUsed(fw)
-  const offered = m.frameworkOffered(fw)
+export function frameworkV0(m: MasterState, fw: Framework, js?: JsonStream, viewer?: Viewer) {
+  const used = visible(m.frameworkUsed(fw), viewer)
+  const offered = visible(m.frameworkOffered(fw), viewer)
   const executors: unknown[] = []
   for (const [agentId, execs] of fw.executors) {
     for (const e of execs.values()) {
+      if (viewer && !viewer.executor(e, fw.info)) continue
       executors.push({
         executor_id: e.executor_id.value,
         name: e.name ?? '',
@@ -132,9 +139,9 @@ export function frameworkV0(m: MasterState, fw: Framework, js?: JsonStream) {
     registered_time: fw.registeredTime,
     unregistered_time: fw.unregisteredTime ?? 0,
     resources: used.unallocated().flatten(),
-    tasks: js ? js.array([...fw.tasks.values()], taskV0) : [...fw.tasks.values()].map(taskV0),
-    unreachable_tasks: js ? js.array([...fw.unreachableTasks.values()], taskV0) : [...fw.unreachableTasks.values()].map(taskV0),
-    completed_tasks: js ? js.array(fw.completedTasks, taskV0) : fw.completedTasks.map(taskV0),
+    tasks: taskList([...fw.tasks.values()], fw, js, viewer),
+    unreachable_tasks: taskList([...fw.unreachableTasks.values()], fw, js, viewer),
+    completed_tasks: taskList(fw.completedTasks, fw, js, viewer),
     offers: m.frameworkOffers(fw).map(o => ({
       id: o.id.value, framework_id: fw.id, allocation_info: o.allocation_info, slave_id: o.agent_id.value,
       resources: flattenResources(o.resources ?? []),
@@ -150,9 +157,17 @@ export function frameworkV0(m: MasterState, fw: Framework, js?: JsonStream) {
   return out
 }
 
-export function stateV0(m: MasterState, js?: JsonStream) {
+/** A framework's tasks in v0 shape, those the viewer may see (VIEW_TASK), streamed in slices with `js`. */
+function taskList(tasks: Task[], fw: Framework, js: JsonStream | undefined, viewer: Viewer | undefined) {
+  const shown = viewer ? tasks.filter(t => viewer.task(t, fw.info)) : tasks
+  return js ? js.array(shown, taskV0) : shown.map(taskV0)
+}
+
+export function stateV0(m: MasterState, js?: JsonStream, viewer?: Viewer) {
   const agents = [...m.agents.values()]
   const v = versionInfo()
+  const showFlags = !viewer || viewer.flags()
+  const seen = (f: Framework) => !viewer || viewer.framework(f.info)
   return {
     version: v.version,
     git_tag: v.git_tag,
@@ -170,14 +185,15 @@ export function stateV0(m: MasterState, js?: JsonStream) {
     unreachable_slaves: agents.filter(a => a.state === 'unreachable').length,
     leader: m.info.pid,
     leader_info: { id: m.id, pid: m.info.pid, port: m.info.port, hostname: m.info.hostname, ip: m.info.ip, address: m.info.address, version: m.info.version },
-    ...(m.flags.cluster ? { cluster: m.flags.cluster } : {}),
-    flags: Object.fromEntries(m.flagStrings.map(f => [f.name, f.value])),
+    // The cluster name and the flags need VIEW_FLAGS (upstream ReadOnlyHandler::state).
+    ...(showFlags && m.flags.cluster ? { cluster: m.flags.cluster } : {}),
+    ...(showFlags ? { flags: Object.fromEntries(m.flagStrings.map(f => [f.name, f.value])) } : {}),
     slaves: js
-      ? js.array(agents.filter(a => a.state === 'registered' || a.state === 'disconnected'), a => slaveV0(m, a))
-      : agents.filter(a => a.state === 'registered' || a.state === 'disconnected').map(a => slaveV0(m, a)),
+      ? js.array(agents.filter(a => a.state === 'registered' || a.state === 'disconnected'), a => slaveV0(m, a, false, viewer))
+      : agents.filter(a => a.state === 'registered' || a.state === 'disconnected').map(a => slaveV0(m, a, false, viewer)),
     recovered_slaves: agents.filter(a => a.state === 'recovered').map(a => a.info),
-    frameworks: [...m.frameworks.values()].map(f => frameworkV0(m, f, js)),
-    completed_frameworks: m.completedFrameworks.map(f => frameworkV0(m, f, js)),
+    frameworks: [...m.frameworks.values()].filter(seen).map(f => frameworkV0(m, f, js, viewer)),
+    completed_frameworks: m.completedFrameworks.filter(seen).map(f => frameworkV0(m, f, js, viewer)),
     orphan_tasks: [],
     unregistered_frameworks: [],
   }
@@ -185,7 +201,7 @@ export function stateV0(m: MasterState, js?: JsonStream) {
 
 const SUMMARY_STATES = ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_FINISHED', 'TASK_KILLED', 'TASK_FAILED', 'TASK_LOST', 'TASK_ERROR', 'TASK_UNREACHABLE']
 
-export function stateSummaryV0(m: MasterState) {
+export function stateSummaryV0(m: MasterState, viewer?: Viewer) {
   const countStates = (tasks: Iterable<Task>) => {
     const c: Record<string, number> = Object.fromEntries(SUMMARY_STATES.map(s => [s, 0]))
     for (const t of tasks) if (t.state in c) c[t.state]!++
@@ -208,9 +224,9 @@ export function stateSummaryV0(m: MasterState) {
     ...(m.flags.cluster ? { cluster: m.flags.cluster } : {}),
     slaves: [...m.agents.values()].filter(a => a.state !== 'recovered').map(a => {
       const tasks = byAgent.get(a.id) ?? []
-      return { ...slaveV0(m, a), ...countStates(tasks), framework_ids: [...new Set(tasks.map(t => t.framework_id.value))] }
+      return { ...slaveV0(m, a, false, viewer), ...countStates(tasks), framework_ids: [...new Set(tasks.map(t => t.framework_id.value))] }
     }),
-    frameworks: [...m.frameworks.values()].map(fw => {
+    frameworks: [...m.frameworks.values()].filter(fw => !viewer || viewer.framework(fw.info)).map(fw => {
       const tasks = byFramework.get(fw.id) ?? []
       const used = m.frameworkUsed(fw)
       return {
@@ -224,7 +240,7 @@ export function stateSummaryV0(m: MasterState) {
 }
 
 /** `/master/tasks`: active, unreachable and completed tasks, sorted by first status time, with limit/offset. */
-export function tasksV0(m: MasterState, q: URLSearchParams) {
+export function tasksV0(m: MasterState, q: URLSearchParams, viewer?: Viewer) {
   const limitRaw = Number(q.get('limit') ?? 100)
   const limit = !Number.isFinite(limitRaw) || limitRaw < 0 ? Infinity : limitRaw
   const offset = Math.max(0, Number(q.get('offset') ?? 0) || 0)
@@ -233,15 +249,16 @@ export function tasksV0(m: MasterState, q: URLSearchParams) {
   const tid = q.get('task_id')
   const items = [...m.allTasks({ completed: true })]
     .filter(x => (!fid || x.framework.id === fid) && (!tid || x.task.task_id.value === tid))
+    .filter(x => !viewer || (viewer.framework(x.framework.info) && viewer.task(x.task, x.framework.info)))
     .map(x => x.task)
   const first = (t: Task) => t.statuses?.[0]?.timestamp ?? 0
   items.sort((a, b) => (asc ? first(a) - first(b) : first(b) - first(a)))
   return { tasks: items.slice(offset, offset + limit).map(taskV0) }
 }
 
-export function rolesV0(m: MasterState) {
+export function rolesV0(m: MasterState, viewer?: Viewer) {
   return {
-    roles: roleSummaries(m).map(r => ({
+    roles: roleSummaries(m).filter(r => !viewer || viewer.role(r.name)).map(r => ({
       name: r.name,
       weight: r.weight,
       quota: { role: r.name, guarantee: {}, limit: {}, consumed: r.allocated.unallocated().flatten() },

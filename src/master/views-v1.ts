@@ -1,5 +1,9 @@
-// v1 operator API shapes (mesos.v1.master.Response.*) built from the master's state.
+// v1 operator API shapes (mesos.v1.master.Response.*) built from the master's state. With a Viewer (the caller's
+// VIEW_* approvers, src/core/authz/viewer.ts) they show only what that principal may see, as upstream's
+// ReadOnlyHandler (src/master/readonly_handler.cpp) filters: frameworks by VIEW_FRAMEWORK, tasks by VIEW_TASK,
+// executors by VIEW_EXECUTOR, roles and reserved or allocated resources by VIEW_ROLE. No Viewer: everything.
 
+import type { Viewer } from '../core/authz/viewer.ts'
 import { Resources } from '../core/resources.ts'
 import type { Task } from '../core/v1/messages.ts'
 import { VERSION } from '../core/version.ts'
@@ -16,7 +20,10 @@ function compact<T extends Record<string, unknown>>(o: T): T {
   return o
 }
 
-export function agentView(m: MasterState, a: RegisteredAgent) {
+/** Resources the viewer may see (VIEW_ROLE on every role a resource carries). */
+const visible = (r: Resources, viewer: Viewer | undefined) => (viewer ? r.filter(x => viewer.resource(x)) : r)
+
+export function agentView(m: MasterState, a: RegisteredAgent, viewer?: Viewer) {
   return compact({
     agent_info: a.info,
     active: a.state === 'registered' && !a.deactivated,
@@ -25,14 +32,14 @@ export function agentView(m: MasterState, a: RegisteredAgent) {
     pid: a.pid,
     registered_time: time(a.registeredTime),
     reregistered_time: time(a.reregisteredTime),
-    total_resources: a.total.toWire(true),
-    allocated_resources: m.agentUsed(a).toWire(true),
-    offered_resources: m.agentOffered(a).toWire(true),
+    total_resources: visible(a.total, viewer).toWire(true),
+    allocated_resources: visible(m.agentUsed(a), viewer).toWire(true),
+    offered_resources: visible(m.agentOffered(a), viewer).toWire(true),
     capabilities: a.capabilities.map(type => ({ type })),
   })
 }
 
-export function frameworkView(m: MasterState, fw: Framework) {
+export function frameworkView(m: MasterState, fw: Framework, viewer?: Viewer) {
   return compact({
     framework_info: fw.info,
     active: fw.active,
@@ -42,35 +49,37 @@ export function frameworkView(m: MasterState, fw: Framework) {
     reregistered_time: time(fw.reregisteredTime),
     unregistered_time: time(fw.unregisteredTime),
     offers: m.frameworkOffers(fw),
-    allocated_resources: m.frameworkUsed(fw).toWire(true),
-    offered_resources: m.frameworkOffered(fw).toWire(true),
+    allocated_resources: visible(m.frameworkUsed(fw), viewer).toWire(true),
+    offered_resources: visible(m.frameworkOffered(fw), viewer).toWire(true),
   })
 }
 
-export function getAgents(m: MasterState, js?: JsonStream) {
+export function getAgents(m: MasterState, js?: JsonStream, viewer?: Viewer) {
   const agents: RegisteredAgent[] = []
   const recovered = []
   for (const a of m.agents.values()) {
     if (a.state === 'recovered') recovered.push(a.info)
     else if (a.state !== 'unreachable') agents.push(a)
   }
-  const view = (a: RegisteredAgent) => agentView(m, a)
+  const view = (a: RegisteredAgent) => agentView(m, a, viewer)
   return { agents: js ? js.array(agents, view) : agents.map(view), recovered_agents: recovered }
 }
 
-export function getFrameworks(m: MasterState) {
+export function getFrameworks(m: MasterState, viewer?: Viewer) {
+  const seen = (f: Framework) => !viewer || viewer.framework(f.info)
   return {
-    frameworks: [...m.frameworks.values()].map(f => frameworkView(m, f)),
-    completed_frameworks: m.completedFrameworks.map(f => frameworkView(m, f)),
+    frameworks: [...m.frameworks.values()].filter(seen).map(f => frameworkView(m, f, viewer)),
+    completed_frameworks: m.completedFrameworks.filter(seen).map(f => frameworkView(m, f, viewer)),
   }
 }
 
 /** With `js`, long task lists are written in slices when the answer is sent (json-stream.ts). */
-export function getTasks(m: MasterState, js?: JsonStream) {
+export function getTasks(m: MasterState, js?: JsonStream, viewer?: Viewer) {
   const tasks: Task[] = []
   const unreachable: Task[] = []
   const completed: Task[] = []
-  for (const { task, kind } of m.allTasks({ completed: true })) {
+  for (const { task, kind, framework } of m.allTasks({ completed: true })) {
+    if (viewer && !(viewer.framework(framework.info) && viewer.task(task, framework.info))) continue
     if (kind === 'active') tasks.push(task)
     else if (kind === 'unreachable') unreachable.push(task)
     else completed.push(task)
@@ -79,18 +88,23 @@ export function getTasks(m: MasterState, js?: JsonStream) {
   return { tasks: js.array(tasks), unreachable_tasks: js.array(unreachable), completed_tasks: js.array(completed) }
 }
 
-export function getExecutors(m: MasterState) {
+export function getExecutors(m: MasterState, viewer?: Viewer) {
   const executors = []
   for (const a of m.agents.values()) {
-    for (const execs of a.executors.values()) {
-      for (const e of execs.values()) executors.push({ executor_info: e, agent_id: { value: a.id } })
+    for (const [frameworkId, execs] of a.executors) {
+      const fw = viewer ? m.findFramework(frameworkId)?.info ?? {} : undefined
+      if (viewer && fw && !viewer.framework(fw)) continue
+      for (const e of execs.values()) {
+        if (viewer && fw && !viewer.executor(e, fw)) continue
+        executors.push({ executor_info: e, agent_id: { value: a.id } })
+      }
     }
   }
   return { executors }
 }
 
-export function getState(m: MasterState, js?: JsonStream) {
-  return { get_tasks: getTasks(m, js), get_executors: getExecutors(m), get_frameworks: getFrameworks(m), get_agents: getAgents(m, js) }
+export function getState(m: MasterState, js?: JsonStream, viewer?: Viewer) {
+  return { get_tasks: getTasks(m, js, viewer), get_executors: getExecutors(m, viewer), get_frameworks: getFrameworks(m, viewer), get_agents: getAgents(m, js, viewer) }
 }
 
 /** Roles with a weight, frameworks subscribed to them, and what they hold. */
@@ -125,9 +139,9 @@ function byAllocationRole(res: Resources): [string, Resources][] {
   return [...roles].map(role => [role, res.filter(r => r.allocation_info?.role === role)])
 }
 
-export function getRoles(m: MasterState) {
+export function getRoles(m: MasterState, viewer?: Viewer) {
   return {
-    roles: roleSummaries(m).map(r => compact({
+    roles: roleSummaries(m).filter(r => !viewer || viewer.role(r.name)).map(r => compact({
       name: r.name,
       weight: r.weight,
       frameworks: r.frameworks.length ? r.frameworks.map(value => ({ value })) : undefined,

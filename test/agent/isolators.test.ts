@@ -1,7 +1,8 @@
 // What each isolator contributes to a container's OCI spec.
 
 import { describe, expect, test } from 'bun:test'
-import { baseSpec, hostRootLayout, serializeSpec } from '../../src/agent/containerizer/oci-spec.ts'
+import { release } from 'node:os'
+import { baseSpec, hostRootLayout, readOnlyBindOption, serializeSpec } from '../../src/agent/containerizer/oci-spec.ts'
 import { createIsolators, DEFAULT_LINUX_ISOLATION, isolatorNames, isolatorSetup } from '../../src/agent/isolators/index.ts'
 import { IsolationError } from '../../src/agent/isolators/isolator.ts'
 import { capabilitiesFromMask, linuxCapabilities } from '../../src/agent/isolators/linux-capabilities.ts'
@@ -40,7 +41,7 @@ describe('isolators', () => {
       { mode: 'RW', container_path: 'cache', source: { type: 'SANDBOX_PATH', sandbox_path: { type: 'SELF', path: 'c' } } },
     ] } }))
     expect(s.mounts.slice(-2)).toEqual([
-      { destination: '/data', type: 'bind', source: '/srv/data', options: ['rbind', 'ro'] },
+      { destination: '/data', type: 'bind', source: '/srv/data', options: ['rbind', readOnlyBindOption(release())] },
       { destination: '/mnt/mesos/sandbox/cache', type: 'bind', source: '/h/sandbox/c', options: ['rbind', 'rw'] },
     ])
     await expect(apply('filesystem/linux', ctx({ container: { type: 'MESOS', volumes: [{ mode: 'RW', container_path: 'x', source: { sandbox_path: { path: '../../etc' } } }] } }))).rejects.toThrow(IsolationError)
@@ -65,16 +66,16 @@ describe('isolators', () => {
   })
   test('--isolation parsing: the one table, in its order; implied and accepted names', async () => {
     const linux = (isolation?: string, more: Record<string, string> = {}) => isolatorNames({ isolation, ...more }, 'linux')
-    expect(linux(undefined)).toEqual(['cgroups/cpu', 'cgroups/mem', 'cgroups/pids', 'namespaces/pid', 'filesystem/linux', 'posix/rlimits'])
+    expect(linux(undefined)).toEqual(['cgroups/cpu', 'cgroups/mem', 'cgroups/pids', 'namespaces/pid', 'filesystem/linux', 'posix/rlimits', 'linux/capabilities', 'linux/seccomp'])
     expect(linux(DEFAULT_LINUX_ISOLATION)).toEqual(linux(undefined))
-    expect(linux('posix/cpu,posix/mem')).toEqual(['filesystem/linux'])
-    expect(linux('gpu/nvidia,cgroups/mem,network/cni')).toEqual(['cgroups/mem', 'filesystem/linux', 'network/cni', 'gpu/nvidia'])
-    expect(linux('cgroups/cpu', { network_cni_plugins_dir: '/p', network_cni_config_dir: '/c' })).toEqual(['cgroups/cpu', 'filesystem/linux', 'network/cni'])
+    expect(linux('posix/cpu,posix/mem')).toEqual(['filesystem/linux', 'linux/capabilities'])
+    expect(linux('gpu/nvidia,cgroups/mem,network/cni')).toEqual(['cgroups/mem', 'filesystem/linux', 'linux/capabilities', 'network/cni', 'gpu/nvidia'])
+    expect(linux('cgroups/cpu', { network_cni_plugins_dir: '/p', network_cni_config_dir: '/c' })).toEqual(['cgroups/cpu', 'filesystem/linux', 'linux/capabilities', 'network/cni'])
     expect(isolatorNames({}, 'posix')).toEqual([])
     expect(() => linux('cgroups/nope')).toThrow("unknown isolator 'cgroups/nope'")
     // The posix launcher keeps only isolators that need no OCI spec, after its process-tree usage.
     const posix = await createIsolators(isolatorSetup({ flags: agentFlags({ isolation: 'cgroups/cpu,posix/rlimits' }), launcher: 'posix', runtimeDir: '/r', offer: { resources: res('cpus:1'), attributes: [] } }))
-    expect(posix.map(i => i.name)).toEqual(['posix/cpu,posix/mem'])
+    expect(posix.map(i => i.name)).toEqual(['posix/cpu,posix/mem', 'linux-info-check'])
     await expect(createIsolators(isolatorSetup({ flags: agentFlags({ nvidia_gpu_devices: '0' }), launcher: 'linux', runtimeDir: '/r', offer: { resources: res('cpus:1'), attributes: [] } })))
       .rejects.toThrow("only be specified if the '--isolation' flag contains 'gpu/nvidia'")
   })

@@ -29,12 +29,27 @@ export function tempDir(prefix = 'meso-test-'): string {
   return dir
 }
 
-/** Deletes (with the OCI runtime, which also removes their cgroups) the containers whose conmon runs under `under`. */
+/**
+ * Deletes (with the OCI runtime, which also removes their cgroups) the containers whose conmon runs under `under`,
+ * and kills the posix launcher's tasks there: each runs in its own session under a `meso-monitor` shell that outlives
+ * the agent by design, so nothing else ends them.
+ */
 export function reapContainers(under: string[]) {
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue
     let argv: string[]
     try { argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0') } catch { continue }
+    const monitor = argv.indexOf('meso-monitor')
+    if (monitor > 0) {
+      const dir = argv[monitor + 1]
+      if (!dir || !under.some(d => dir.startsWith(`${d}/`))) continue
+      let task = NaN
+      try { task = Number(readFileSync(`${dir}/pid`, 'utf8')) } catch { /* not started */ }
+      for (const target of [task > 0 ? -task : NaN, task, Number(pid)]) {
+        if (Number.isFinite(target)) try { process.kill(target, 'SIGKILL') } catch { /* gone */ }
+      }
+      continue
+    }
     if (!argv[0]?.endsWith('conmon')) continue
     const root = argv.find(a => a.startsWith('--runtime-arg=--root='))?.slice('--runtime-arg=--root='.length)
     const id = argv[argv.indexOf('-c') + 1]

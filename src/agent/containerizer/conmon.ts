@@ -42,25 +42,44 @@ export async function conmonCreate(o: ConmonCreate): Promise<Created> {
   const err = openSync(o.stderrPath, 'a')
   let proc
   try {
+    // 'socket-fd': the agent's end of the sync socket is ours to close (a 'pipe' end is never closed by Bun either,
+    // which leaked one fd per container until launches failed with EMFILE; docs/security-files.md).
     proc = Bun.spawn([o.conmon, ...args], {
-      stdio: ['ignore', attached ? 'ignore' : out, attached ? 'ignore' : err, 'pipe'],
+      stdio: ['ignore', attached ? 'ignore' : out, attached ? 'ignore' : err, 'socket-fd'],
       env: { ...process.env, _OCI_SYNCPIPE: '3' },
-    } as any)
+    })
   } finally {
     closeSync(out)
     closeSync(err)
   }
-  const syncFd = (proc as any).stdio[3] as number
-  const reply = await readSyncReply(Bun.file(syncFd).stream(), o.timeoutMs ?? 30_000)
-  await proc.exited // the first conmon process exits once it has forked its monitor
-  if (!reply) throw new Error(`conmon exited without reporting the container pid (see ${o.stderrPath})`)
-  if (!(reply.data > 0)) throw new Error(reply.message?.trim() || `container create failed (conmon reported ${reply.data})`)
+  const syncFd = proc.stdio[3]
+  if (syncFd === null || syncFd === undefined) {
+    proc.kill('SIGKILL')
+    throw new Error(`container ${o.id}: conmon was started without its sync socket`)
+  }
+  let reply: SyncReply | undefined
+  try {
+    reply = await readSyncReply(syncFd, o.timeoutMs ?? 30_000)
+  } finally {
+    closeSync(syncFd)
+  }
+  // The first conmon process exits once it has forked its monitor; one that never answered is not waited for.
+  if (!reply) proc.kill('SIGKILL')
+  await proc.exited
+  if (!reply) throw new Error(`conmon exited without reporting the pid of container ${o.id} (see ${o.stderrPath})`)
+  if (!(reply.data > 0)) throw new Error(reply.message?.trim() || `container ${o.id}: create failed (conmon reported ${reply.data})`)
   const conmonPid = Number(await Bun.file(join(o.bundle, 'conmon.pid')).text().catch(() => '0'))
   return { pid: reply.data, conmonPid }
 }
 
-async function readSyncReply(stream: ReadableStream<Uint8Array>, timeoutMs: number): Promise<{ data: number; message?: string } | undefined> {
-  const reader = stream.getReader()
+interface SyncReply { data: number; message?: string }
+
+/**
+ * conmon's `{"data": <pid>}` line on the sync socket (undefined on EOF, garbage or timeout). The reader is
+ * cancelled before returning, so nothing polls the fd any more when the caller closes it.
+ */
+async function readSyncReply(fd: number, timeoutMs: number): Promise<SyncReply | undefined> {
+  const reader = Bun.file(fd).stream().getReader()
   const timer = setTimeout(() => reader.cancel().catch(() => {}), timeoutMs)
   let text = ''
   try {
@@ -69,13 +88,14 @@ async function readSyncReply(stream: ReadableStream<Uint8Array>, timeoutMs: numb
       if (done) break
       text += new TextDecoder().decode(value)
       const nl = text.indexOf('\n')
-      if (nl >= 0) return JSON.parse(text.slice(0, nl))
+      if (nl >= 0) return JSON.parse(text.slice(0, nl)) as SyncReply
     }
-    return text.trim() ? JSON.parse(text) : undefined
+    return text.trim() ? JSON.parse(text) as SyncReply : undefined
   } catch {
     return undefined
   } finally {
     clearTimeout(timer)
+    await reader.cancel().catch(() => {})
     reader.releaseLock()
   }
 }

@@ -65,6 +65,8 @@ export class Containerizer {
     let created = false
     try {
       const image = await this.provision(spec)
+      // Killed while its image was pulled or unpacked: nothing more is created for it.
+      spec.signal?.throwIfAborted()
       const ctx = this.context(spec)
       let env = spec.env
       for (const isolator of isolators) {
@@ -90,7 +92,7 @@ export class Containerizer {
     const image = spec.container?.mesos?.image
     if (!image || this.o.launcher.name === 'posix') return undefined
     if (!this.o.provisioner) throw new Error('this agent has no image support; start it with --image_providers=docker')
-    return this.o.provisioner.provision(spec.containerId, image, { sandbox: spec.sandbox })
+    return this.o.provisioner.provision(spec.containerId, image, { sandbox: spec.sandbox, signal: spec.signal })
   }
 
   private context(spec: LaunchSpec): IsolationContext {
@@ -193,10 +195,10 @@ export class Containerizer {
   }
 
   /** A task group's executor container: a sleeping process owning the namespaces and cgroup its tasks share. */
-  async prepareGroup(containerId: string, sandbox: string, resources: Resources, container?: ContainerInfo) {
+  async prepareGroup(containerId: string, sandbox: string, resources: Resources, container?: ContainerInfo, signal?: AbortSignal) {
     const argv = this.o.launcher.groupCommand
     if (!argv) return // posix: the tasks of a group are containers of their own, side by side
-    await this.launch({ containerId, sandbox, argv, env: {}, resources, container })
+    await this.launch({ containerId, sandbox, argv, env: {}, resources, container, signal })
   }
 
   async destroyGroup(containerId: string) {

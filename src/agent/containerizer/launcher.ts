@@ -28,6 +28,8 @@ export interface LaunchSpec {
   stdin?: boolean
   /** Allocate a pseudo terminal (ContainerInfo.tty_info or exec -t). */
   tty?: boolean
+  /** Aborts the launch while its image is still being pulled (the task was killed); docs/security-files.md. */
+  signal?: AbortSignal
 }
 
 /** What the containerizer hands a launcher: the launch, its provisioned image and the isolators' part of the spec. */
@@ -56,6 +58,12 @@ export interface Termination {
   /** Set when the exit status could not be learnt (supervisor lost). */
   unknown?: string
 }
+
+/**
+ * Termination.unknown of a container that was still being launched when the agent stopped: its checkpoint has no
+ * launcher data, so there is nothing to re-adopt (and no monitor that could have recorded anything).
+ */
+export const LAUNCH_INTERRUPTED = 'the agent stopped while the container was being launched'
 
 export interface RecoveredContainer {
   containerId: string

@@ -13,7 +13,7 @@ import { ConmonAttach } from '../io/conmon-attach.ts'
 import { LogPump } from '../io/log-pump.ts'
 import { detectHierarchy, fixHybridHierarchy, prepareV2Root } from '../isolators/cgroups/hierarchy.ts'
 import { conmonCreate } from './conmon.ts'
-import type { ContainerIO, ContainerLaunch, ExecProcess, ExecSpec, Launched, Launcher, RecoveredContainer, Termination } from './launcher.ts'
+import { LAUNCH_INTERRUPTED, type ContainerIO, type ContainerLaunch, type ExecProcess, type ExecSpec, type Launched, type Launcher, type RecoveredContainer, type Termination } from './launcher.ts'
 import { execInContainer } from './linux/exec-session.ts'
 import { watchExit } from './linux/exit-watch.ts'
 import { destroyOrphans } from './linux/orphans.ts'
@@ -41,7 +41,15 @@ export interface LinuxContainerData {
   attached?: { tty: boolean; stdin: boolean }
 }
 
-interface Entry { id: string; data: LinuxContainerData; exited?: Promise<Termination>; attach?: ConmonAttach; pump?: LogPump }
+interface Entry {
+  id: string
+  data: LinuxContainerData
+  exited?: Promise<Termination>
+  attach?: ConmonAttach
+  pump?: LogPump
+  /** Checkpointed before conmon reported a pid: the agent stopped mid-launch, there is nothing to watch. */
+  interrupted?: boolean
+}
 
 export type LinuxLauncherFlags = Pick<AgentFlags, 'oci_runtime' | 'cgroups_root' | 'sandbox_directory' | 'switch_user'>
 
@@ -62,7 +70,11 @@ export class LinuxLauncher implements Launcher {
   private hostRoot: HostRootEntry[] = []
   groupCommand = ['/bin/sleep', 'infinity']
 
-  constructor(private readonly flags: LinuxLauncherFlags, runtimeDir: string) {
+  /**
+   * `hidden`: host paths containers on the host's root must not see (spec-builder.ts), masked in every such
+   * container (the runtime skips those that do not exist).
+   */
+  constructor(private readonly flags: LinuxLauncherFlags, runtimeDir: string, private hidden: readonly string[] = []) {
     this.runtime = new OciRuntime(flags.oci_runtime ?? Bun.which('crun')!, join(runtimeDir, 'oci'))
     this.conmon = Bun.which('conmon')!
     this.dirs = new RuntimeDirs(runtimeDir)
@@ -82,6 +94,7 @@ export class LinuxLauncher implements Launcher {
       return { name, kind: st.isDirectory() ? 'dir' as const : 'other' as const }
     })
     this.groupCommand = [Bun.which('sleep') ?? '/bin/sleep', 'infinity']
+    this.hidden = [...new Set(this.hidden)]
     log.info(`Linux launcher ready: ${this.runtime.name} under conmon, cgroups ${detectHierarchy().version}`)
   }
 
@@ -103,7 +116,7 @@ export class LinuxLauncher implements Launcher {
     rmSync(bundle, { recursive: true, force: true })
     mkdirSync(bundle, { recursive: true })
     const cgroupsPath = this.cgroupsPathFor(id, launch.parentId)
-    const spec = buildSpec({ launch, bundle, cgroupsPath, parentPid: parent?.data.pid, flags: this.flags, hostRoot: this.hostRoot })
+    const spec = buildSpec({ launch, bundle, cgroupsPath, parentPid: parent?.data.pid, flags: this.flags, hostRoot: this.hostRoot, hidden: this.hidden })
     writeFileSync(join(bundle, 'config.json'), serializeSpec(spec))
     const created = await conmonCreate({
       conmon: this.conmon, runtime: this.runtime.binary, runtimeRoot: this.runtime.root, id, bundle,
@@ -134,6 +147,7 @@ export class LinuxLauncher implements Launcher {
   wait(id: string): Promise<Termination> {
     const e = this.entries.get(id)
     if (!e) return Promise.resolve({ unknown: `container ${id} is unknown to the linux launcher` })
+    if (e.interrupted) e.exited ??= Promise.resolve({ unknown: LAUNCH_INTERRUPTED })
     e.exited ??= watchExit(this.dirs, id, e.data).then(t => { e.pump?.stop(); e.attach?.close(); return t })
     return e.exited
   }
@@ -187,8 +201,9 @@ export class LinuxLauncher implements Launcher {
     for (const c of containers) {
       const data = c.data as unknown as LinuxContainerData
       if (!data?.bundle) {
-        // Checkpointed before conmon reported a pid: nothing to re-adopt; wait() reports it as unknown.
-        this.entries.set(c.containerId, { id: c.containerId, data: { bundle: this.dirs.bundle(c.containerId), cgroupsPath: this.cgroupsPathFor(c.containerId), pid: 0, conmonPid: 0 } })
+        // Checkpointed before conmon reported a pid: nothing to re-adopt; wait() says the launch was cut short, and
+        // destroy() still deletes whatever crun may have created by then.
+        this.entries.set(c.containerId, { id: c.containerId, interrupted: true, data: { bundle: this.dirs.bundle(c.containerId), cgroupsPath: this.cgroupsPathFor(c.containerId), pid: 0, conmonPid: 0 } })
         continue
       }
       const entry: Entry = { id: c.containerId, data }

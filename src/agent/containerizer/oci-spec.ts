@@ -1,5 +1,9 @@
 // The OCI runtime spec (config.json) meso writes for crun: the base (process, root, standard mounts) built here,
-// isolators add their parts (src/agent/isolators). Pure: no I/O.
+// isolators add their parts (src/agent/isolators). Pure: no I/O. The base is already locked down
+// (docs/security-tasks.md): no new privileges, the secure default capabilities, /proc and /sys paths masked or
+// read-only as OCI runtimes' defaults, and host directories bound recursively read-only where the kernel can.
+
+import { kernelAtLeast, type OciSeccomp } from '../isolators/seccomp/profile.ts'
 
 export interface OciMount { destination: string; type: string; source: string; options?: string[] }
 export interface OciNamespace { type: string; path?: string }
@@ -20,6 +24,8 @@ export interface OciSpec {
   }
   root: { path: string; readonly: boolean }
   hostname?: string
+  /** Runtime-specific settings (crun's run.oci.* keys); other runtimes ignore them. */
+  annotations?: Record<string, string>
   mounts: OciMount[]
   linux: {
     cgroupsPath: string
@@ -33,8 +39,26 @@ export interface OciSpec {
     devices?: { path: string; type: string; major: number; minor: number; fileMode?: number; uid?: number; gid?: number }[]
     maskedPaths?: string[]
     readonlyPaths?: string[]
+    seccomp?: OciSeccomp
   }
 }
+
+/**
+ * Paths hidden from containers (an empty file or directory over them) and paths made read-only, as moby's
+ * daemon/pkg/oci/defaults.go sets them (/proc/interrupts and /sys/devices/virtual/powercap for its advisories
+ * GHSA-6fw5-f8r9-fgfm and GHSA-jq35-85cj-fj4p). Runtimes skip those the kernel does not have.
+ */
+export const MASKED_PATHS: readonly string[] = [
+  '/proc/acpi', '/proc/asound', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/sched_debug', '/proc/scsi',
+  '/proc/timer_list', '/proc/timer_stats', '/sys/devices/virtual/powercap', '/sys/firmware',
+]
+export const READONLY_PATHS: readonly string[] = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger']
+
+/**
+ * The mount option for a read-only bind: `rro` (recursive, through mount_setattr, Linux 5.12+; crun and runc 1.1+)
+ * makes the mounts below a bound host directory read-only too, where plain `ro` covers only the top one.
+ */
+export const readOnlyBindOption = (kernelRelease: string): 'rro' | 'ro' => (kernelAtLeast(kernelRelease, '5.12') ? 'rro' : 'ro')
 
 /** Marker replaced by the literal 2^64-1 when the spec is serialized (JS numbers cannot hold it). */
 export const RLIM_INFINITY_MARKER = '__RLIM_INFINITY__'
@@ -57,10 +81,12 @@ export interface BaseSpecInput {
   /** Host sandbox directory and where it appears inside. */
   sandbox: { host: string; container: string }
   terminal: boolean
-  /** Capabilities the container keeps when no linux/capabilities isolator narrows them. */
+  /** The container's capabilities before linux/capabilities (which the linux launcher always runs) sets them. */
   capabilities: string[]
   /** Whether the container gets a network namespace of its own (else it shares the host's, and /sys is bound). */
   ownNetwork: boolean
+  /** `rro` where the kernel has recursive read-only binds (readOnlyBindOption), else `ro`. */
+  readOnly?: 'rro' | 'ro'
 }
 
 export function baseSpec(i: BaseSpecInput): OciSpec {
@@ -76,12 +102,13 @@ export function baseSpec(i: BaseSpecInput): OciSpec {
       env,
       cwd: i.cwd,
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
-      noNewPrivileges: false,
+      // setuid binaries and file capabilities (the host's /usr/bin/mount, su, ping) gain nothing inside a task.
+      noNewPrivileges: true,
     },
     root: { path: i.rootfs, readonly: true },
     mounts: [
       ...i.rootMounts,
-      { destination: '/proc', type: 'proc', source: 'proc' },
+      { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
       { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
       { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
       { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
@@ -89,7 +116,7 @@ export function baseSpec(i: BaseSpecInput): OciSpec {
       // sysfs can only be mounted afresh inside a network namespace of the container's own; otherwise bind the host's.
       i.ownNetwork
         ? { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] }
-        : { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] },
+        : { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', i.readOnly ?? 'ro'] },
       { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
       { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] },
       { destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=755'] },
@@ -98,8 +125,8 @@ export function baseSpec(i: BaseSpecInput): OciSpec {
     linux: {
       cgroupsPath: i.cgroupsPath,
       namespaces: [{ type: 'mount' }],
-      maskedPaths: ['/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware'],
-      readonlyPaths: ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+      maskedPaths: [...MASKED_PATHS],
+      readonlyPaths: [...READONLY_PATHS],
     },
   }
 }
@@ -114,13 +141,13 @@ const FRESH = new Set(['proc', 'sys', 'dev', 'tmp', 'run', 'mnt', 'lost+found'])
  * The host root filesystem, read-only, for containers without an image: every top-level host directory bind-mounted
  * read-only into an empty root, top-level symlinks (merged /usr: /bin → usr/bin) recreated as symlinks.
  */
-export function hostRootLayout(entries: HostRootEntry[]): { mounts: OciMount[]; symlinks: { name: string; target: string }[] } {
+export function hostRootLayout(entries: HostRootEntry[], readOnly: 'rro' | 'ro' = 'ro'): { mounts: OciMount[]; symlinks: { name: string; target: string }[] } {
   const mounts: OciMount[] = []
   const symlinks: { name: string; target: string }[] = []
   for (const e of entries) {
     if (FRESH.has(e.name) || e.name.startsWith('.')) continue
     if (e.kind === 'symlink' && e.target) symlinks.push({ name: e.name, target: e.target })
-    else if (e.kind === 'dir') mounts.push({ destination: `/${e.name}`, type: 'bind', source: `/${e.name}`, options: ['rbind', 'ro', 'nosuid', 'nodev'] })
+    else if (e.kind === 'dir') mounts.push({ destination: `/${e.name}`, type: 'bind', source: `/${e.name}`, options: ['rbind', readOnly, 'nosuid', 'nodev'] })
   }
   return { mounts, symlinks }
 }

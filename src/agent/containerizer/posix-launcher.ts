@@ -8,13 +8,13 @@ import { join } from 'node:path'
 import { logger } from '../../core/log.ts'
 import { PipeIO } from '../io/process-io.ts'
 import type { ContainerLaunch, ExecProcess, ExecSpec, Launched, Launcher, RecoveredContainer, Termination } from './launcher.ts'
-import { waitStatusOf } from './launcher.ts'
+import { LAUNCH_INTERRUPTED, waitStatusOf } from './launcher.ts'
 import { isAlive, readExitFile, startSupervised, waitForFile, type SupervisedProcess } from './process-supervisor.ts'
 import { userSwitchPrefix } from './user.ts'
 
 const log = logger('posix-launcher')
 
-interface Entry { sp: SupervisedProcess & { sandbox?: string }; exited?: Promise<Termination> }
+interface Entry { sp: SupervisedProcess & { sandbox?: string }; exited?: Promise<Termination>; interrupted?: boolean }
 
 export class PosixLauncher implements Launcher {
   readonly name = 'posix' as const
@@ -48,12 +48,18 @@ export class PosixLauncher implements Launcher {
   wait(containerId: string): Promise<Termination> {
     const e = this.entries.get(containerId)
     if (!e) return Promise.resolve({ unknown: `container ${containerId} is unknown to the posix launcher` })
-    e.exited ??= waitForFile(e.sp.runDir, 'exit', () => isAlive(e.sp.monitorPid, e.sp.monitorStart)).then(r => {
+    if (e.interrupted) e.exited ??= Promise.resolve({ unknown: LAUNCH_INTERRUPTED })
+    e.exited ??= this.exitOf(e)
+    return e.exited
+  }
+
+  /** What the monitor records when the process tree ends. */
+  private exitOf(e: Entry): Promise<Termination> {
+    return waitForFile(e.sp.runDir, 'exit', () => isAlive(e.sp.monitorPid, e.sp.monitorStart)).then(r => {
       if (r === 'gone') return { unknown: 'the container monitor exited without recording an exit status' }
       const code = readExitFile(join(e.sp.runDir, 'exit'))!
       return { exitCode: code, waitStatus: waitStatusOf(code) }
     })
-    return e.exited
   }
 
   async kill(containerId: string, signal: NodeJS.Signals) {
@@ -66,7 +72,7 @@ export class PosixLauncher implements Launcher {
     const e = this.entries.get(containerId)
     if (e && isAlive(e.sp.pid)) {
       try { process.kill(-e.sp.pid, 'SIGKILL') } catch { /* gone */ }
-      await this.wait(containerId)
+      await this.exitOf(e)
     }
     this.entries.delete(containerId)
     rmSync(this.runDir(containerId), { recursive: true, force: true })
@@ -75,7 +81,13 @@ export class PosixLauncher implements Launcher {
   async recover(containers: RecoveredContainer[]) {
     for (const c of containers) {
       const sp = c.data as unknown as SupervisedProcess
-      if (!sp?.runDir) { this.entries.set(c.containerId, { sp: { monitorPid: 0, monitorStart: '', pid: 0, runDir: this.runDir(c.containerId) } }); continue }
+      if (!sp?.runDir) {
+        // Checkpointed before the task's pid was known: wait() says the launch was cut short, and destroy() still
+        // kills what the monitor may have started by then.
+        const runDir = this.runDir(c.containerId)
+        this.entries.set(c.containerId, { interrupted: true, sp: readMonitor(runDir) ?? { monitorPid: 0, monitorStart: '', pid: 0, runDir } })
+        continue
+      }
       this.entries.set(c.containerId, { sp })
     }
   }
@@ -87,10 +99,8 @@ export class PosixLauncher implements Launcher {
     try { names = readdirSync(dir) } catch { return removed }
     for (const id of names) {
       if (known.has(id)) continue
-      try {
-        const sp = JSON.parse(readFileSync(join(dir, id, 'monitor.json'), 'utf8')) as SupervisedProcess
-        if (isAlive(sp.pid)) process.kill(-sp.pid, 'SIGKILL')
-      } catch { /* no monitor data: nothing running */ }
+      const sp = readMonitor(join(dir, id))
+      if (sp && isAlive(sp.pid)) { try { process.kill(-sp.pid, 'SIGKILL') } catch { /* gone */ } }
       rmSync(join(dir, id), { recursive: true, force: true })
       removed.push(id)
       log.info(`Destroyed orphan container ${id}`)
@@ -107,4 +117,9 @@ export class PosixLauncher implements Launcher {
     const exited = proc.exited.then(code => ({ exitCode: code, waitStatus: waitStatusOf(code) }))
     return { io: new PipeIO(proc), wait: () => exited, kill: sig => { try { proc.kill(sig as any) } catch { /* gone */ } } }
   }
+}
+
+/** What startSupervised wrote once the task's pid was known (undefined before that). */
+function readMonitor(runDir: string): SupervisedProcess | undefined {
+  try { return JSON.parse(readFileSync(join(runDir, 'monitor.json'), 'utf8')) as SupervisedProcess } catch { return undefined }
 }

@@ -23,8 +23,11 @@ export interface ProvisionedImage {
 }
 
 export interface ImageProvisioner {
-  /** Pulls (or finds in the store) and assembles the rootfs for a container; throws with a clear message. */
-  provision(containerId: string, image: Image, opts: { sandbox: string }): Promise<ProvisionedImage>
+  /**
+   * Pulls (or finds in the store) and assembles the rootfs for a container; throws with a clear message. `signal`
+   * abandons a pull in progress (the container's task was killed).
+   */
+  provision(containerId: string, image: Image, opts: { sandbox: string; signal?: AbortSignal }): Promise<ProvisionedImage>
   /** Unmounts and removes the container's rootfs (layers stay in the shared store). */
   destroy(containerId: string): Promise<void>
   /** After an agent restart: forget rootfs of containers not in `known`, keep the rest mounted. */

@@ -7,8 +7,8 @@ import { Resources } from '../../core/resources.ts'
 import type { KillPolicy, TaskInfo } from '../../core/v1/messages.ts'
 import { hasCapability } from '../../core/v1/messages.ts'
 import { commandArgv, type Termination } from '../containerizer/launcher.ts'
-import { AgentExecutorBase, AgentTask, commandEnvironment, graceMs } from './executor.ts'
-import { launchFailedStatus, maxCompletionTimeStatus, processEndedStatus } from './terminal-status.ts'
+import { AgentExecutorBase, AgentTask, commandEnvironment, graceMs, tokenEnv } from './executor.ts'
+import { killedDuringLaunchStatus, launchFailedStatus, maxCompletionTimeStatus, processEndedStatus } from './terminal-status.ts'
 
 const log = logger('command-executor')
 
@@ -16,6 +16,8 @@ export class CommandExecutor extends AgentExecutorBase {
   readonly kind = 'command' as const
   private deadline?: ReturnType<typeof setTimeout>
   private maxTimeReached = false
+  /** Aborts the container launch (its image pull) when the task is killed before it runs. */
+  private launching?: AbortController
 
   async launch(tasks: TaskInfo[]) {
     const info = tasks[0]!
@@ -28,9 +30,11 @@ export class CommandExecutor extends AgentExecutorBase {
     const user = info.command?.user ?? this.host.frameworkInfo(this.frameworkId).user
     let launched
     try {
-      const env = { ...this.host.executorEnv(this), ...commandEnvironment(info.command?.environment) }
+      const env = { ...this.host.executorEnv(this), ...tokenEnv(this), ...commandEnvironment(info.command?.environment) }
       this.host.checkpoint.putContainer({ containerId: this.containerId, frameworkId: this.frameworkId, executorId: this.id, taskId: task.id, launcher: this.host.containerizer.launcherName, data: {}, state: 'launching' })
+      this.launching = new AbortController()
       launched = await this.host.containerizer.launch({
+        signal: this.launching.signal,
         containerId: this.containerId,
         sandbox: this.sandbox,
         argv: commandArgv(info.command ?? {}),
@@ -45,7 +49,7 @@ export class CommandExecutor extends AgentExecutorBase {
     } catch (err) {
       const message = `Failed to launch container: ${(err as Error).message}`
       log.warn(`Task ${task.id} of framework ${this.frameworkId}: ${message}`)
-      this.host.update(this, task, launchFailedStatus(message))
+      this.host.update(this, task, task.killRequested ? killedDuringLaunchStatus() : launchFailedStatus(message))
       await this.host.containerizer.destroy(this.containerId).catch(() => {})
       this.host.checkpoint.removeContainer(this.containerId)
       this.state = 'terminated'
@@ -105,7 +109,11 @@ export class CommandExecutor extends AgentExecutorBase {
     if (hasCapability(this.host.frameworkInfo(this.frameworkId), 'TASK_KILLING_STATE')) {
       this.host.update(this, task, { state: 'TASK_KILLING', source: 'SOURCE_EXECUTOR' })
     }
-    if (task.pid === undefined) return // launch in progress; it kills on completion
+    if (task.pid === undefined) {
+      // Launch in progress: an image pull is abandoned now; a container created meanwhile is killed on completion.
+      this.launching?.abort(new Error(`task ${taskId} was killed`))
+      return
+    }
     void this.host.containerizer.kill(this.containerId, grace === 0 ? 'SIGKILL' : 'SIGTERM')
     if (grace > 0) task.killTimer = setTimeout(() => void this.host.containerizer.kill(this.containerId, 'SIGKILL'), grace)
   }
@@ -117,6 +125,7 @@ export class CommandExecutor extends AgentExecutorBase {
       task.killRequested = true
       this.host.checkpoint.setKillRequested(this.frameworkId, task.id)
     }
+    this.launching?.abort(new Error(`executor ${this.id} is shutting down: ${reason}`))
     await this.host.containerizer.kill(this.containerId, 'SIGKILL')
     await this.host.containerizer.wait(this.containerId)
   }

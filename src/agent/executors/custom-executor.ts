@@ -11,8 +11,8 @@ import { Resources } from '../../core/resources.ts'
 import { encodeBody } from '../../core/v1/codec.ts'
 import type { KillPolicy, TaskInfo, TaskStatus } from '../../core/v1/messages.ts'
 import { commandArgv, type Termination } from '../containerizer/launcher.ts'
-import { AgentExecutorBase, AgentTask, commandEnvironment } from './executor.ts'
-import { executorEndedStatus, launchFailedStatus } from './terminal-status.ts'
+import { AgentExecutorBase, AgentTask, commandEnvironment, tokenEnv } from './executor.ts'
+import { executorEndedStatus, killedDuringLaunchStatus, launchFailedStatus } from './terminal-status.ts'
 
 const log = logger('custom-executor')
 
@@ -24,6 +24,8 @@ export class CustomExecutor extends AgentExecutorBase {
   private registrationTimer?: ReturnType<typeof setTimeout>
   private shutdownTimer?: ReturnType<typeof setTimeout>
   private launched = false
+  /** Aborts the executor's container launch (its image pull) once nothing is left for it to run. */
+  private launching?: AbortController
   pid?: number
 
   async launch(tasks: TaskInfo[]) {
@@ -39,12 +41,14 @@ export class CustomExecutor extends AgentExecutorBase {
     const cmd = this.info.command ?? {}
     try {
       this.host.checkpoint.putContainer({ containerId: this.containerId, frameworkId: this.frameworkId, executorId: this.id, launcher: this.host.containerizer.launcherName, data: {}, state: 'launching' })
+      this.launching = new AbortController()
       const l = await this.host.containerizer.launch({
+        signal: this.launching.signal,
         containerId: this.containerId,
         sandbox: this.sandbox,
         argv: commandArgv(cmd),
         command: cmd,
-        env: { ...this.host.executorEnv(this), ...commandEnvironment(cmd.environment) },
+        env: { ...this.host.executorEnv(this), ...tokenEnv(this), ...commandEnvironment(cmd.environment) },
         user: cmd.user ?? this.host.frameworkInfo(this.frameworkId).user,
         resources: Resources.of(this.info.resources).plus(Resources.of(tasks.flatMap(t => t.resources ?? []))),
         container: this.info.container,
@@ -53,7 +57,9 @@ export class CustomExecutor extends AgentExecutorBase {
       this.host.checkpoint.putContainer({ containerId: this.containerId, frameworkId: this.frameworkId, executorId: this.id, launcher: this.host.containerizer.launcherName, data: l.data, state: 'running' })
     } catch (err) {
       const failed = launchFailedStatus(`Failed to launch executor container: ${(err as Error).message}`)
-      for (const t of this.tasks.values()) this.host.update(this, t, failed)
+      for (const t of this.tasks.values()) {
+        if (!t.terminal) this.host.update(this, t, t.killRequested ? killedDuringLaunchStatus() : failed)
+      }
       this.state = 'terminated'
       this.host.checkpoint.removeContainer(this.containerId)
       this.host.executorTerminated(this)
@@ -139,6 +145,8 @@ export class CustomExecutor extends AgentExecutorBase {
     if (queuedIdx >= 0) {
       this.queued.splice(queuedIdx, 1)
       this.host.update(this, task, { state: 'TASK_KILLED', source: 'SOURCE_AGENT', message: 'Killed before delivery to the executor' })
+      // Nothing left for an executor still being launched to run: its image pull is abandoned.
+      if (this.pid === undefined && !this.activeTasks().length) this.launching?.abort(new Error(`every task of executor ${this.id} was killed`))
       return
     }
     task.killRequested = true
@@ -152,6 +160,7 @@ export class CustomExecutor extends AgentExecutorBase {
     log.info(`Shutting down executor ${this.id} of framework ${this.frameworkId}: ${reason}`)
     this.state = 'terminating'
     for (const t of this.tasks.values()) { if (!t.terminal) { t.killRequested = true; this.host.checkpoint.setKillRequested(this.frameworkId, t.id) } }
+    this.launching?.abort(new Error(`executor ${this.id} is shutting down: ${reason}`))
     this.send({ type: 'SHUTDOWN' })
     const grace = this.info.shutdown_grace_period?.nanoseconds !== undefined ? this.info.shutdown_grace_period.nanoseconds / 1e6 : this.host.flags.executor_shutdown_grace_period
     this.shutdownTimer = setTimeout(() => void this.host.containerizer.kill(this.containerId, 'SIGKILL'), this.stream ? grace : 0)

@@ -11,25 +11,33 @@ import { Resources } from '../../core/resources.ts'
 import type { KillPolicy, TaskInfo } from '../../core/v1/messages.ts'
 import { hasCapability } from '../../core/v1/messages.ts'
 import { commandArgv, type Termination } from '../containerizer/launcher.ts'
-import { AgentExecutorBase, AgentTask, commandEnvironment, graceMs } from './executor.ts'
-import { launchFailedStatus, processEndedStatus } from './terminal-status.ts'
+import { AgentExecutorBase, AgentTask, commandEnvironment, graceMs, tokenEnv } from './executor.ts'
+import { killedDuringLaunchStatus, launchFailedStatus, processEndedStatus } from './terminal-status.ts'
 
 const log = logger('default-executor')
 
 export class DefaultExecutor extends AgentExecutorBase {
   readonly kind = 'default' as const
   private groupKilling = false
+  /** Abort the launches in progress (image pulls) of the group's container and of each task's, when killed. */
+  private readonly launching = new Map<string, AbortController>()
 
   async launch(infos: TaskInfo[]) {
     this.state = 'running'
     if (this.host.containerizer.prepareGroup) {
       try {
-        await this.host.containerizer.prepareGroup(this.containerId, this.sandbox, Resources.of(this.info.resources), this.info.container)
+        const group = new AbortController()
+        this.launching.set(this.containerId, group)
+        try {
+          await this.host.containerizer.prepareGroup(this.containerId, this.sandbox, Resources.of(this.info.resources), this.info.container, group.signal)
+        } finally {
+          this.launching.delete(this.containerId)
+        }
       } catch (err) {
         for (const info of infos) {
           const task = new AgentTask(this.frameworkId, this.id, info)
           this.tasks.set(task.id, task)
-          this.host.update(this, task, launchFailedStatus(`Failed to launch executor container: ${(err as Error).message}`))
+          this.host.update(this, task, this.groupKilling ? killedDuringLaunchStatus() : launchFailedStatus(`Failed to launch executor container: ${(err as Error).message}`))
         }
         this.finishIfDone()
         return
@@ -57,13 +65,16 @@ export class DefaultExecutor extends AgentExecutorBase {
     this.host.update(this, task, { state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' })
     try {
       cp.putContainer({ containerId: task.containerId, parent: this.containerId, frameworkId: this.frameworkId, executorId: this.id, taskId: task.id, launcher: this.host.containerizer.launcherName, data: {}, state: 'launching' })
+      const launching = new AbortController()
+      this.launching.set(task.containerId, launching)
       const launched = await this.host.containerizer.launch({
+        signal: launching.signal,
         containerId: task.containerId,
         parentId: this.containerId,
         sandbox,
         argv: commandArgv(info.command ?? {}),
         command: info.command,
-        env: { ...this.host.executorEnv(this), MESOS_TASK_ID: task.id, ...commandEnvironment(info.command?.environment) },
+        env: { ...this.host.executorEnv(this), ...tokenEnv(this), MESOS_TASK_ID: task.id, ...commandEnvironment(info.command?.environment) },
         user: info.command?.user ?? this.host.frameworkInfo(this.frameworkId).user,
         resources: Resources.of(info.resources),
         container: info.container,
@@ -74,12 +85,14 @@ export class DefaultExecutor extends AgentExecutorBase {
       cp.putContainer({ containerId: task.containerId, parent: this.containerId, frameworkId: this.frameworkId, executorId: this.id, taskId: task.id, launcher: this.host.containerizer.launcherName, data: launched.data, state: 'running' })
       this.host.update(this, task, { state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', container_status: this.host.containerStatus(task.containerId, launched.pid) })
     } catch (err) {
-      this.host.update(this, task, launchFailedStatus(`Failed to launch container: ${(err as Error).message}`))
+      this.launching.delete(task.containerId)
+      this.host.update(this, task, task.killRequested ? killedDuringLaunchStatus() : launchFailedStatus(`Failed to launch container: ${(err as Error).message}`))
       cp.removeContainer(task.containerId)
       this.killGroup('a task of the group failed to launch')
       this.finishIfDone()
       return
     }
+    this.launching.delete(task.containerId)
     if (task.killRequested) void this.host.containerizer.kill(task.containerId, 'SIGKILL')
     this.watch(task)
   }
@@ -105,6 +118,7 @@ export class DefaultExecutor extends AgentExecutorBase {
     if (this.groupKilling) return
     this.groupKilling = true
     log.info(`Killing task group of executor ${this.id} (framework ${this.frameworkId}): ${why}`)
+    this.launching.get(this.containerId)?.abort(new Error(`task group of executor ${this.id} killed: ${why}`))
     for (const t of this.tasks.values()) this.killTask(t, policy)
   }
 
@@ -115,7 +129,11 @@ export class DefaultExecutor extends AgentExecutorBase {
     if (hasCapability(this.host.frameworkInfo(this.frameworkId), 'TASK_KILLING_STATE')) {
       this.host.update(this, task, { state: 'TASK_KILLING', source: 'SOURCE_EXECUTOR' })
     }
-    if (task.pid === undefined) return
+    if (task.pid === undefined) {
+      // Launch in progress: an image pull is abandoned now; a container created meanwhile is killed on completion.
+      this.launching.get(task.containerId!)?.abort(new Error(`task ${task.id} was killed`))
+      return
+    }
     const grace = graceMs(task.info, policy)
     void this.host.containerizer.kill(task.containerId!, grace === 0 ? 'SIGKILL' : 'SIGTERM')
     if (grace > 0) task.killTimer = setTimeout(() => void this.host.containerizer.kill(task.containerId!, 'SIGKILL'), grace)

@@ -41,6 +41,8 @@ export interface ExecutorHost {
   executorTerminated(exec: AgentExecutorBase, termination?: Termination): void
   /** Environment for processes of this executor (agent env or --executor_environment_variables, MESOS_* vars). */
   executorEnv(exec: AgentExecutorBase): Record<string, string>
+  /** The executor's token (claims fid/eid/cid) when the agent issues them (--jwt_secret_key); docs/security-auth.md. */
+  executorToken?(exec: AgentExecutorBase): string | undefined
   /** Status extras every RUNNING update carries (network info of the container). */
   containerStatus(containerId: string, pid: number | undefined): TaskStatus['container_status']
 }
@@ -95,3 +97,13 @@ export function graceMs(task: TaskInfo, override?: KillPolicy): number {
 }
 
 export type { ExecutorInfo }
+
+/**
+ * MESOS_EXECUTOR_AUTHENTICATION_TOKEN for an executor's processes when the agent issues tokens (upstream
+ * Slave::launchExecutor): the executor API and the agent's container calls accept it for this executor's own
+ * containers only (src/agent/authorization.ts).
+ */
+export function tokenEnv(exec: AgentExecutorBase): Record<string, string> {
+  const token = exec.host.executorToken?.(exec)
+  return token ? { MESOS_EXECUTOR_AUTHENTICATION_TOKEN: token } : {}
+}

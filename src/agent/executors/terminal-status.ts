@@ -58,6 +58,14 @@ export function launchFailedStatus(message: string): ExecutorStatus {
   return { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message }
 }
 
+/**
+ * A task killed while its container was still being launched (its image pulled): the launch is abandoned, as Mesos'
+ * agent answers a kill of a task not yet delivered to its executor (Slave::killTask in src/slave/slave.cpp).
+ */
+export function killedDuringLaunchStatus(): ExecutorStatus {
+  return { state: 'TASK_KILLED', source: 'SOURCE_AGENT', reason: 'REASON_TASK_KILLED_DURING_LAUNCH', message: 'Task killed while its container was being launched' }
+}
+
 /** A task the command executor killed for running past TaskInfo.max_completion_time. */
 export function maxCompletionTimeStatus(): ExecutorStatus {
   return { state: 'TASK_FAILED', source: 'SOURCE_EXECUTOR', reason: 'REASON_MAX_COMPLETION_TIME_REACHED', message: 'Task reached its maximum completion time' }

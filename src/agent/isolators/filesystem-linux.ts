@@ -1,11 +1,15 @@
 // filesystem/linux: the container's own mount namespace and root (host root read-only or an image, set up by the
 // launcher) with the sandbox at --sandbox_directory; this isolator adds ContainerInfo.volumes: host paths
 // (`host_path` or `source.host_path`) and sandbox paths (`source.sandbox_path`: SELF, or PARENT for nested containers
-// such as the tasks of a group), read-only or read-write.
+// such as the tasks of a group), read-only or read-write. A read-only volume is read-only all the way down (`rro`
+// where the kernel has it), as the host root is (docs/security-tasks.md).
 
+import { release } from 'node:os'
 import { isAbsolute, join, normalize } from 'node:path'
-import type { OciSpec } from '../containerizer/oci-spec.ts'
+import { readOnlyBindOption, type OciSpec } from '../containerizer/oci-spec.ts'
 import { IsolationError, type IsolationContext, type Isolator } from './isolator.ts'
+
+const READ_ONLY = readOnlyBindOption(release())
 
 export const filesystemLinux: Isolator = {
   name: 'filesystem/linux',
@@ -25,7 +29,7 @@ export const filesystemLinux: Isolator = {
       }
       if (!source) throw new IsolationError(`Volume at '${v.container_path}' has no source`)
       if (!isAbsolute(source)) source = join(ctx.sandbox.host, source)
-      spec.mounts.push({ destination: dest, type: 'bind', source, options: ['rbind', v.mode === 'RO' ? 'ro' : 'rw'] })
+      spec.mounts.push({ destination: dest, type: 'bind', source, options: ['rbind', v.mode === 'RO' ? READ_ONLY : 'rw'] })
     }
   },
 }

@@ -12,11 +12,13 @@ import { lazyStatsReader, type CgroupStats } from './cgroups/stats.ts'
 import { filesystemLinux } from './filesystem-linux.ts'
 import { GPU_ISOLATOR, refuseGpuDevicesWithoutIsolator } from './gpu/gpu-flags.ts'
 import type { Isolator } from './isolator.ts'
-import { linuxCapabilities } from './linux-capabilities.ts'
+import { createLinuxCapabilities } from './linux-capabilities.ts'
+import { createLinuxSeccomp } from './linux-seccomp.ts'
 import { namespacesIpc, namespacesPid } from './namespaces.ts'
 import { cniWanted, createCniIsolator } from './network/cni/attach.ts'
 import { posixRlimits } from './posix-rlimits.ts'
 import { posixUsage } from './posix-usage.ts'
+import { unsupportedLinuxSecurity } from './task-security.ts'
 
 /** What an isolator may need to be made. */
 export interface IsolatorSetup {
@@ -40,7 +42,9 @@ const ISOLATORS: Record<string, IsolatorFactory> = {
   'namespaces/ipc': () => namespacesIpc,
   'filesystem/linux': () => filesystemLinux,
   'posix/rlimits': () => posixRlimits,
-  'linux/capabilities': () => linuxCapabilities,
+  'linux/capabilities': s => createLinuxCapabilities(s.flags),
+  // After linux/capabilities: the profile's capability rules follow the container's bounding set.
+  'linux/seccomp': s => createLinuxSeccomp(s.flags),
   'network/cni': s => createCniIsolator(s.launcher, s.flags, s.runtimeDir),
   [GPU_ISOLATOR]: async s => {
     const { setupNvidiaGpus } = await import('./gpu/setup.ts')
@@ -60,15 +64,16 @@ const ACCEPTED = new Set([
   'docker/volume', 'volume/image', 'volume/secret', 'environment_secret', 'disk/du', 'disk/xfs', 'net/port_mapping', 'network/port_mapping',
 ])
 
-export const DEFAULT_LINUX_ISOLATION = 'cgroups/cpu,cgroups/mem,cgroups/pids,namespaces/pid,filesystem/linux,posix/rlimits'
+export const DEFAULT_LINUX_ISOLATION = 'cgroups/cpu,cgroups/mem,cgroups/pids,namespaces/pid,filesystem/linux,posix/rlimits,linux/capabilities,linux/seccomp'
 export const DEFAULT_POSIX_ISOLATION = 'posix/cpu,posix/mem'
 
 export class IsolationFlagError extends Error {}
 
 /**
  * The isolators --isolation selects (the launcher's default without it), in table order. The linux launcher always
- * gives containers their own mount namespace and root, so filesystem/linux is implied; both CNI directories imply
- * network/cni. Throws for unknown names.
+ * gives containers their own mount namespace and root, so filesystem/linux is implied, and always sets their
+ * capabilities, so linux/capabilities is too (no root task keeps the agent's capabilities unasked,
+ * docs/security-tasks.md); both CNI directories imply network/cni. Throws for unknown names.
  */
 export function isolatorNames(flags: Pick<AgentFlags, 'isolation' | 'network_cni_plugins_dir' | 'network_cni_config_dir'>, launcher: 'linux' | 'posix'): string[] {
   const given = (flags.isolation ?? (launcher === 'linux' ? DEFAULT_LINUX_ISOLATION : DEFAULT_POSIX_ISOLATION)).split(',').map(s => s.trim()).filter(Boolean)
@@ -76,19 +81,27 @@ export function isolatorNames(flags: Pick<AgentFlags, 'isolation' | 'network_cni
     if (!ISOLATORS[n] && !ACCEPTED.has(n)) throw new IsolationFlagError(`--isolation: unknown isolator '${n}' (known: ${[...Object.keys(ISOLATORS), ...ACCEPTED].join(', ')})`)
   }
   const selected = new Set(given)
-  if (launcher === 'linux') selected.add('filesystem/linux')
+  if (launcher === 'linux') selected.add('filesystem/linux').add('linux/capabilities')
   if (cniWanted(flags)) selected.add('network/cni')
   return Object.keys(ISOLATORS).filter(n => selected.has(n))
 }
 
 /**
  * Makes the isolators the flags select. With the posix launcher only those that work without crun stay (gpu/nvidia:
- * environment only), after posix/cpu,posix/mem; the others are ignored, as the posix launcher always did.
+ * environment only), after posix/cpu,posix/mem; the others are ignored, as the posix launcher always did. What a
+ * container's LinuxInfo asks of capabilities or seccomp is never ignored, though: where no isolator can apply it
+ * (posix launcher; linux/seccomp left out of --isolation) a check fails that container's launch.
  */
 export async function createIsolators(setup: IsolatorSetup): Promise<Isolator[]> {
   const names = isolatorNames(setup.flags, setup.launcher)
   if (!names.includes(GPU_ISOLATOR)) refuseGpuDevicesWithoutIsolator(setup.flags.nvidia_gpu_devices)
   const isolators: Isolator[] = setup.launcher === 'posix' ? [posixUsage] : []
+  if (setup.launcher === 'posix') {
+    const why = 'this agent runs tasks with the posix launcher (no containers); it needs --launcher=linux'
+    isolators.push(unsupportedLinuxSecurity({ capabilities: why, seccomp: why }))
+  } else if (!names.includes('linux/seccomp')) {
+    isolators.push(unsupportedLinuxSecurity({ seccomp: "this agent's --isolation does not include linux/seccomp" }))
+  }
   for (const name of names) {
     const isolator = await ISOLATORS[name]!(setup)
     if (isolator && (setup.launcher === 'linux' || isolator.posix)) isolators.push(isolator)

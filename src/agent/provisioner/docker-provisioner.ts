@@ -71,6 +71,7 @@ export class DockerImageProvisioner implements ImageProvisioner {
   private readonly gcMaxBytes: number
   private readonly containersDir: string
   private readonly mountPoints: string[]
+  private readonly stallTimeoutMs?: number
 
   /** Reads and checks the image flags; throws with the flag's name when one is wrong. */
   constructor(flags: Record<string, any>, workDir: string, filesystems = kernelFilesystems(readFileSync('/proc/filesystems', 'utf8'))) {
@@ -97,6 +98,8 @@ export class DockerImageProvisioner implements ImageProvisioner {
     this.containersDir = join(workDir, 'provisioner', 'containers')
     mkdirSync(this.containersDir, { recursive: true })
     this.mountPoints = ['proc', 'dev', 'sys', 'tmp', 'run', String(flags.sandbox_directory ?? '/mnt/mesos/sandbox')]
+    // Mesos hands --fetcher_stall_timeout to its registry fetcher (src/slave/containerizer/mesos/provisioner/docker/store.cpp).
+    if (typeof flags.fetcher_stall_timeout === 'number') this.stallTimeoutMs = flags.fetcher_stall_timeout
     this.puller = new ImagePuller({ store: this.store, client: (r, c) => this.client(r, c) })
     log.info(`Docker images: store ${this.store.root}, backend ${this.backend.name}, default registry ${this.localDir ?? this.defaultRegistry}${this.insecure.size ? `, plain HTTP for ${[...this.insecure].join(',')}` : ''}`)
   }
@@ -111,7 +114,7 @@ export class DockerImageProvisioner implements ImageProvisioner {
     let c = this.clients.get(key)
     if (!c) {
       if (this.clients.size >= 64) this.clients.delete(this.clients.keys().next().value!)
-      c = new RegistryClient({ registry, baseUrl: registryBaseUrl(registry, this.insecure), credentials })
+      c = new RegistryClient({ registry, baseUrl: registryBaseUrl(registry, this.insecure), credentials, stallTimeoutMs: this.stallTimeoutMs })
       this.clients.set(key, c)
     }
     return c
@@ -122,16 +125,20 @@ export class DockerImageProvisioner implements ImageProvisioner {
     return this.store.get(formatReference(ref)) ?? (ref.digest ? this.store.findByDigest(ref.digest) : undefined)
   }
 
-  /** Pulls (always asking the registry) with the given credentials, else the agent's --docker_config ones. */
-  async pull(ref: ImageReference, credentials?: Map<string, RegistryCredentials>, listener?: PullListener): Promise<ImageRecord> {
+  /**
+   * Pulls (always asking the registry) with the given credentials, else the agent's --docker_config ones. `signal`
+   * abandons it (the task was killed); the download itself stops once no one else waits for it.
+   */
+  async pull(ref: ImageReference, credentials?: Map<string, RegistryCredentials>, listener?: PullListener, signal?: AbortSignal): Promise<ImageRecord> {
     const name = formatReference(ref)
     const started = performance.now()
     let record: ImageRecord
     try {
       record = ref.registry === LOCAL_REGISTRY
         ? await this.loadLocal(ref)
-        : await this.puller.pull(ref, credentialsFor(ref.registry, credentials, this.agentCredentials), listener)
+        : await this.puller.pull(ref, credentialsFor(ref.registry, credentials, this.agentCredentials), listener, signal)
     } catch (err) {
+      if (signal?.aborted) throw new Error(`pull of image ${name} abandoned: ${(signal.reason as Error)?.message ?? signal.reason}`)
       throw new Error(`failed to pull image ${name}: ${(err as Error).message}`)
     }
     log.info(`Pulled image ${name} (${record.manifest_digest.slice(0, 19)}, ${record.layers.length} layers, ${mb(record.size)}) in ${((performance.now() - started) / 1000).toFixed(2)}s`)
@@ -139,7 +146,7 @@ export class DockerImageProvisioner implements ImageProvisioner {
     return record
   }
 
-  async provision(containerId: string, image: Image, _opts: { sandbox: string }): Promise<ProvisionedImage> {
+  async provision(containerId: string, image: Image, opts: { sandbox: string; signal?: AbortSignal }): Promise<ProvisionedImage> {
     if (image.type !== 'DOCKER' || !image.docker?.name) {
       throw new Error(image.type === 'APPC' ? 'APPC images are not supported by meso; use a Docker/OCI image' : 'the image has no docker name')
     }
@@ -148,7 +155,7 @@ export class DockerImageProvisioner implements ImageProvisioner {
     // cached=false (Mesos' "force pull") re-checks the manifest with the registry, so the task's credentials are
     // proven even when another task already pulled the image.
     let record = image.cached !== false ? this.find(ref) : undefined
-    record ??= await this.pull(ref, credentialsFromImage(image, ref.registry))
+    record ??= await this.pull(ref, credentialsFromImage(image, ref.registry), undefined, opts.signal)
     const dir = join(this.containersDir, containerId)
     this.store.pin(record.layers)
     try {

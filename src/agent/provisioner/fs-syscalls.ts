@@ -1,9 +1,11 @@
 // The libc calls image provisioning needs and node:fs lacks, through bun:ffi: mknod (overlay whiteouts are 0/0
 // character devices), lsetxattr (opaque directories), mount and umount2 (overlay and bind roots). Spawning
-// mknod/setfattr/mount(8) instead costs 5–10 ms per call; these take microseconds.
+// mknod/setfattr/mount(8) instead costs 5–10 ms per call; these take microseconds. errno and its name come from
+// src/core/fs/libc.ts.
 
-import { dlopen, ptr, read } from 'bun:ffi'
+import { dlopen, ptr } from 'bun:ffi'
 import { constants } from 'node:os'
+import { cstr, lastErrno as errno, SyscallError } from '../../core/fs/libc.ts'
 
 const S_IFCHR = 0o020000
 export const MS_RDONLY = 1
@@ -20,25 +22,9 @@ function load() {
     lgetxattr: { args: ['ptr', 'ptr', 'ptr', 'u64'], returns: 'i64' },
     mount: { args: ['ptr', 'ptr', 'ptr', 'u64', 'ptr'], returns: 'i32' },
     umount2: { args: ['ptr', 'i32'], returns: 'i32' },
-    __errno_location: { args: [], returns: 'ptr' },
   }).symbols
 }
 const libc = () => (lib ??= load())
-
-const cstr = (s: string) => Buffer.from(`${s}\0`)
-const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([k, v]) => [v as number, k]))
-
-export class SyscallError extends Error {
-  constructor(readonly call: string, readonly errno: number, detail: string) {
-    super(`${call}(${detail}) failed: ${ERRNO_NAMES.get(errno) ?? `errno ${errno}`}`)
-  }
-  get code(): string | undefined { return ERRNO_NAMES.get(this.errno) }
-}
-
-function errno(): number {
-  const p = libc().__errno_location()
-  return p ? read.i32(p, 0) : 0
-}
 
 /** Creates the 0/0 character device overlayfs reads as "deleted in a lower layer". */
 export function mknodWhiteout(path: string) {

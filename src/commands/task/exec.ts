@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core'
-import { ClientCommand, masterFlag } from '../base.ts'
+import { ClientCommand, caCertFlag, masterFlag } from '../base.ts'
 
 export default class TaskExec extends ClientCommand {
   static description = "run a command inside a running task's container (its namespaces and root filesystem); exits with the command's exit code"
@@ -13,6 +13,7 @@ export default class TaskExec extends ClientCommand {
   static args = { task: Args.string({ required: true, description: 'task id, unique id prefix, or name' }) }
   static flags = {
     master: masterFlag,
+    'ca-cert': caCertFlag,
     interactive: Flags.boolean({ char: 'i', description: 'keep stdin open and send it to the command' }),
     tty: Flags.boolean({ char: 't', description: 'allocate a terminal (raw mode, window size forwarded)' }),
   }

@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core'
-import { ClientCommand, jsonFlag, masterFlag } from '../base.ts'
+import { ClientCommand, jsonFlag, caCertFlag, masterFlag } from '../base.ts'
 
 export default class TaskList extends ClientCommand {
   static description = 'list tasks (active ones; --all adds completed tasks)'
-  static flags = { master: masterFlag, json: jsonFlag, all: Flags.boolean({ char: 'a', description: 'include completed tasks' }) }
+  static flags = { master: masterFlag, 'ca-cert': caCertFlag, json: jsonFlag, all: Flags.boolean({ char: 'a', description: 'include completed tasks' }) }
 
   async run() {
     await this.handle(() => import('../../cli/handlers/task-list.ts'), await this.parse(TaskList))

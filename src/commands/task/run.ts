@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
 import { MUST_BE } from '../../cli/task-run-values.ts'
-import { ClientCommand, masterFlag, numberFlag, registryPasswordStdinFlag, registryUserFlag } from '../base.ts'
+import { ClientCommand, caCertFlag, masterFlag, numberFlag, registryPasswordStdinFlag, registryUserFlag } from '../base.ts'
 
 export default class TaskRun extends ClientCommand {
   static description = 'run a command as a task on the cluster, stream its output, and exit with its exit code'
@@ -15,6 +15,7 @@ export default class TaskRun extends ClientCommand {
   ]
   static flags = {
     master: masterFlag,
+    'ca-cert': caCertFlag,
     name: Flags.string({ description: 'task name (default: the command name)' }),
     cpus: numberFlag(MUST_BE.cpus)({ description: 'CPUs for the task', default: 0.1 }),
     mem: numberFlag(MUST_BE.mem)({ description: 'memory in MB', default: 32 }),

@@ -1,8 +1,24 @@
 // A long-lived chunked HTTP response carrying RecordIO records, one HTTP chunk per record (naive clients such as
 // npm mesos-framework split each chunk on '\n' and expect exactly one record). `closed` resolves when either side
 // ends the stream, which is how the master notices a scheduler going away.
+//
+// A stream may last for hours with nothing but heartbeats, so the router lifts the request's idle timer for it
+// (isLongLived; docs/security-input.md), and the response says `Connection: close`: Bun keeps a lifted timer on a
+// kept-alive connection, so the connection ends with the stream rather than idling on without a timeout.
 
 import { frame } from '../recordio.ts'
+
+const longLived = new WeakSet<Response>()
+
+/**
+ * Whether a response is a stream that may outlive any timeout: an EventStream, or any RecordIO response (image
+ * pull progress, container IO), which are streams by definition.
+ */
+export function isLongLived(res: Response): boolean {
+  // Streams answer 200; reading a Response's headers costs, and most answers on the hot path are 202s.
+  if (res.status !== 200) return false
+  return longLived.has(res) || (res.headers.get('content-type')?.startsWith('application/recordio') ?? false)
+}
 
 export class EventStream {
   private controller: any
@@ -25,7 +41,8 @@ export class EventStream {
       },
       cancel() { self.finish() },
     } as any)
-    this.response = new Response(body, { status, headers })
+    this.response = new Response(body, { status, headers: { ...headers, Connection: 'close' } })
+    longLived.add(this.response)
   }
 
   get isClosed(): boolean { return this.done }

@@ -15,6 +15,12 @@ export const methodNotAllowed = (allow: string[]) =>
 export const conflict = (msg: string) => text(409, msg)
 export const notAcceptable = (msg: string) => text(406, msg)
 export const unsupportedMediaType = (msg: string) => text(415, msg)
+/**
+ * Over a body limit (docs/security-input.md). No `Connection: close`: closing with the client's body still coming
+ * makes the kernel reset the connection, and the client loses the answer; Bun drops the rest of the body instead,
+ * within the idle timeout.
+ */
+export const payloadTooLarge = (msg: string) => text(413, msg)
 export const serviceUnavailable = (msg: string) => text(503, msg)
 export const internalError = (msg: string) => text(500, msg)
 export const accepted = () => new Response(null, { status: 202 })

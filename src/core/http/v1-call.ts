@@ -3,6 +3,7 @@
 
 import { decodeBody, ProtoJsonError } from '../v1/codec.ts'
 import { requestCodec, responseCodec, type Codec } from './negotiate.ts'
+import { requestComplete } from './router.ts'
 import { badRequest, methodNotAllowed } from './responses.ts'
 
 export interface ParsedCall<T> { call: T; codec: Codec; recordio: boolean }
@@ -14,7 +15,10 @@ export async function readV1Call<T = any>(req: Request, typeName: string, opts: 
   if (inCodec === 'recordio') return badRequest('Unexpected recordio body')
   let call: any
   try {
-    call = decodeBody<T>(typeName, inCodec, new Uint8Array(await req.arrayBuffer()))
+    const body = new Uint8Array(await req.arrayBuffer())
+    // The body is in: a long-poll (WAIT_NESTED_CONTAINER) may now take its time (router.ts).
+    requestComplete(req)
+    call = decodeBody<T>(typeName, inCodec, body)
   } catch (err) {
     if (err instanceof ProtoJsonError) {
       const short = typeName.split('.').slice(-2).join('::')

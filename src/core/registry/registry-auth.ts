@@ -59,6 +59,8 @@ export class RegistryAuth {
     private readonly credentials: RegistryCredentials | undefined,
     private readonly tokens = new TokenCache(),
     private readonly fetchImpl: typeof fetch = fetch,
+    /** The client's stall timeout: a token server that does not answer in this time fails the request. */
+    private readonly timeoutMs = 30_000,
   ) {}
 
   get hasCredentials(): boolean { return !!this.credentials }
@@ -130,7 +132,8 @@ export class RegistryAuth {
     const where = `token server ${url.origin}${url.pathname} of registry ${this.registry}`
     let res: Response
     try {
-      res = await this.fetchImpl(url, { headers, redirect: 'manual', signal: AbortSignal.timeout(30_000) })
+      // Bounds the body too: the signal stays armed while it is read.
+      res = await this.fetchImpl(url, { headers, redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) })
     } catch (err) {
       const cause = transportCause(err)
       throw new RegistryError(`cannot reach ${where}: ${cause.text}`, this.registry, undefined, undefined, cause.transient)

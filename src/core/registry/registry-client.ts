@@ -6,12 +6,18 @@
 // read chunk by chunk (the file write is awaited, so a slow disk slows the socket), and supports `redirect: "manual"`,
 // which we need to follow redirects ourselves and drop Authorization when a blob redirect leaves the registry
 // (pre-signed S3/GCS URLs reject or leak it). Nothing undici adds (pool tuning, interceptors) is needed here.
+//
+// Every request is bounded by the stall timeout (no answer, or no body bytes, for that long: stall.ts) and follows
+// the caller's signal, so a registry that accepts connections and never answers cannot hang a pull, and a killed
+// task's pull stops at once (docs/security-files.md).
 
 import { open } from 'node:fs/promises'
+import { formatDuration } from '../duration.ts'
 import { RegistryAuth, TokenCache } from './registry-auth.ts'
 import type { RegistryCredentials } from './docker-config.ts'
 import { MANIFEST_ACCEPT, parseManifest, type Descriptor, type Manifest } from './manifest.ts'
 import { describeErrorBody, hintFor, RegistryError, statusText, transientStatus, transportCause } from './registry-error.ts'
+import { raceSignal, SharedWork, sleep, StallTimer, type StallPhase } from './stall.ts'
 
 export interface RegistryClientOptions {
   /** Canonical registry host[:port], used in messages and for credentials. */
@@ -23,10 +29,16 @@ export interface RegistryClientOptions {
   /** Attempts for transient failures (connection refused/reset, 5xx, 429, stalled bodies). */
   attempts?: number
   backoffMs?: number
-  /** A body that delivers nothing for this long is aborted and resumed. */
-  idleTimeoutMs?: number
+  /**
+   * A request with no answer for this long (connecting included) fails; a body that delivers nothing for this long
+   * is aborted and resumed. The agent's --fetcher_stall_timeout (Mesos' name; 1 minute by default).
+   */
+  stallTimeoutMs?: number
   fetch?: typeof fetch
 }
+
+/** The answer to a request, with the stall timer its body is read under (the reader calls `done()`). */
+interface Sent { res: Response; stall: StallTimer }
 
 export interface FetchedManifest { digest: string; mediaType: string; body: string; manifest: Manifest }
 
@@ -42,39 +54,47 @@ export class RegistryClient {
   private readonly auth: RegistryAuth
   private readonly attempts: number
   private readonly backoffMs: number
-  private readonly idleTimeoutMs: number
+  private readonly stallTimeoutMs: number
   private readonly fetchImpl: typeof fetch
-  private probed?: Promise<void>
+  private probing?: SharedWork<void>
 
   constructor(private readonly o: RegistryClientOptions) {
     this.registry = o.registry
     this.fetchImpl = o.fetch ?? fetch
-    this.auth = new RegistryAuth(o.registry, o.credentials, o.tokens ?? new TokenCache(), this.fetchImpl)
+    this.stallTimeoutMs = o.stallTimeoutMs ?? 60_000
+    this.auth = new RegistryAuth(o.registry, o.credentials, o.tokens ?? new TokenCache(), this.fetchImpl, this.stallTimeoutMs)
     this.attempts = o.attempts ?? 4
     this.backoffMs = o.backoffMs ?? 250
-    this.idleTimeoutMs = o.idleTimeoutMs ?? 60_000
   }
 
-  /** GET /v2/: is this a v2 registry, and which auth does it want (learnt here so the next request is authorized). */
-  probe(): Promise<void> {
-    this.probed ??= this.doProbe().catch(err => { this.probed = undefined; throw err })
-    return this.probed
+  /**
+   * GET /v2/: is this a v2 registry, and which auth does it want (learnt here so the next request is authorized).
+   * Concurrent pulls share one probe; it is abandoned only when all of them are.
+   */
+  probe(signal?: AbortSignal): Promise<void> {
+    if (!this.probing) {
+      const work = new SharedWork(s => this.doProbe(s))
+      this.probing = work
+      work.promise.catch(() => { if (this.probing === work) this.probing = undefined })
+    }
+    return this.probing.join(signal)
   }
 
-  private async doProbe() {
-    const res = await this.send('GET', '/v2/', { scope: '', allow: [401] })
-    await res.body?.cancel()
+  private async doProbe(signal: AbortSignal) {
+    const { res, stall } = await this.send('GET', '/v2/', { scope: '', allow: [401], signal })
+    try { await res.body?.cancel() } finally { stall.done() }
     if (res.status === 401) {
       // Learn the challenge; a Bearer realm is used for the real requests, Basic is retried there.
       this.auth.onUnauthorized(res.headers.get('www-authenticate'), '', undefined)
     }
   }
 
-  async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
-    await this.probe()
+  async getManifest(repository: string, reference: string, signal?: AbortSignal): Promise<FetchedManifest> {
+    await this.probe(signal)
     const path = `/v2/${repository}/manifests/${reference}`
-    const res = await this.send('GET', path, { scope: pullScope(repository), headers: { Accept: MANIFEST_ACCEPT } })
-    const bytes = new Uint8Array(await this.readLimited(res, MAX_MANIFEST_BYTES, path))
+    const sent = await this.send('GET', path, { scope: pullScope(repository), headers: { Accept: MANIFEST_ACCEPT }, signal })
+    const bytes = await this.readLimited(sent, MAX_MANIFEST_BYTES, path, signal)
+    const { res } = sent
     const digest = `sha256:${sha256Hex(bytes)}`
     if (reference.startsWith('sha256:') && reference !== digest) {
       throw new RegistryError(`registry ${this.registry} sent a manifest for ${repository}@${reference} whose digest is ${digest}: digest mismatch`, this.registry)
@@ -89,15 +109,15 @@ export class RegistryClient {
   }
 
   /** A small blob (the image config) as text, verified. */
-  async getBlobText(repository: string, d: Descriptor): Promise<string> {
-    await this.probe()
+  async getBlobText(repository: string, d: Descriptor, signal?: AbortSignal): Promise<string> {
+    await this.probe(signal)
     const path = `/v2/${repository}/blobs/${d.digest}`
     for (let attempt = 1; ; attempt++) {
-      const res = await this.send('GET', path, { scope: pullScope(repository) })
-      const bytes = new Uint8Array(await this.readLimited(res, MAX_MANIFEST_BYTES, path))
+      const sent = await this.send('GET', path, { scope: pullScope(repository), signal })
+      const bytes = await this.readLimited(sent, MAX_MANIFEST_BYTES, path, signal)
       if (d.size !== undefined && bytes.length < d.size && attempt < this.attempts) {
         // Cut short on the way: fetch it again (it is small).
-        await Bun.sleep(this.backoff(attempt))
+        await sleep(this.backoff(attempt), signal)
         continue
       }
       const got = `sha256:${sha256Hex(bytes)}`
@@ -110,8 +130,8 @@ export class RegistryClient {
    * Streams a blob into `dest` (created or truncated), hashing as it goes; after a transient failure it resumes
    * with `Range: bytes=N-` (or starts over when the server ignores Range). Throws on a digest or size mismatch.
    */
-  async downloadBlob(repository: string, d: Descriptor, dest: string, onProgress?: (bytes: number) => void): Promise<number> {
-    await this.probe()
+  async downloadBlob(repository: string, d: Descriptor, dest: string, onProgress?: (bytes: number) => void, signal?: AbortSignal): Promise<number> {
+    await this.probe(signal)
     const path = `/v2/${repository}/blobs/${d.digest}`
     const fh = await open(dest, 'w')
     let hasher = new Bun.CryptoHasher('sha256')
@@ -119,34 +139,33 @@ export class RegistryClient {
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          const idle = new AbortController()
-          const res = await this.send('GET', path, { scope: pullScope(repository), range: written || undefined, signal: idle.signal })
-          if (written && res.status !== 206) {
-            // The server (or the storage it redirected to) ignored Range: start over.
-            hasher = new Bun.CryptoHasher('sha256')
-            written = 0
-            await fh.truncate(0)
-          }
-          const reader = res.body!.getReader()
-          for (;;) {
-            const timer = setTimeout(() => idle.abort(new RegistryError(`registry ${this.registry} stalled sending ${d.digest}`, this.registry, undefined, undefined, true)), this.idleTimeoutMs)
-            let chunk: Awaited<ReturnType<typeof reader.read>>
-            try { chunk = await reader.read() } finally { clearTimeout(timer) }
-            if (chunk.done) break
-            hasher.update(chunk.value)
-            await fh.write(chunk.value, 0, chunk.value.length, written)
-            written += chunk.value.length
-            if (d.size !== undefined && written > d.size) throw new RegistryError(`registry ${this.registry} sent more than the ${d.size} bytes of ${d.digest}`, this.registry)
-            onProgress?.(written)
+          const { res, stall } = await this.send('GET', path, { scope: pullScope(repository), range: written || undefined, signal })
+          try {
+            if (written && res.status !== 206) {
+              // The server (or the storage it redirected to) ignored Range: start over.
+              hasher = new Bun.CryptoHasher('sha256')
+              written = 0
+              await fh.truncate(0)
+            }
+            for await (const chunk of this.body(res, stall)) {
+              hasher.update(chunk)
+              await fh.write(chunk, 0, chunk.length, written)
+              written += chunk.length
+              if (d.size !== undefined && written > d.size) throw new RegistryError(`registry ${this.registry} sent more than the ${d.size} bytes of ${d.digest}`, this.registry)
+              onProgress?.(written)
+            }
+          } finally {
+            stall.done()
           }
           if (d.size !== undefined && written < d.size) {
             throw new RegistryError(`registry ${this.registry} ended ${d.digest} after ${written} of ${d.size} bytes`, this.registry, undefined, undefined, true)
           }
           break
         } catch (err) {
+          if (signal?.aborted) throw signal.reason
           const e = this.asRegistryError(err, `GET ${path}`)
           if (!e.transient || attempt >= this.attempts) throw e
-          await Bun.sleep(this.backoff(attempt))
+          await sleep(this.backoff(attempt), signal)
         }
       }
     } finally {
@@ -155,6 +174,31 @@ export class RegistryClient {
     const got = `sha256:${hasher.digest('hex')}`
     if (got !== d.digest) throw this.mismatch(repository, d.digest, got)
     return written
+  }
+
+  /** The response body chunk by chunk, each chunk resetting the stall clock. */
+  private async *body(res: Response, stall: StallTimer): AsyncGenerator<Uint8Array> {
+    if (!res.body) return
+    const reader = res.body.getReader()
+    try {
+      for (;;) {
+        const chunk = await reader.read()
+        if (chunk.done) return
+        stall.poke('body')
+        yield chunk.value
+      }
+    } finally {
+      await reader.cancel().catch(() => {})
+      reader.releaseLock()
+    }
+  }
+
+  /** What a stall is called in a message: which registry, which request, how long. */
+  private stalled(method: string, path: string, phase: StallPhase): RegistryError {
+    const within = `${formatDuration(this.stallTimeoutMs)} (--fetcher_stall_timeout)`
+    return phase === 'answer'
+      ? new RegistryError(`registry ${this.registry} did not answer ${method} ${path} within ${within}`, this.registry, undefined, undefined, false)
+      : new RegistryError(`registry ${this.registry} stalled sending ${method} ${path}: nothing for ${within}`, this.registry, undefined, undefined, true)
   }
 
   private mismatch(repository: string, want: string, got: string): RegistryError {
@@ -173,33 +217,54 @@ export class RegistryClient {
     return new RegistryError(`cannot reach registry ${this.registry} (${what} on ${this.o.baseUrl}): ${cause.text}`, this.registry, undefined, undefined, cause.transient)
   }
 
-  private async readLimited(res: Response, limit: number, path: string): Promise<ArrayBuffer> {
-    const len = Number(res.headers.get('content-length') ?? 0)
-    if (len > limit) throw new RegistryError(`registry ${this.registry} sent ${len} bytes for ${path}, more than the ${limit} allowed`, this.registry)
-    const buf = await res.arrayBuffer()
-    if (buf.byteLength > limit) throw new RegistryError(`registry ${this.registry} sent more than ${limit} bytes for ${path}`, this.registry)
-    return buf
+  /** The whole body, refusing more than `limit` bytes (counted as it arrives, whatever Content-Length says). */
+  private async readLimited(sent: Sent, limit: number, path: string, signal?: AbortSignal): Promise<Uint8Array> {
+    const { res, stall } = sent
+    try {
+      const len = Number(res.headers.get('content-length') ?? 0)
+      if (len > limit) throw new RegistryError(`registry ${this.registry} sent ${len} bytes for ${path}, more than the ${limit} allowed`, this.registry)
+      const parts: Uint8Array[] = []
+      let total = 0
+      for await (const chunk of this.body(res, stall)) {
+        total += chunk.length
+        if (total > limit) throw new RegistryError(`registry ${this.registry} sent more than ${limit} bytes for ${path}`, this.registry)
+        parts.push(chunk)
+      }
+      return Buffer.concat(parts)
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason
+      throw this.asRegistryError(err, `GET ${path}`)
+    } finally {
+      stall.done()
+    }
   }
 
   /**
    * One logical request: authorization (Basic, or a Bearer token per scope, refreshed on 401), redirects followed by
    * hand (Authorization only ever goes to the registry's own origin), and retries with backoff for transient failures.
-   * Returns the 2xx response (or one whose status is in `allow`) with its body unread.
+   * Returns the 2xx response (or one whose status is in `allow`) with its body unread, and the stall timer the body
+   * must be read under (the caller calls its `done()`). Each hop is bounded by the stall timeout and `signal`.
    */
-  private async send(method: string, path: string, o: { scope: string; headers?: Record<string, string>; range?: number; signal?: AbortSignal; allow?: number[] }): Promise<Response> {
+  private async send(method: string, path: string, o: { scope: string; headers?: Record<string, string>; range?: number; signal?: AbortSignal; allow?: number[] }): Promise<Sent> {
     const origin = new URL(this.o.baseUrl).origin
     let authRetries = 0
     for (let attempt = 1; ; attempt++) {
       let sent: string | undefined
+      let stall: StallTimer | undefined
+      let handedOver = false
       try {
-        sent = o.scope || this.auth.hasCredentials ? await this.auth.authorization(o.scope) : undefined
+        sent = o.scope || this.auth.hasCredentials ? await raceSignal(this.auth.authorization(o.scope), o.signal) : undefined
         let url = new URL(path, this.o.baseUrl)
         let res: Response | undefined
         for (let hop = 0; ; hop++) {
           const headers: Record<string, string> = { 'Accept-Encoding': 'identity', 'User-Agent': 'meso', ...o.headers }
           if (o.range) headers.Range = `bytes=${o.range}-`
           if (sent && url.origin === origin) headers.Authorization = sent
-          res = await this.fetchImpl(url, { method, headers, redirect: 'manual', signal: o.signal })
+          stall?.done()
+          const timer = new StallTimer(this.stallTimeoutMs, phase => this.stalled(method, path, phase), o.signal)
+          stall = timer
+          res = await this.fetchImpl(url, { method, headers, redirect: 'manual', signal: timer.signal })
+          timer.poke('body')
           const location = res.headers.get('location')
           if (res.status >= 300 && res.status < 400 && location) {
             await res.body?.cancel()
@@ -209,7 +274,7 @@ export class RegistryClient {
           }
           break
         }
-        if (res.ok || o.allow?.includes(res.status)) return res
+        if (res.ok || o.allow?.includes(res.status)) { handedOver = true; return { res, stall: stall! } }
         if (res.status === 401 && url.origin === origin && authRetries < 2) {
           const verdict = this.auth.onUnauthorized(res.headers.get('www-authenticate'), o.scope, sent)
           if (verdict.retry) {
@@ -223,14 +288,17 @@ export class RegistryClient {
         if (transientStatus(res.status) && attempt < this.attempts) {
           const after = Number(res.headers.get('retry-after'))
           await res.body?.cancel()
-          await Bun.sleep(Number.isFinite(after) && after > 0 ? Math.min(after * 1000, 10_000) : this.backoff(attempt))
+          await sleep(Number.isFinite(after) && after > 0 ? Math.min(after * 1000, 10_000) : this.backoff(attempt), o.signal)
           continue
         }
         throw await this.statusError(res, method, path)
       } catch (err) {
+        if (o.signal?.aborted) throw o.signal.reason
         const e = this.asRegistryError(err, `${method} ${path}`)
-        if (!e.transient || attempt >= this.attempts || o.signal?.aborted) throw e
-        await Bun.sleep(this.backoff(attempt))
+        if (!e.transient || attempt >= this.attempts) throw e
+        await sleep(this.backoff(attempt), o.signal)
+      } finally {
+        if (!handedOver) stall?.done()
       }
     }
   }

@@ -128,6 +128,7 @@ export interface ContainerInfo {
     bounding_capabilities?: { capabilities?: string[] }
     effective_capabilities?: { capabilities?: string[] }
     share_pid_namespace?: boolean
+    seccomp?: { profile_name?: string; unconfined?: boolean }
     ipc_mode?: string
     shm_size?: number
     share_cgroups?: boolean

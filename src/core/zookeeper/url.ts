@@ -1,7 +1,8 @@
 // `zk://[user:password@]host1:2181,host2:2181/path` URLs, as Mesos parses them (upstream
 // include/mesos/zookeeper/url.hpp): everything from the first '/' after the scheme is the group path, the last
-// '@' before it ends the credentials (digest scheme), the rest is the comma-separated server list. Pure.
+// '@' before it ends the credentials (digest scheme), the rest is the comma-separated server list. Pure, but for reading a file:// flag.
 
+import { readFileSync } from 'node:fs'
 import { InvalidPathError, validatePath } from './paths.ts'
 
 export const DEFAULT_PORT = 2181
@@ -81,4 +82,10 @@ export function parseZooKeeperUrl(input: string): ZooKeeperUrl {
 export function formatZooKeeperUrl(u: ZooKeeperUrl, withSecret = false): string {
   const auth = u.auth ? `${withSecret ? u.auth.credentials : u.auth.credentials.replace(/:.*$/, ':***')}@` : ''
   return `zk://${auth}${u.servers.map(formatServer).join(',')}${u.path}`
+}
+
+/** A flag naming ZooKeeper (`--zk`, `--master`): a zk:// URL, or, as in Mesos, file:///path of a file holding one. */
+export function readZooKeeperUrl(value: string): ZooKeeperUrl {
+  const v = value.trim()
+  return parseZooKeeperUrl(v.startsWith('file://') ? readFileSync(v.slice('file://'.length), 'utf8').trim() : v)
 }

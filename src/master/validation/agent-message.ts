@@ -1,14 +1,18 @@
 // Messages from agents are checked at the link (agent-link.ts) before any transition sees them: the right shape
 // for their type, ids that are non-empty strings, states the master knows. An agent speaking nonsense (a bug, a
 // version skew, someone else on the port) gets its message dropped with a log line, not a crash deep in the master.
+// IDs follow Mesos' validateID and free text has the limits of fields.ts (docs/security-input.md): without
+// --authenticate_agents, anyone can open a link and send a REGISTER.
 
 import type { AgentMessage } from '../../core/agent-protocol.ts'
 import { TASK_STATES } from '../../core/v1/messages.ts'
+import { idError, MAX_NAME_LENGTH } from './fields.ts'
 
 type Check = (m: Record<string, unknown>) => string | undefined
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-const id = (v: unknown) => typeof v === 'string' && v.length > 0
+const id = (v: unknown) => typeof v === 'string' && idError(v) === undefined
+const name = (v: unknown) => typeof v === 'string' && v.length <= MAX_NAME_LENGTH
 const wireId = (v: unknown) => isObject(v) && id(v.value)
 const taskState = (v: unknown) => typeof v === 'string' && (TASK_STATES as readonly string[]).includes(v)
 
@@ -20,13 +24,13 @@ function fields(spec: Record<string, (v: unknown) => boolean>): Check {
 }
 
 const every = (ok: (v: unknown) => boolean) => (v: unknown) => Array.isArray(v) && v.every(ok)
-const agentInfo = (v: unknown) => isObject(v) && typeof v.hostname === 'string' && (v.resources === undefined || Array.isArray(v.resources)) && (v.id === undefined || wireId(v.id))
+const agentInfo = (v: unknown) => isObject(v) && name(v.hostname) && (v.resources === undefined || Array.isArray(v.resources)) && (v.id === undefined || wireId(v.id))
 const registration = {
   agent_info: agentInfo,
-  version: (v: unknown) => typeof v === 'string',
+  version: name,
   capabilities: every(v => typeof v === 'string'),
   protocol: (v: unknown) => typeof v === 'number',
-  pid: (v: unknown) => typeof v === 'string',
+  pid: name,
 }
 const task = (v: unknown) => isObject(v) && wireId(v.task_id) && wireId(v.framework_id) && taskState(v.state)
 const status = (v: unknown) => isObject(v) && wireId(v.task_id) && taskState(v.state) && (v.uuid === undefined || typeof v.uuid === 'string')

@@ -4,6 +4,7 @@
 import { roleError } from '../../core/roles.ts'
 import type { FrameworkInfo } from '../../core/v1/messages.ts'
 import { hasCapability } from '../../core/v1/messages.ts'
+import { frameworkInfoFieldsError } from './fields.ts'
 
 const NEEDS: Record<string, string> = {
   SUBSCRIBE: 'subscribe', ACCEPT: 'accept', DECLINE: 'decline', ACCEPT_INVERSE_OFFERS: 'accept_inverse_offers',
@@ -42,6 +43,8 @@ function frameworkRoleList(info: FrameworkInfo): string[] {
 }
 
 export function validateFrameworkInfo(info: FrameworkInfo): string | undefined {
+  const fieldErr = frameworkInfoFieldsError(info)
+  if (fieldErr) return fieldErr
   const multi = hasCapability(info, 'MULTI_ROLE')
   if (multi && info.role !== undefined) return "'FrameworkInfo.role' must not be set when 'MULTI_ROLE' capability is enabled"
   if (!multi && info.roles?.length) return "'FrameworkInfo.roles' must not be set when 'MULTI_ROLE' capability is not enabled"

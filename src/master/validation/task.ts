@@ -4,6 +4,7 @@
 import { formatRanges, Resources, ResourceError, validateResources, type Resource } from '../../core/resources.ts'
 import { rlimitsError } from '../../core/rlimits.ts'
 import type { ExecutorInfo, TaskInfo } from '../../core/v1/messages.ts'
+import { executorInfoFieldsError, idError, taskInfoFieldsError } from './fields.ts'
 
 export interface TaskValidationContext {
   frameworkId: string
@@ -15,18 +16,15 @@ export interface TaskValidationContext {
   /** Agent has GPUs without GPU_RESOURCES etc. could go here later. */
 }
 
-export function taskIdError(id: string): string | undefined {
-  if (!id) return 'ID must not be empty'
-  if (id.length > 255) return 'ID must not be greater than 255 characters'
-  if (id === '.' || id === '..') return "'.' and '..' are reserved IDs"
-  if (/[\/\\\x00-\x1f\x7f]/.test(id)) return "ID must not contain '/', '\\' or control characters"
-  return undefined
-}
+/** Mesos' validateID (src/common/validation.cpp), for task and executor IDs: validation/fields.ts. */
+export const taskIdError = idError
 
 export function validateTask(task: TaskInfo, ctx: TaskValidationContext): string | undefined {
   const idErr = taskIdError(task.task_id.value)
   if (idErr) return `Task ID '${task.task_id.value}' is invalid: ${idErr}`
   if (ctx.taskIdInUse(task.task_id.value)) return `Task has duplicate ID: ${task.task_id.value}`
+  const fieldErr = taskInfoFieldsError(task)
+  if (fieldErr) return `Task '${task.task_id.value}' is invalid: ${fieldErr}`
   if (task.agent_id.value !== ctx.agentId) {
     return `Task uses invalid agent ${task.agent_id.value} while offer is from agent ${ctx.agentId}`
   }
@@ -82,6 +80,8 @@ export function validateTaskGroup(executor: ExecutorInfo, tasks: TaskInfo[], ctx
   if (executor.container?.type === 'DOCKER') return 'Docker ContainerInfo is not supported on the executor of a task group'
   const eidErr = taskIdError(executor.executor_id.value)
   if (eidErr) return `Executor ID '${executor.executor_id.value}' is invalid: ${eidErr}`
+  const fieldErr = executorInfoFieldsError(executor)
+  if (fieldErr) return `Executor '${executor.executor_id.value}' is invalid: ${fieldErr}`
   try { validateResources(executor.resources ?? []) } catch (err) { return `Executor uses invalid resources: ${(err as Error).message}` }
   // The group's network namespace is the executor's: its port mappings may use the ports of any task of the group.
   const groupErr = validateContainer(executor.container, [...(executor.resources ?? []), ...tasks.flatMap(t => t.resources ?? [])])

@@ -23,7 +23,9 @@ export interface ExecTarget {
 export async function execInContainer(runtime: OciRuntime, flags: Pick<AgentFlags, 'sandbox_directory' | 'switch_user'>, c: ExecTarget, x: ExecSpec): Promise<ExecProcess> {
   const sessionId = newUuid().slice(0, 8)
   const pidFile = join(c.bundle, `exec-${sessionId}.pid`)
-  const args = [runtime.binary, `--root=${runtime.root}`, 'exec', '--pid-file', pidFile, '--cwd', flags.sandbox_directory]
+  // crun exec takes no_new_privileges from its flag, not the container's spec: a session must not gain privileges
+  // the task has not (docs/security-tasks.md).
+  const args = [runtime.binary, `--root=${runtime.root}`, 'exec', '--no-new-privs', '--pid-file', pidFile, '--cwd', flags.sandbox_directory]
   for (const [k, v] of Object.entries(x.env)) args.push('--env', `${k}=${v}`)
   if (x.user && mustSwitchUser(x.user, flags.switch_user)) {
     const u = lookupUser(x.user)

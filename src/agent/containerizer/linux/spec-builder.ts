@@ -1,16 +1,19 @@
 // The OCI spec (config.json) of a linux container: its root (the provisioned image, or the host's root read-only
 // with top-level symlinks recreated in the bundle), its process (argv, environment, working directory and user,
 // with Mesos' rules for images), the base mounts of oci-spec.ts, the namespaces a nested container joins, then
-// the isolators' parts (ContainerLaunch.isolate) and the console size of a TTY.
+// the isolators' parts (ContainerLaunch.isolate) and the console size of a TTY. Host directories are bound
+// recursively read-only where the kernel can (`rro`), so no mount below them is writable from a task; capabilities
+// start from the secure default that linux/capabilities then sets per container (docs/security-tasks.md).
 
-import { mkdirSync, symlinkSync } from 'node:fs'
+import { mkdirSync, statSync, symlinkSync } from 'node:fs'
+import { release } from 'node:os'
 import { join } from 'node:path'
 import { lookupUser } from '../../../core/posix-user.ts'
 import { commandEnvironment } from '../../executors/executor.ts'
 import type { AgentFlags } from '../../flags.ts'
-import { agentCapabilities } from '../../isolators/linux-capabilities.ts'
+import { defaultCapabilities } from '../../isolators/linux-capabilities.ts'
 import { joinsNamedNetwork, type ContainerLaunch, type LaunchSpec } from '../launcher.ts'
-import { baseSpec, hostRootLayout, type HostRootEntry, type OciSpec } from '../oci-spec.ts'
+import { baseSpec, hostRootLayout, readOnlyBindOption, type HostRootEntry, type OciMount, type OciSpec } from '../oci-spec.ts'
 import { mustSwitchUser } from '../user.ts'
 
 export interface SpecInput {
@@ -22,7 +25,15 @@ export interface SpecInput {
   flags: Pick<AgentFlags, 'sandbox_directory' | 'switch_user'>
   /** readdir + lstat of the host's "/", taken once at start. */
   hostRoot: HostRootEntry[]
+  /**
+   * Host paths a container on the host's root must not see (the agent's work and runtime dirs, meso's state and
+   * credential files): covered by empty mounts (`hiddenMounts`). Other tasks' sandboxes, checkpoints, image layers
+   * and secrets live there.
+   */
+  hidden?: readonly string[]
 }
+
+const READ_ONLY = readOnlyBindOption(release())
 
 export function buildSpec(i: SpecInput): OciSpec {
   const { launch } = i
@@ -46,9 +57,9 @@ export function buildSpec(i: SpecInput): OciSpec {
     rootMounts = image.mounts ?? []
   } else {
     mkdirSync(rootfs, { recursive: true })
-    const layout = hostRootLayout(i.hostRoot)
+    const layout = hostRootLayout(i.hostRoot, READ_ONLY)
     for (const s of layout.symlinks) symlinkSync(s.target, join(rootfs, s.name))
-    rootMounts = layout.mounts
+    rootMounts = [...layout.mounts, ...hiddenMounts(i.hidden ?? [])]
   }
   const { uid, gid } = processUser(user, i.flags.switch_user)
   const nested = i.parentPid !== undefined
@@ -57,8 +68,9 @@ export function buildSpec(i: SpecInput): OciSpec {
     argv, env, cwd, uid, gid, cgroupsPath: i.cgroupsPath, rootfs, rootMounts,
     sandbox: { host: launch.sandbox, container: sandboxInside },
     terminal: !!launch.tty,
-    capabilities: agentCapabilities(),
+    capabilities: defaultCapabilities(),
     ownNetwork,
+    readOnly: READ_ONLY,
   })
   spec.root.readonly = !image
   if (nested) {
@@ -74,6 +86,23 @@ export function buildSpec(i: SpecInput): OciSpec {
     spec.process.consoleSize = { height: w.rows, width: w.columns }
   }
   return spec
+}
+
+/**
+ * Empty tmpfs mounts over the hidden host directories, right after the host root's binds: before the sandbox and the
+ * task's volumes, so a volume whose host path lies inside a hidden directory (a GPU driver volume, say) still
+ * appears where it is mounted. Hidden files get /dev/null bound over them. Paths that do not exist are skipped (the
+ * read-only root has no place to put a mount point).
+ */
+export function hiddenMounts(hidden: readonly string[]): OciMount[] {
+  const out: OciMount[] = []
+  for (const path of hidden) {
+    let st
+    try { st = statSync(path) } catch { continue }
+    if (st.isDirectory()) out.push({ destination: path, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', 'mode=755', 'size=64k'] })
+    else out.push({ destination: path, type: 'bind', source: '/dev/null', options: ['bind', 'ro', 'nosuid', 'nodev', 'noexec'] })
+  }
+  return out
 }
 
 /** uid and gid of the task's user: numeric image users (`1000` or `1000:1000`) need no passwd entry on the agent. */
