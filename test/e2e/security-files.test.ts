@@ -11,7 +11,7 @@ import { linuxLauncherUnavailable } from '../../src/agent/containerizer/linux-la
 import { startOneAgentCluster, type OneAgentCluster } from '../helpers/one-agent-cluster.ts'
 import { tempDir, waitFor } from '../helpers/processes.ts'
 import { commandTask } from '../helpers/raw-scheduler.ts'
-import { SWAP_DECOY, SWAPPER_SOURCE } from '../helpers/symlink-swapper.ts'
+import { SWAP_DECOY, SWAPPER_PY } from '../helpers/symlink-swapper.ts'
 
 const linuxProblem = linuxLauncherUnavailable({})
 if (linuxProblem) console.warn(`\n*** SKIPPING the files race in a crun container: ${linuxProblem} ***\n`)
@@ -21,7 +21,7 @@ const SECRET = `TOPSECRET-${crypto.randomUUID()}`
 
 /** The task's command: it writes the swapper into its sandbox (a container has its own /tmp) and runs it there. */
 const swapperCommand = (secretDir: string) =>
-  `printf %s ${Buffer.from(SWAPPER_SOURCE).toString('base64')} | base64 -d > swapper.cjs && exec ${process.execPath} swapper.cjs "$MESOS_SANDBOX" ${secretDir}`
+  `printf %s ${Buffer.from(SWAPPER_PY).toString('base64')} | base64 -d > swapper.py && exec /usr/bin/python3 swapper.py "$MESOS_SANDBOX" ${secretDir}`
 
 describe.each(launchers)('a hostile task (%s launcher)', launcher => {
   let cluster: OneAgentCluster

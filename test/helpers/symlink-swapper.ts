@@ -32,6 +32,33 @@ const batch = () => {
 batch()
 `
 
+/**
+ * The same swapper in Python, for a task's command: a container on the host's root gets a fresh /tmp, so a bun
+ * binary under a checkout in /tmp (where CI clones) is not there, while /usr/bin/python3 is.
+ */
+export const SWAPPER_PY = `
+import os, signal, sys
+root, secret_dir = sys.argv[1], sys.argv[2]
+DECOY = ${JSON.stringify(SWAP_DECOY)}
+f, d = os.path.join(root, 'f'), os.path.join(root, 'd')
+d_real = d + '.real'
+swaps = 0
+os.makedirs(d_real, exist_ok=True)
+open(os.path.join(d_real, 'f'), 'w').write(DECOY)
+os.rename(d_real, d)
+open(f, 'w').write(DECOY)
+def stop(*_):
+    open(os.path.join(root, '.swaps'), 'w').write(str(swaps))
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+while True:
+    os.symlink(os.path.join(secret_dir, 'f'), f + '.lnk'); os.rename(f + '.lnk', f)
+    open(f + '.tmp', 'w').write(DECOY); os.rename(f + '.tmp', f)
+    os.symlink(secret_dir, d + '.lnk'); os.rename(d, d_real); os.rename(d + '.lnk', d)
+    os.rename(d, d + '.lnk'); os.unlink(d + '.lnk'); os.rename(d_real, d)
+    swaps += 1
+`
+
 export function writeSwapper(path: string): string {
   writeFileSync(path, SWAPPER_SOURCE)
   return path
