@@ -104,13 +104,13 @@ suite('task exec, attach and logs', () => {
     const out = `${tempDir()}/out`
     const cmd = `${MESO.join(' ')} task exec -it ${m()} target -- sh; echo EXIT=$? > ${out}; stty -a >> ${out}; sleep 60`
     Bun.spawnSync(['tmux', 'new-session', '-d', '-s', s, '-x', '100', '-y', '30', cmd])
-    const keys = (...k: string[]) => Bun.spawnSync(['tmux', 'send-keys', '-t', s, ...k])
-    const pane = () => Bun.spawnSync(['tmux', 'capture-pane', '-t', s, '-p']).stdout.toString()
+    const keys = (...k: string[]) => Bun.spawnSync(['tmux', 'send-keys', '-t', `=${s}:`, ...k])
+    const pane = () => Bun.spawnSync(['tmux', 'capture-pane', '-t', `=${s}:`, '-p']).stdout.toString()
     try {
       await waitFor('a prompt', () => pane().includes('#'), 15_000)
       keys('stty size', 'Enter')
       await waitFor('the first size', () => pane().includes('30 100'))
-      Bun.spawnSync(['tmux', 'resize-window', '-t', s, '-x', '90', '-y', '25'])
+      Bun.spawnSync(['tmux', 'resize-window', '-t', `=${s}:`, '-x', '90', '-y', '25'])
       await Bun.sleep(300)
       keys('stty size', 'Enter')
       await waitFor('the new size', () => pane().includes('25 90'))
@@ -124,14 +124,14 @@ suite('task exec, attach and logs', () => {
       expect(result).toMatch(/ icanon /) // cooked mode again
       expect(result).toMatch(/ echo /)
     } finally {
-      Bun.spawnSync(['tmux', 'kill-session', '-t', s])
+      Bun.spawnSync(['tmux', 'kill-session', '-t', `=${s}`])
     }
   })
 
   test('attach to a TTY task (run -it, detach with Ctrl-P Ctrl-Q, attach again) and to a plain task', async () => {
     const s = `meso-test-tty-${process.pid}`
-    const pane = () => Bun.spawnSync(['tmux', 'capture-pane', '-t', s, '-p']).stdout.toString()
-    const keys = (...k: string[]) => Bun.spawnSync(['tmux', 'send-keys', '-t', s, ...k])
+    const pane = () => Bun.spawnSync(['tmux', 'capture-pane', '-t', `=${s}:`, '-p']).stdout.toString()
+    const keys = (...k: string[]) => Bun.spawnSync(['tmux', 'send-keys', '-t', `=${s}:`, ...k])
     Bun.spawnSync(['tmux', 'new-session', '-d', '-s', s, '-x', '100', '-y', '30', `${MESO.join(' ')} task run -it --name console ${m()} -- sh; sleep 60`])
     try {
       await waitFor('a prompt', () => pane().includes('#'), 20_000)
@@ -139,7 +139,7 @@ suite('task exec, attach and logs', () => {
       await waitFor('output', () => pane().includes('one-23'))
       keys('C-p', 'C-q')
       await waitFor('detached', () => pane().includes('detached from'))
-      Bun.spawnSync(['tmux', 'kill-session', '-t', s])
+      Bun.spawnSync(['tmux', 'kill-session', '-t', `=${s}`])
       Bun.spawnSync(['tmux', 'new-session', '-d', '-s', s, '-x', '100', '-y', '30', `${MESO.join(' ')} task attach ${m()} console; sleep 60`])
       await Bun.sleep(1000)
       keys('echo two-$((40+2))', 'Enter')
@@ -147,7 +147,7 @@ suite('task exec, attach and logs', () => {
       keys('exit 5', 'Enter')
       await waitFor('the task to end', async () => JSON.parse((await meso(['task', 'list', m(), '--all', '--json'])).stdout).find((t: any) => t.name === 'console')?.state === 'TASK_FAILED', 15_000)
     } finally {
-      Bun.spawnSync(['tmux', 'kill-session', '-t', s])
+      Bun.spawnSync(['tmux', 'kill-session', '-t', `=${s}`])
     }
     // A plain task: attach shows its output from now on (and takes no input).
     const cli = Bun.spawn([...MESO, 'task', 'attach', m(), 'target'], { stdout: 'pipe', stderr: 'pipe' })
