@@ -3,6 +3,7 @@
 // docs/dev-cluster.md has the commands, the names and subnets used, and how to partition a node by hand.
 //
 //   bun scripts/dev-cluster.ts up --masters 1 --agents 3     start; prints the nodes; Ctrl-C stops and cleans up
+//   bun scripts/dev-cluster.ts up --zookeepers 1 --masters 3   HA masters on ZooKeeper (zk://<zk ips>/mesos)
 //   bun scripts/dev-cluster.ts status                          the clusters on this host and their nodes
 //   bun scripts/dev-cluster.ts partition agent2 [--from master1]   cut a node off (from everyone, or from some)
 //   bun scripts/dev-cluster.ts heal agent2                     reconnect it
@@ -22,7 +23,9 @@ const USAGE = `usage: bun scripts/dev-cluster.ts COMMAND [OPTIONS]
 
   up [--masters N] [--agents M] [--zookeepers Z] [--launcher linux|posix] [--subnet A.B.C.0/24]
      [--work-dir DIR] [--master-flag=--FLAG=V]... [--agent-flag=--FLAG=V]... [--quiet]
-                          start the cluster and keep it up until Ctrl-C (then everything is removed)
+                          start the cluster and keep it up until Ctrl-C (then everything is removed);
+                          with --zookeepers the masters contend at zk://<zookeeper ips>:2181/mesos and the
+                          agents find the leader there
   status                  list the clusters on this host, their nodes and which are partitioned
   partition NODE [--from NODE,...] [--tag TAG]
                           cut NODE off: from everyone (its bridge port goes down), or from the nodes named
@@ -121,7 +124,8 @@ async function up() {
     table(nodeRows(cluster.record)),
     '',
     `work dir and logs: ${cluster.workDir}`,
-    cluster.masters.length ? `try: MESO_MASTER=${cluster.master.url} meso agent list` : '',
+    cluster.masters.length ? `try: MESO_MASTER=${cluster.zkUrl ?? cluster.master.url} meso agent list` : '',
+    cluster.zkUrl ? `ZooKeeper: ${cluster.zkUrl} (servers' logs: <work dir>/zookeeper<i>/server.log)` : '',
     `partition a node: bun scripts/dev-cluster.ts partition ${cluster.agents[0]?.name ?? 'NODE'}   (heal it with: heal)`,
     'Ctrl-C stops the cluster and removes its namespaces and bridge.',
     '',

@@ -16,6 +16,7 @@ import { VERSION } from '../core/version.ts'
 import { Checkpoint, type ExecutorKind } from './checkpoint.ts'
 import type { Containerizer } from './containerizer/containerizer.ts'
 import type { Termination } from './containerizer/launcher.ts'
+import { receiveSecrets } from './secret-values.ts'
 import { CommandExecutor } from './executors/command-executor.ts'
 import { CustomExecutor } from './executors/custom-executor.ts'
 import { DefaultExecutor } from './executors/default-executor.ts'
@@ -288,8 +289,13 @@ export class Agent implements ExecutorHost {
         log.info(`${m.type === 'REGISTERED' ? 'Registered' : 'Re-registered'} with master ${m.master_info.pid} as agent ${m.agent_id}${first ? '' : ''}`)
         break
       }
-      case 'RUN_TASK': void this.runTasks(m.framework, m.task.executor ?? undefined, [m.task]); break
-      case 'RUN_TASK_GROUP': void this.runTasks(m.framework, m.executor, m.tasks, true); break
+      case 'RUN_TASK': {
+        // Only the redacted TaskInfo is kept; the values reach the launch through withSecrets (secret-values.ts).
+        const task = receiveSecrets(m.task, m.secrets)
+        void this.runTasks(m.framework, task.executor ?? undefined, [task])
+        break
+      }
+      case 'RUN_TASK_GROUP': void this.runTasks(m.framework, m.executor, m.tasks.map(t => receiveSecrets(t, m.secrets?.[t.task_id.value])), true); break
       case 'KILL_TASK': this.killTask(m.framework_id, m.task_id, m.kill_policy); break
       case 'SHUTDOWN_EXECUTOR': {
         const exec = this.frameworks.get(m.framework_id)?.executors.get(m.executor_id)
@@ -552,8 +558,9 @@ export class Agent implements ExecutorHost {
       resources: t.info.resources,
       statuses: t.statuses,
     }
-    const last = t.statuses[t.statuses.length - 1]
-    if (last?.uuid) { task.status_update_state = last.state; task.status_update_uuid = last.uuid }
+    // The update in flight (the oldest unacknowledged, as Mesos' Slave::forward sets it), else the last one.
+    const inFlight = this.statusUpdates.pendingFor(exec.frameworkId, t.info.task_id.value)[0] ?? t.statuses[t.statuses.length - 1]
+    if (inFlight?.uuid) { task.status_update_state = inFlight.state; task.status_update_uuid = inFlight.uuid }
     if (t.info.labels) task.labels = t.info.labels
     if (t.info.container) task.container = t.info.container
     if (t.info.discovery) task.discovery = t.info.discovery

@@ -27,6 +27,10 @@ export interface TaskRunOptions {
   /** Whole GPUs; any value, 0 included, adds the GPU_RESOURCES capability (the only way onto GPU agents). */
   gpus?: number
   env: Record<string, string>
+  /** Environment variables from the master's secret store: NAME → secret path (docs/security-secrets.md). */
+  secretEnv?: Record<string, string>
+  /** Files from the secret store: container path (relative: in the sandbox) → secret path. */
+  secretFiles?: Record<string, string>
   role: string
   detach: boolean
   /** Seconds to wait for an offer that fits. */
@@ -103,7 +107,10 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
   const command = !o.argv.length ? { shell: false } : o.argv.length === 1 && /\s/.test(o.argv[0]!)
     ? { shell: true, value: o.argv[0] } // one quoted string: run it through the shell
     : { shell: false, value: o.argv[0], arguments: o.argv }
-  const variables = Object.entries(o.env).map(([k, v]) => ({ name: k, value: v }))
+  const variables: NonNullable<NonNullable<TaskInfo['command']>['environment']>['variables'] = Object.entries(o.env).map(([k, v]) => ({ name: k, value: v }))
+  // Secrets are REFERENCEs: the master resolves them at launch, the CLI never sees a value.
+  for (const [k, path] of Object.entries(o.secretEnv ?? {})) variables!.push({ name: k, type: 'SECRET', secret: { type: 'REFERENCE', reference: { name: path } } })
+  const secretVolumes = Object.entries(o.secretFiles ?? {}).map(([containerPath, path]) => ({ mode: 'RO' as const, container_path: containerPath, source: { type: 'SECRET', secret: { type: 'REFERENCE' as const, reference: { name: path } } } }))
 
   const onOffers = async (offers: Offer[]) => {
     const fit = launched ? undefined : offers.find(of => Resources.of(of.resources).unallocated().contains(want))
@@ -122,9 +129,10 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
       task_id: { value: taskId },
       agent_id: fit.agent_id,
       resources: want.allocatedTo(role).toWire(true),
-      command: { ...command, ...(variables.length ? { environment: { variables } } : {}) },
+      command: { ...command, ...(variables!.length ? { environment: { variables } } : {}) },
     }
     if (container) task.container = container
+    if (secretVolumes.length) task.container = { ...(task.container ?? { type: 'MESOS' }), volumes: [...(task.container?.volumes ?? []), ...secretVolumes] }
     if (o.tty) {
       const size = process.stdout.rows ? { window_size: { rows: process.stdout.rows, columns: process.stdout.columns } } : {}
       task.container = { ...(task.container ?? { type: 'MESOS' }), tty_info: size }

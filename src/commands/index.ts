@@ -11,6 +11,9 @@ import ImagePull from './image/pull.ts'
 import ImageRm from './image/rm.ts'
 import MasterDaemon from './master.ts'
 import NetworkList from './network/list.ts'
+import SecretCreate from './secret/create.ts'
+import SecretList from './secret/list.ts'
+import SecretRm from './secret/rm.ts'
 import TaskAttach from './task/attach.ts'
 import TaskExec from './task/exec.ts'
 import TaskKill from './task/kill.ts'
@@ -39,4 +42,7 @@ export const COMMANDS = {
   'image:rm': ImageRm,
   'image:load': ImageLoad,
   'image:gc': ImageGc,
+  'secret:create': SecretCreate,
+  'secret:list': SecretList,
+  'secret:rm': SecretRm,
 }

@@ -5,6 +5,7 @@
 import type {
   AgentInfo, ExecutorInfo, FrameworkInfo, KillPolicy, MasterInfo, Task, TaskInfo, TaskStatus,
 } from './v1/messages.ts'
+import type { SecretValues } from './secrets/task-secrets.ts'
 
 export const AGENT_PROTOCOL_PATH = '/internal/v1/agent'
 export const AGENT_PROTOCOL_VERSION = 1
@@ -43,8 +44,13 @@ export type AgentMessage =
 export type MasterMessage =
   | { type: 'REGISTERED'; agent_id: string; master_info: MasterInfo; ping_interval_ms: number }
   | { type: 'REREGISTERED'; agent_id: string; master_info: MasterInfo; ping_interval_ms: number }
-  | { type: 'RUN_TASK'; framework: FrameworkInfo; task: TaskInfo }
-  | { type: 'RUN_TASK_GROUP'; framework: FrameworkInfo; executor: ExecutorInfo; tasks: TaskInfo[] }
+  /**
+   * `task` has its secrets redacted; `secrets` holds their values by location in the TaskInfo (base64), for the
+   * agent to use at launch and never store (src/core/secrets/task-secrets.ts, docs/security-secrets.md).
+   */
+  | { type: 'RUN_TASK'; framework: FrameworkInfo; task: TaskInfo; secrets?: SecretValues }
+  /** As RUN_TASK; `secrets` by task id. */
+  | { type: 'RUN_TASK_GROUP'; framework: FrameworkInfo; executor: ExecutorInfo; tasks: TaskInfo[]; secrets?: Record<string, SecretValues> }
   | { type: 'KILL_TASK'; framework_id: string; task_id: string; kill_policy?: KillPolicy }
   | { type: 'SHUTDOWN_EXECUTOR'; framework_id: string; executor_id: string }
   | { type: 'SHUTDOWN_FRAMEWORK'; framework_id: string }

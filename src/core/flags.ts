@@ -126,9 +126,17 @@ export function flagStrings(specs: readonly FlagSpec[], values: FlagValues): { n
     if (v === undefined) continue
     let value = s.type === 'duration' ? formatDuration(v as number) : s.type === 'bytes' ? formatBytes(v as number) : String(v)
     if (s.secret && !/^(\/|file:\/\/\/)[^\s]*$/.test(value)) value = REDACTED
+    // A password inside a URL (`--zk=zk://user:pass@host/mesos`, an agent's zk:// `--master`) is hidden as
+    // formatZooKeeperUrl hides it (docs/security-secrets.md).
+    else if (typeof v === 'string') value = redactUrlPasswords(value)
     out.push({ name: s.name, value })
   }
   return out
+}
+
+/** `scheme://user:password@…` → `scheme://user:***@…`, anywhere in the value (comma-separated lists too). */
+export function redactUrlPasswords(value: string): string {
+  return value.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^/@:\s,]+):[^@/\s]*@/gi, '$1:***@')
 }
 
 const UNITS: [string, number][] = [['TB', 1024 ** 4], ['GB', 1024 ** 3], ['MB', 1024 ** 2], ['KB', 1024], ['B', 1]]

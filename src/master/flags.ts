@@ -33,6 +33,9 @@ export const MASTER_FLAGS = [
   { name: 'authenticate_http_frameworks', type: 'bool', default: false, description: 'require HTTP authentication for the scheduler API' },
   { name: 'authenticate_agents', type: 'bool', default: false, description: 'require agents to authenticate' },
   { name: 'credentials', type: 'string', secret: true, description: 'credentials (JSON or path) for HTTP authentication' },
+  // The secret store (docs/security-secrets.md). A path; marked secret so that anything but an absolute path (a key
+  // pasted by mistake) shows as REDACTED in /flags.
+  { name: 'secret_key_file', type: 'string', secret: true, description: 'file with the 32-byte key (raw, hex or base64) that encrypts the secret store; default <work_dir>/secret-store.key, generated once (0600)' },
   { name: 'acls', type: 'string', description: 'ACLs for the local authorizer (JSON or path), as Mesos --acls: see docs/security-auth.md' },
   { name: 'roles', type: 'string', description: '(deprecated) role whitelist' },
   { name: 'log_dir', type: 'string', description: 'accepted for compatibility' },

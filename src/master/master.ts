@@ -5,6 +5,7 @@
 
 import type { AgentMessage, StatusUpdate } from '../core/agent-protocol.ts'
 import { logger } from '../core/log.ts'
+import type { SecretLookup } from '../core/secrets/task-secrets.ts'
 import type { FrameworkInfo, KillPolicy, MasterInfo, OfferOperation } from '../core/v1/messages.ts'
 import { HierarchicalAllocator } from './allocator/allocator.ts'
 import * as agents from './agents.ts'
@@ -121,8 +122,8 @@ export class Master {
     this.run(step => offers.allocate(step))
     this.state.metrics.observeAllocation(performance.now() - started)
   }
-  accept(fw: Framework, offerIds: string[], operations: OfferOperation[], refuseSeconds: number | undefined, authorize?: offers.TaskAuthorization) {
-    this.run(step => offers.accept(step, fw, offerIds, operations, refuseSeconds, authorize))
+  accept(fw: Framework, offerIds: string[], operations: OfferOperation[], refuseSeconds: number | undefined, authorize?: offers.TaskAuthorization, lookupSecret?: SecretLookup) {
+    this.run(step => offers.accept(step, fw, offerIds, operations, refuseSeconds, authorize, lookupSecret))
   }
   decline(fw: Framework, offerIds: string[], refuseSeconds: number | undefined) { this.run(step => offers.decline(step, fw, offerIds, refuseSeconds)) }
   rescindOffer(offerId: string) { this.run(step => offers.rescindOffer(step, offerId)) }

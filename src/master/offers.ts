@@ -6,6 +6,7 @@
 import { offerIdFor } from '../core/ids.ts'
 import { logger } from '../core/log.ts'
 import { Resources } from '../core/resources.ts'
+import { resolveSecrets, secretSites, type SecretLookup, type SecretRefusal, type SecretValues } from '../core/secrets/task-secrets.ts'
 import type { ExecutorInfo, Offer, OfferOperation, TaskInfo, TaskState } from '../core/v1/messages.ts'
 import { DEFAULT_REFUSE_SECONDS } from './allocator/filters.ts'
 import type { Framework } from './framework.ts'
@@ -110,7 +111,7 @@ export type TaskAuthorization = (task: TaskInfo) => string | undefined
  * out of their pooled resources, and what no operation used goes back to the allocator with the call's filter.
  * Authorization comes first, as in upstream Master::_accept (REASON_TASK_UNAUTHORIZED / _GROUP_UNAUTHORIZED).
  */
-export function accept(step: Step, fw: Framework, offerIds: string[], operations: OfferOperation[], refuseSeconds: number | undefined, authorize?: TaskAuthorization) {
+export function accept(step: Step, fw: Framework, offerIds: string[], operations: OfferOperation[], refuseSeconds: number | undefined, authorize?: TaskAuthorization, lookupSecret?: SecretLookup) {
   const { s, out, now } = step
   const error = validateOffers(s, fw, offerIds)
   if (error) {
@@ -157,8 +158,12 @@ export function accept(step: Step, fw: Framework, offerIds: string[], operations
         const need = err ? Resources.EMPTY : withAllocationRole(task.resources, role).plus(newExecutorResources(fw, agent, task.executor, role))
         if (!err && !pool.contains(need)) err = `Task uses more resources ${need.toString()} than available ${pool.toString()}`
         if (err) { rejectTask(step, fw, task, 'REASON_TASK_INVALID', err); continue }
+        // Secrets last (docs/security-secrets.md): the master keeps and forwards the redacted task, the values
+        // travel beside it to the agent; an unknown or refused path fails the task naming the path only.
+        const resolved = resolveSecrets(task, lookupSecret)
+        if ('error' in resolved) { rejectTask(step, fw, task, resolved.reason, `Task ${task.task_id.value}: ${resolved.error}`); continue }
         pool = pool.minus(need)
-        launchTask(step, fw, agent, task, role)
+        launchTask(step, fw, agent, resolved.redacted, role, resolved.values)
         launched.push(task.task_id.value)
       }
       // One line per operation: a framework packing an offer with many tasks would otherwise pay a log write each.
@@ -177,8 +182,25 @@ export function accept(step: Step, fw: Framework, offerIds: string[], operations
         if (!pool.contains(need)) err = `Task group uses more resources ${need.toString()} than available ${pool.toString()}`
       }
       if (err) { for (const t of tasks) rejectTask(step, fw, t, 'REASON_TASK_GROUP_INVALID', err); continue }
+      // The group's ExecutorInfo is meso's default executor: it has no environment or volumes of its own to put a
+      // secret in, so one there is refused rather than dropped; its tasks' secrets are resolved as LAUNCH's.
+      const executorSecret = secretSites(executor)[0]
+      let refusal: SecretRefusal | undefined = executorSecret ? { error: `a secret at the task group's executor's ${executorSecret.where} is not supported (put it in the tasks)`, reason: 'REASON_TASK_INVALID' } : undefined
+      const resolvedTasks: TaskInfo[] = []
+      const values: Record<string, SecretValues> = {}
+      for (const t of refusal ? [] : tasks) {
+        const r = resolveSecrets(t, lookupSecret)
+        if ('error' in r) { refusal = { error: `Task ${t.task_id.value}: ${r.error}`, reason: r.reason }; break }
+        resolvedTasks.push(r.redacted)
+        if (Object.keys(r.values).length) values[t.task_id.value] = r.values
+      }
+      if (refusal) {
+        const reason = refusal.reason === 'REASON_TASK_UNAUTHORIZED' ? 'REASON_TASK_GROUP_UNAUTHORIZED' : 'REASON_TASK_GROUP_INVALID'
+        for (const t of tasks) rejectTask(step, fw, t, reason, refusal.error)
+        continue
+      }
       pool = pool.minus(need)
-      launchTaskGroup(step, fw, agent, executor, tasks, role)
+      launchTaskGroup(step, fw, agent, executor, resolvedTasks, role, values)
     } else {
       // Reservations and volumes are not implemented yet; tell the framework instead of silently dropping.
       log.warn(`Framework ${fw.id}: offer operation ${type} is not supported by meso; dropped`)

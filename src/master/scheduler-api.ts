@@ -4,7 +4,8 @@
 // Authorization (docs/security-auth.md): the framework's principal (FrameworkInfo.principal, which is the
 // authenticated one when --authenticate_http_frameworks is on) is the subject, as in upstream
 // Framework::createObjectApprovers; SUBSCRIBE and UPDATE_FRAMEWORK need REGISTER_FRAMEWORK for every role, each
-// launched task RUN_TASK for its user.
+// launched task RUN_TASK for its user, and ACCESS_SECRET for each secret path it references
+// (docs/security-secrets.md).
 
 import { badRequest, forbidden, methodNotAllowed, text } from '../core/http/responses.ts'
 import { EventStream } from '../core/http/event-stream.ts'
@@ -17,6 +18,7 @@ import type { FrameworkInfo, TaskInfo } from '../core/v1/messages.ts'
 import { taskSecurityRequest } from '../agent/isolators/task-security.ts'
 import type { Master } from './master.ts'
 import type { TaskAuthorization } from './offers.ts'
+import { secretLookup, type SecretStore } from './secret-store.ts'
 import { validateSchedulerCall } from './validation/scheduler-call.ts'
 
 const frameworkSubject = (info: FrameworkInfo): Subject | undefined => (info.principal !== undefined ? { value: info.principal } : undefined)
@@ -57,7 +59,7 @@ function refuseSubscription(headers: Record<string, string>, codec: 'json' | 'pr
   return stream.response
 }
 
-export async function handleSchedulerCall(master: Master, req: Request, principal?: string, acls: Acls = DEFAULT_ACLS): Promise<Response> {
+export async function handleSchedulerCall(master: Master, req: Request, principal?: string, acls: Acls = DEFAULT_ACLS, secrets?: SecretStore): Promise<Response> {
   if (req.method !== 'POST') return methodNotAllowed(['POST'])
   const codec = requestCodec(req)
   if (codec instanceof Response) return codec
@@ -123,7 +125,7 @@ export async function handleSchedulerCall(master: Master, req: Request, principa
       master.teardown(fw)
       break
     case 'ACCEPT':
-      master.accept(fw, (call.accept.offer_ids ?? []).map((o: any) => o.value), call.accept.operations ?? [], call.accept.filters?.refuse_seconds, taskAuthorization(acls, fw.info))
+      master.accept(fw, (call.accept.offer_ids ?? []).map((o: any) => o.value), call.accept.operations ?? [], call.accept.filters?.refuse_seconds, taskAuthorization(acls, fw.info), secrets && secretLookup(secrets, acls, fw.info))
       break
     case 'DECLINE':
       master.decline(fw, (call.decline.offer_ids ?? []).map((o: any) => o.value), call.decline.filters?.refuse_seconds)

@@ -31,6 +31,8 @@ import { Registrar, type RegistrarSnapshot, type RegistrarStore } from './regist
 import type { MasterInfo } from '../core/v1/messages.ts'
 import { MasterRuntime } from './runtime.ts'
 import { handleSchedulerCall } from './scheduler-api.ts'
+import { handleSecretsCall } from './secrets-api.ts'
+import { SecretStore } from './secret-store.ts'
 import { decodeBody } from '../core/v1/codec.ts'
 import { frameworkV0, rolesV0, slaveV0, stateSummaryV0, stateV0, tasksV0 } from './views-v0.ts'
 
@@ -79,6 +81,8 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
   const acls = aclsFromFlag(flags.acls)
   const authn: Authenticators = { credentials }
   const workDir = flags.work_dir ?? defaultMasterWorkDir()
+  // Opened before anything is served, so a bad --secret_key_file stops the master at start.
+  const secrets = SecretStore.open(flags.registry === 'in_memory' ? undefined : workDir, flags.secret_key_file)
   const files = new FileServer()
   const logBuffer = new LogBuffer()
   onLogLine(line => logBuffer.append(line))
@@ -104,7 +108,7 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
   router.on(null, '/api/v1/scheduler', async req => {
     const a = guard(req, authn, authenticateFrameworks, 'mesos-master-scheduler')
     if (a instanceof Response) return a
-    return handleSchedulerCall(master, req, authenticateFrameworks ? a.subject?.value : undefined, acls)
+    return handleSchedulerCall(master, req, authenticateFrameworks ? a.subject?.value : undefined, acls, secrets)
   })
   router.on(null, '/api/v1', async req => {
     // Read-only calls use the read-only realm, the rest read-write; peek at the type without consuming the body.
@@ -173,6 +177,13 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
     if (typeof body.task_id !== 'string' || !fw.tasks.has(body.task_id)) return text(404, `Framework ${fw.id} has no active task '${body?.task_id}'`)
     master.kill(fw, body.task_id, undefined, body.grace_period_seconds !== undefined ? { grace_period: { nanoseconds: Math.round(Number(body.grace_period_seconds) * 1e9) } } : undefined)
     return new Response(null, { status: 202 })
+  })
+  // meso's secret store (docs/security-secrets.md): create/update, list (paths and times, never values), remove;
+  // the read-write realm, and create_secrets / view_secrets / delete_secrets per path.
+  router.on(['GET', 'POST', 'DELETE'], '/api/meso/v1/secrets', async (req, url) => {
+    const a = guard(req, authn, flags.authenticate_http_readwrite, 'mesos-master-readwrite')
+    if (a instanceof Response) return a
+    return handleSecretsCall(secrets, new RequestAuthz(acls, a.subject), req, url)
   })
   for (const op of ['browse', 'read', 'download']) {
     // The master's log needs access_mesos_logs (upstream Files::attach with authorizeLogAccess).
@@ -244,7 +255,7 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
     const registrarPath = flags.registry === 'in_memory' ? undefined : join(workDir, 'registry.db')
     const registrar = Registrar.open(registrarPath)
     lead(registrar, registrar.snapshot())
-    log.info(`Master ${info.id} listening on ${flags.ip}:${boundPort} (registrar: ${registrarPath ?? 'in memory'})`)
+    log.info(`Master ${info.id} listening on ${flags.ip}:${boundPort} (registrar: ${registrarPath ?? 'in memory'}; secret store: ${secrets.where})`)
   }
   return {
     get master() { return leading ? master : undefined },
@@ -253,6 +264,7 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
       if (runtime) runtime.stop(master.state)
       await ha?.stop()
       server.stop(true)
+      secrets.close()
     },
   }
 }

@@ -15,7 +15,9 @@ export function reconciliationStatus(task: Task, now: number): TaskStatus {
   const last = task.statuses?.[task.statuses.length - 1]
   const s: TaskStatus = {
     task_id: task.task_id,
-    state: task.state,
+    // The state of the update the framework has yet to acknowledge, as Mesos' Master::reconcile answers: a framework
+    // must not hear TASK_FINISHED from reconciliation and then TASK_RUNNING from the agent's queued updates.
+    state: task.status_update_state ?? task.state,
     source: 'SOURCE_MASTER',
     reason: 'REASON_RECONCILIATION',
     agent_id: task.agent_id,

@@ -5,6 +5,7 @@
 
 import { logger } from '../core/log.ts'
 import type { AgentMessage, MasterMessage, StatusUpdate } from '../core/agent-protocol.ts'
+import type { SecretValues } from '../core/secrets/task-secrets.ts'
 import type { ExecutorInfo, KillPolicy, Task, TaskInfo, TaskState, TaskStatus } from '../core/v1/messages.ts'
 import { isTerminal } from '../core/v1/messages.ts'
 import type { Framework } from './framework.ts'
@@ -63,18 +64,23 @@ function trackExecutor(fw: Framework, agent: RegisteredAgent, executor: Executor
   return e
 }
 
-/** LAUNCH of one validated, paid-for task: tracked as STAGING and sent to its agent. */
-export function launchTask(step: Step, fw: Framework, agent: RegisteredAgent, info: TaskInfo, role: string) {
+/**
+ * LAUNCH of one validated, paid-for task: tracked as STAGING and sent to its agent. `info` is already redacted
+ * (src/core/secrets/task-secrets.ts); `secrets` are its values, sent beside it and kept nowhere.
+ */
+export function launchTask(step: Step, fw: Framework, agent: RegisteredAgent, info: TaskInfo, role: string, secrets?: SecretValues) {
   const executor = info.executor ? trackExecutor(fw, agent, { ...info.executor, resources: withAllocationRole(info.executor.resources, role).toWire(true) }) : undefined
   const task = newTask(fw, agent, info, role, executor?.executor_id.value)
   trackTask(step, fw, agent, task)
   const wire: TaskInfo = { ...info, resources: task.resources }
   if (executor) wire.executor = executor
-  step.out.toAgent(agent, { type: 'RUN_TASK', framework: fw.info, task: wire })
+  const msg: MasterMessage = { type: 'RUN_TASK', framework: fw.info, task: wire }
+  if (secrets && Object.keys(secrets).length) msg.secrets = secrets
+  step.out.toAgent(agent, msg)
 }
 
 /** LAUNCH_GROUP: the tasks share one executor and go to the agent in one message. */
-export function launchTaskGroup(step: Step, fw: Framework, agent: RegisteredAgent, executorInfo: ExecutorInfo, infos: TaskInfo[], role: string) {
+export function launchTaskGroup(step: Step, fw: Framework, agent: RegisteredAgent, executorInfo: ExecutorInfo, infos: TaskInfo[], role: string, secrets?: Record<string, SecretValues>) {
   const executor = trackExecutor(fw, agent, { ...executorInfo, resources: withAllocationRole(executorInfo.resources, role).toWire(true) })
   const wires: TaskInfo[] = []
   for (const info of infos) {
@@ -82,7 +88,9 @@ export function launchTaskGroup(step: Step, fw: Framework, agent: RegisteredAgen
     trackTask(step, fw, agent, task)
     wires.push({ ...info, resources: task.resources })
   }
-  step.out.toAgent(agent, { type: 'RUN_TASK_GROUP', framework: fw.info, executor, tasks: wires })
+  const msg: MasterMessage = { type: 'RUN_TASK_GROUP', framework: fw.info, executor, tasks: wires }
+  if (secrets && Object.keys(secrets).length) msg.secrets = secrets
+  step.out.toAgent(agent, msg)
   log.info(`Launching task group [${infos.map(t => t.task_id.value).join(', ')}] of framework ${fw.id} on agent ${agent.id}`)
 }
 

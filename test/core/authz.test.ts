@@ -20,7 +20,7 @@ describe('parseAcls', () => {
       const parsed = acls({ [kind]: [{ principals: anyone, [spec.object]: anyone }] })
       expect(parsed.lists[kind as keyof typeof ACL_KINDS]?.length).toBe(1)
     }
-    expect(Object.keys(ACL_KINDS).length).toBe(54) // every repeated field of message ACLs
+    expect(Object.keys(ACL_KINDS).length).toBe(54 + 4) // every repeated field of message ACLs, and meso's secret kinds
   })
 
   const bad: [string, Record<string, unknown>, string][] = [

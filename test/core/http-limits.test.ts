@@ -57,7 +57,7 @@ describe('secrets in GET_FLAGS and /flags', () => {
     expect(show(MASTER_FLAGS, { credentials: 'p s3cret' }).credentials).toBe(REDACTED)
     const agent = show(AGENT_FLAGS, { http_credentials: inline, credential: '{"principal":"p","secret":"s3cret"}', docker_config: '{"auths":{"r":{"auth":"s3cret"}}}' })
     expect(JSON.stringify(agent)).not.toContain('s3cret')
-    expect(MASTER_FLAGS.filter(f => 'secret' in f).map(f => f.name)).toEqual(['credentials'])
+    expect(MASTER_FLAGS.filter(f => 'secret' in f).map(f => f.name)).toEqual(['credentials', 'secret_key_file'])
     expect(AGENT_FLAGS.filter(f => 'secret' in f).map(f => f.name)).toEqual(expect.arrayContaining(['http_credentials', 'credential', 'docker_config']))
   })
 })

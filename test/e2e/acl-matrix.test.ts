@@ -91,7 +91,7 @@ interface Row {
   /** 'master' or 'agent', and a path. */
   on: 'master' | 'agent'
   path: string | (() => string)
-  method?: 'GET' | 'POST'
+  method?: 'GET' | 'POST' | 'DELETE'
   /** A JSON body (an operator or scheduler call), or a raw body with its own content type. */
   body?: () => unknown
   raw?: () => { body: string; type: string }
@@ -161,6 +161,10 @@ const rows: Row[] = [
   { name: 'master DESTROY_VOLUMES', on: 'master', path: '/api/v1', body: () => ({ type: 'DESTROY_VOLUMES', destroy_volumes: { agent_id: { value: AGENT_ID }, volumes: [{ name: 'disk', type: 'SCALAR', scalar: { value: 1 }, disk: { persistence: { id: 'v', principal: 'ops' } } }] } }), expect: [401, 403, 501] },
   { name: 'master TEARDOWN', on: 'master', path: '/api/v1', body: () => ({ type: 'TEARDOWN', teardown: { framework_id: { value: ids.tear1!.framework } } }), expect: [401, 403, 200] },
   { name: 'master POST /master/teardown', on: 'master', path: '/master/teardown', method: 'POST', raw: () => ({ body: `frameworkId=${ids.tear2!.framework}`, type: 'application/x-www-form-urlencoded' }), expect: [401, 403, 200] },
+  // meso's secret store (docs/security-secrets.md): create_secrets, view_secrets (a filter), delete_secrets.
+  { name: 'master POST /api/meso/v1/secrets', on: 'master', path: '/api/meso/v1/secrets', method: 'POST', body: () => ({ path: 'matrix/s', value: 'v' }), expect: [401, 403, 201] },
+  { name: 'master GET /api/meso/v1/secrets', on: 'master', path: '/api/meso/v1/secrets', expect: [401, 200, 200], sees: b => b.secrets?.length > 0 },
+  { name: 'master DELETE /api/meso/v1/secrets', on: 'master', path: '/api/meso/v1/secrets?path=matrix/s', method: 'DELETE', expect: [401, 403, 200] },
   { name: 'master POST /api/meso/v1/kill_task', on: 'master', path: '/api/meso/v1/kill_task', method: 'POST', body: () => ({ framework_id: ids.killme!.framework, task_id: ids.killme!.task }), expect: [401, 403, 202] },
   // master: scheduler API (register_frameworks; nobody gets the ERROR event Mesos sends on the open stream)
   { name: 'master scheduler SUBSCRIBE', on: 'master', path: '/api/v1/scheduler', body: op('SUBSCRIBE', { subscribe: { framework_info: { user: me, name: 'matrix' } } }), stream: true, expect: [401, 200, 200], sees: e => e.type === 'SUBSCRIBED' },

@@ -1,8 +1,9 @@
-// A cluster of distinct hosts on one machine: every master, agent (and, later, ZooKeeper server) runs in a network
+// A cluster of distinct hosts on one machine: every master, agent and ZooKeeper server runs in a network
 // namespace of its own, with its own IP on a bridge in the host namespace, so the test process reaches every node
 // directly and the nodes see one another as different machines. A node can be cut off (partition) and reconnected
-// (heal), killed with -9 and restarted on the same address and work dir. docs/dev-cluster.md describes the layout;
-// scripts/dev-cluster.ts runs the same code by hand.
+// (heal), killed with -9 and restarted on the same address and work dir. With ZooKeeper (`zookeepers: N`) the masters
+// are highly available: they contend at zk://<ZooKeeper ips>/mesos and the agents find the leader there.
+// docs/dev-cluster.md describes the layout; scripts/dev-cluster.ts runs the same code by hand.
 //
 // Everything created is recorded in a state file (/run/meso-netns-cluster/<tag>.json) with the owner's pid, so that
 // what a crashed run left behind is found and removed: by the next start, by `bun scripts/dev-cluster.ts down`, and
@@ -14,15 +15,21 @@ import type { Subprocess } from 'bun'
 import { linuxLauncherUnavailable } from '../../src/agent/containerizer/linux-launcher.ts'
 import { isAlive, processStartTime } from '../../src/agent/containerizer/process-supervisor.ts'
 import { hostRoutes, pickSubnet } from '../../src/agent/isolators/network/cni/default-network.ts'
+import { detectLeader } from '../../src/master/ha/detector.ts'
 import { MESO, reapContainers, tempDir, waitFor } from './processes.ts'
+import { startZooKeeper, type ZkServer } from './zookeeper.ts'
 
 export type NodeRole = 'master' | 'agent' | 'zookeeper'
 
 export interface NetnsClusterOptions {
   masters?: number
   agents?: number
-  /** ZooKeeper servers (1 or 3), each in a namespace of its own. Not available yet: see NetnsCluster.start. */
+  /** ZooKeeper servers (0–9; 1 or 3 make sense), each in a namespace of its own at .21–.29:2181. With any, the
+   * masters run with `--zk=zk://<their ips>/mesos` (add `--zk_session_timeout` etc. with masterFlags) and the
+   * agents with `--master=` that URL. Default 0: agents use the first master. */
   zookeepers?: number
+  /** ZooKeeper's tickTime in ms (default 200: sessions down to 400 ms are allowed). */
+  zkTickTime?: number
   masterFlags?: string[]
   /** Extra agent flags, the same for every agent or per agent (i counts from 1). */
   agentFlags?: string[] | ((i: number) => string[])
@@ -50,6 +57,7 @@ export interface NodeRecord {
   netns: string
   ip: string
   port: number
+  /** http://ip:port (masters, agents) or zk://ip:port (ZooKeeper). */
   url: string
   hostname: string
   /** The bridge end of the node's veth pair (the namespace end is eth0). */
@@ -245,17 +253,23 @@ export async function sweepClusters(all = false): Promise<string[]> {
 const READY: Record<NodeRole, RegExp | undefined> = {
   master: /meso master listening at (http:\/\/\S+?) /,
   agent: /meso agent listening at (http:\/\/\S+?),/,
-  zookeeper: undefined,
+  zookeeper: undefined, // started by test/helpers/zookeeper.ts, which knows when a server serves
 }
 
+/** The group znode of a cluster's masters. */
+const ZK_PATH = '/mesos'
+
 export class NetnsNode implements NodeRecord {
+  /** The daemon's process (masters and agents; a ZooKeeper node's JVM belongs to its `zk` server). */
   proc: Subprocess<'ignore', 'pipe', 'pipe'> | undefined
+  /** A ZooKeeper node's server (test/helpers/zookeeper.ts), which starts and stops it. */
+  zk: ZkServer | undefined
   partitioned = false
   private output = ''
   readonly logFile: string
 
   constructor(readonly rec: NodeRecord, readonly args: string[], private readonly onLog?: (line: string) => void) {
-    this.logFile = `${rec.workDir}.log`
+    this.logFile = rec.role === 'zookeeper' ? join(rec.workDir, 'server.log') : `${rec.workDir}.log`
   }
 
   get name() { return this.rec.name }
@@ -268,10 +282,13 @@ export class NetnsNode implements NodeRecord {
   get hostname() { return this.rec.hostname }
   get hostVeth() { return this.rec.hostVeth }
   get workDir() { return this.rec.workDir }
-  get running() { return !!this.proc && this.proc.exitCode === null && this.proc.signalCode === null }
+  get running() {
+    if (this.zk) return this.zk.running
+    return !!this.proc && this.proc.exitCode === null && this.proc.signalCode === null
+  }
 
   /** Everything the node printed, over all its runs. */
-  log(): string { return this.output }
+  log(): string { return this.zk ? this.zk.log() : this.output }
 
   /** Runs a command in the node's network namespace (e.g. `ss -tn`, `ip addr`). */
   exec(argv: string[]): string { return inNetns(this.netns, argv) }
@@ -281,7 +298,8 @@ export class NetnsNode implements NodeRecord {
 
   /** Starts the daemon in the namespace and waits until it listens. */
   async start(timeoutMs = 30_000): Promise<void> {
-    if (this.running) throw new Error(`${this.name} is already running (pid ${this.proc?.pid})`)
+    if (this.running) throw new Error(`${this.name} is already running${this.proc ? ` (pid ${this.proc.pid})` : ''}`)
+    if (this.zk) return this.zk.start()
     const pattern = READY[this.role]
     if (!pattern) throw new Error(`${this.name}: ${this.role} nodes are started by their own helper`)
     const proc = Bun.spawn(nsExec(this.netns, [...MESO, ...this.args]), { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env: { ...process.env, NO_COLOR: '1' } })
@@ -322,6 +340,13 @@ export class NetnsNode implements NodeRecord {
 
   /** Stops the daemon: `signal`, then SIGKILL if it is still up after graceMs. */
   async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
+    if (this.zk) {
+      const zk = this.zk
+      const timer = setTimeout(() => void zk.stop('SIGKILL'), graceMs)
+      await zk.stop(signal)
+      clearTimeout(timer)
+      return
+    }
     const proc = this.proc
     if (!proc || !this.running) return
     proc.kill(signal)
@@ -346,7 +371,11 @@ export class NetnsCluster {
   get bridge() { return this.record.bridge }
   get workDir() { return this.record.workDir }
   get nodes(): NetnsNode[] { return [...this.zookeepers, ...this.masters, ...this.agents] }
-  /** The master agents register with (the first; HA wiring through ZooKeeper comes later). */
+  /** `zk://<ip>:2181,…/mesos`, the masters' --zk and the agents' --master, when the cluster has ZooKeeper. */
+  get zkUrl(): string | undefined {
+    return this.zookeepers.length ? zkUrlOf(this.zookeepers) : undefined
+  }
+  /** The first master: the one agents register with without ZooKeeper. With ZooKeeper, see leader(). */
   get master(): NetnsNode {
     const m = this.masters[0]
     if (!m) throw new Error(`netns cluster ${this.tag} has no master`)
@@ -366,13 +395,6 @@ export class NetnsCluster {
     for (const [role, n] of Object.entries(counts)) {
       if (!Number.isInteger(n) || n < 0 || n > MAX_NODES[role as NodeRole]) throw new Error(`netns cluster: ${role}s must be 0..${MAX_NODES[role as NodeRole]}, got ${n}`)
     }
-    if (counts.zookeeper > 0) {
-      // The servers are to run in namespaces of their own, at .21–.29:2181, started by test/helpers/zookeeper.ts
-      // (one launcher of ZooKeeper, not two). That helper binds every server to 127.0.0.1 (clientPortAddress, the
-      // quorum lines) and spawns java itself, which no other namespace can reach; it needs per-server addresses and
-      // a way to wrap the command in `nsenter --net=…` first.
-      throw new Error(`netns cluster: zookeepers: ${counts.zookeeper} is not available yet (test/helpers/zookeeper.ts starts servers on 127.0.0.1 only, which other namespaces cannot reach); use zookeepers: 0`)
-    }
     await sweepClusters()
 
     const tag = freshTag()
@@ -389,7 +411,8 @@ export class NetnsCluster {
       const name = `${role}${i}`
       const ip = `${base}.${HOST_OFFSET[role] + i}`
       const port = role === 'master' ? MASTER_PORT : role === 'agent' ? AGENT_PORT : ZOOKEEPER_PORT
-      return { name, role, index: i, ip, port, url: `http://${ip}:${port}`, netns: `meso-nc-${tag}-${name}`, hostname: `${name}.${tag}.meso-nc`, hostVeth: `mnc${tag}${role[0]}${i}`, workDir: join(workDir, name) }
+      const url = role === 'zookeeper' ? `zk://${ip}:${port}` : `http://${ip}:${port}`
+      return { name, role, index: i, ip, port, url, netns: `meso-nc-${tag}-${name}`, hostname: `${name}.${tag}.meso-nc`, hostVeth: `mnc${tag}${role[0]}${i}`, workDir: join(workDir, name) }
     }
     const range = (n: number) => Array.from({ length: n }, (_, k) => k + 1)
     rec.nodes = (['zookeeper', 'master', 'agent'] as const).flatMap(role => range(counts[role]).map(i => nodeRecord(role, i)))
@@ -397,13 +420,16 @@ export class NetnsCluster {
     writeRecord(rec)
 
     const masterAddr = rec.nodes.find(n => n.role === 'master')
+    const zkNodes = rec.nodes.filter(n => n.role === 'zookeeper')
+    const zkUrl = zkNodes.length ? zkUrlOf(zkNodes) : undefined
     const argsOf = (n: NodeRecord): string[] => {
       if (n.role === 'master') {
-        return ['master', `--ip=${n.ip}`, `--port=${n.port}`, `--hostname=${n.hostname}`, `--work_dir=${n.workDir}`, ...(opts.masterFlags ?? [])]
+        return ['master', `--ip=${n.ip}`, `--port=${n.port}`, `--hostname=${n.hostname}`, `--work_dir=${n.workDir}`, ...(zkUrl ? [`--zk=${zkUrl}`] : []), ...(opts.masterFlags ?? [])]
       }
       const extra = typeof opts.agentFlags === 'function' ? opts.agentFlags(n.index) : opts.agentFlags ?? []
       const resources = opts.agentResources?.(n.index) ?? `cpus:${n.index};mem:${n.index * 1024}`
-      return ['agent', `--master=${masterAddr ? `${masterAddr.ip}:${masterAddr.port}` : `${base}.11:${MASTER_PORT}`}`, `--ip=${n.ip}`, `--port=${n.port}`,
+      const master = zkUrl ?? (masterAddr ? `${masterAddr.ip}:${masterAddr.port}` : `${base}.11:${MASTER_PORT}`)
+      return ['agent', `--master=${master}`, `--ip=${n.ip}`, `--port=${n.port}`,
         `--hostname=${n.hostname}`, `--work_dir=${n.workDir}`, `--resources=${resources}`, `--launcher=${launcher}`, ...extra]
     }
     const nodes = rec.nodes.map(n => new NetnsNode(n, n.role === 'zookeeper' ? [] : argsOf(n), opts.onLog))
@@ -414,6 +440,17 @@ export class NetnsCluster {
       sh(['ip', 'addr', 'add', `${rec.bridgeIp}/24`, 'dev', rec.bridge])
       sh(['ip', 'link', 'set', rec.bridge, 'up'])
       for (const n of rec.nodes) { createNode(rec, n); mkdirSync(n.workDir, { recursive: true }) }
+      if (cluster.zookeepers.length) {
+        // One ensemble, each server in its node's namespace at its node's address (nsenter: see nsExec), its data
+        // and log in the node's work dir.
+        const zkNode = (id: number) => cluster.zookeepers[id - 1]!
+        const ensemble = await startZooKeeper({
+          nodes: cluster.zookeepers.length, tickTime: opts.zkTickTime, hosts: cluster.zookeepers.map(z => z.ip),
+          ports: { client: ZOOKEEPER_PORT, quorum: 2888, election: 3888 },
+          commandPrefix: id => nsExec(zkNode(id).netns, []), dir: id => zkNode(id).workDir,
+        })
+        ensemble.servers.forEach((server, i) => { cluster.zookeepers[i]!.zk = server })
+      }
       await Promise.all(cluster.masters.map(m => m.start()))
       await Promise.all(cluster.agents.map(a => a.start()))
       if (cluster.masters.length) await cluster.waitForAgents()
@@ -424,15 +461,34 @@ export class NetnsCluster {
     return cluster
   }
 
-  /** Waits until the master lists every running agent as active, each at its own address. */
+  /** Waits until the master (with ZooKeeper: the leader, see leader()) lists every running agent as active, each
+   * at its own address. */
   async waitForAgents(timeoutMs = 30_000): Promise<void> {
     const want = this.agents.filter(a => a.running).map(a => `${a.ip}:${a.port}`)
-    await waitFor(`agents ${want.join(', ')} to be active on ${this.master.url}`, async () => {
-      const r = await fetch(`${this.master.url}/master/slaves`).catch(() => undefined)
+    const deadline = Date.now() + timeoutMs
+    const master = this.zookeepers.length ? await this.leader(timeoutMs) : this.master
+    await waitFor(`agents ${want.join(', ')} to be active on ${master.url}`, async () => {
+      const r = await fetch(`${master.url}/master/slaves`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined)
       if (!r?.ok) return false
       const body = await r.json() as { slaves: { pid: string; active: boolean }[] }
       return want.every(addr => body.slaves.some(s => s.active && s.pid.endsWith(`@${addr}`)))
-    }, timeoutMs, 100)
+    }, Math.max(1, deadline - Date.now()), 100)
+  }
+
+  /** The leading master: the one ZooKeeper names that also says it leads (`master/elected` 1), so that a deposed
+   * leader that has not noticed yet is not taken for it. Waits for one. Without ZooKeeper: the first master. */
+  async leader(timeoutMs = 30_000): Promise<NetnsNode> {
+    if (!this.zkUrl) return this.master
+    return waitFor(`a leading master in ${this.zkUrl}`, () => this.currentLeader(), timeoutMs, 25)
+  }
+
+  /** One look for the leader as leader() defines it; undefined when there is none right now. */
+  async currentLeader(): Promise<NetnsNode | undefined> {
+    if (!this.zkUrl) return this.master
+    const info = await detectLeader(this.zkUrl, 2000).catch(() => undefined)
+    const node = info && this.masters.find(m => m.ip === info.address?.ip && m.port === info.port)
+    if (!node?.running) return undefined
+    return (await electedOn(node)) === 1 ? node : undefined
   }
 
   /** Cuts the node off (from everyone, or only from `from`); see partitionNode. */
@@ -460,6 +516,20 @@ export class NetnsCluster {
     await Promise.all(this.nodes.map(n => n.stop('SIGKILL')))
     await removeCluster(this.record)
     live.delete(this)
+  }
+}
+
+const zkUrlOf = (servers: { ip: string; port: number }[]) => `zk://${servers.map(z => `${z.ip}:${z.port}`).join(',')}${ZK_PATH}`
+
+/** A master's `master/elected` metric (1: it leads, 0: a standby), or undefined when it does not answer within a
+ * second (down, partitioned). */
+export async function electedOn(node: NetnsNode): Promise<number | undefined> {
+  try {
+    const r = await fetch(`${node.url}/metrics/snapshot`, { signal: AbortSignal.timeout(1000) })
+    if (!r.ok) return undefined
+    return ((await r.json()) as Record<string, number>)['master/elected']
+  } catch {
+    return undefined
   }
 }
 

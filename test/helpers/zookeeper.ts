@@ -5,6 +5,11 @@
 // runs every file in one process, so a hook registered here would fire for the first file only — see
 // processes.ts). Also here: a TCP proxy that can freeze or cut a client's traffic (a partition in front of a
 // server).
+//
+// By default every server listens on 127.0.0.1 at free ports. `hosts` gives each server an address of its own
+// (clientPortAddress, the quorum lines and the four-letter-word probe use it; the ports are then fixed, 2181, 2888
+// and 3888 unless `ports` says otherwise), and `commandPrefix` wraps each server's command, e.g. in
+// `nsenter --net=/run/netns/<netns> --` (test/helpers/netns-cluster.ts runs each server in a namespace that way).
 
 import { existsSync, openSync, readFileSync, rmSync, writeFileSync, mkdirSync, closeSync } from 'node:fs'
 import { createServer, connect, type Socket, type Server } from 'node:net'
@@ -25,9 +30,13 @@ process.on('exit', () => {
 
 export interface ZkServer {
   id: number
+  /** The address it listens on for clients (clientPortAddress): 127.0.0.1 unless `hosts` said otherwise. */
+  host: string
   clientPort: number
-  /** 127.0.0.1:port */
+  /** host:port */
   address: string
+  /** Its data dir, config and log. */
+  dir: string
   readonly running: boolean
   /** (Re)starts it with the same ports and data; resolves once it serves clients (an ensemble node: once it
    * has a quorum). */
@@ -69,10 +78,10 @@ export async function freePorts(n: number): Promise<number[]> {
 }
 
 /** Sends a four-letter word and returns the whole answer ('' if the server is unreachable). */
-export function fourLetter(port: number, word: string, timeoutMs = 1000): Promise<string> {
+export function fourLetter(port: number, word: string, timeoutMs = 1000, host = '127.0.0.1'): Promise<string> {
   return new Promise(resolve => {
     let out = ''
-    const sock = connect({ host: '127.0.0.1', port })
+    const sock = connect({ host, port })
     const done = () => { clearTimeout(timer); sock.destroy(); resolve(out) }
     const timer = setTimeout(done, timeoutMs)
     sock.on('connect', () => sock.write(word))
@@ -82,15 +91,59 @@ export function fourLetter(port: number, word: string, timeoutMs = 1000): Promis
   })
 }
 
-export async function startZooKeeper(opts: { nodes?: 1 | 3; tickTime?: number } = {}): Promise<ZkEnsemble> {
-  if (!existsSync(ZK_JAR)) throw new Error(`ZooKeeper is not installed (${ZK_JAR} is missing): run ./install.sh, which installs Debian's zookeeper package`)
-  if (!Bun.which('java')) throw new Error('ZooKeeper needs java, which is not on PATH: run ./install.sh (the zookeeper package depends on a JRE)')
+export interface ZooKeeperOptions {
+  /** Servers in the ensemble (default 1; an odd number for a quorum to survive a loss). */
+  nodes?: number
+  /** Milliseconds (default 200, so that one-second sessions are possible). */
+  tickTime?: number
+  /** The address of each server (`nodes` of them, distinct): clientPortAddress, the quorum lines and the
+   * four-letter-word probe use it. Default: 127.0.0.1 for all, at free ports. */
+  hosts?: string[]
+  /** The ports of every server when `hosts` is given (default 2181, 2888, 3888: distinct hosts need no distinct
+   * ports). */
+  ports?: { client: number; quorum: number; election: number }
+  /** argv put before each server's command (server ids count from 1), e.g. `id => ['nsenter',
+   * '--net=/run/netns/zk' + id, '--']`. The server still dies with the test process (`setpriv --pdeathsig` goes
+   * right before java, so this holds whether the prefix execs or forks). */
+  commandPrefix?: (id: number) => string[]
+  /** Where the servers keep their data, config and log: a parent dir (`<dir>/zk<id>`) or each server's own dir;
+   * kept by stop(). Default: a temp dir, removed by stop(). */
+  dir?: string | ((id: number) => string)
+}
+
+/** Why startZooKeeper cannot run here, or undefined. */
+export function zooKeeperUnavailable(): string | undefined {
+  if (!existsSync(ZK_JAR)) return `ZooKeeper is not installed (${ZK_JAR} is missing): run ./install.sh, which installs Debian's zookeeper package`
+  if (!Bun.which('java')) return 'ZooKeeper needs java, which is not on PATH: run ./install.sh (the zookeeper package depends on a JRE)'
+  return undefined
+}
+
+export async function startZooKeeper(opts: ZooKeeperOptions = {}): Promise<ZkEnsemble> {
+  const why = zooKeeperUnavailable()
+  if (why) throw new Error(why)
   const n = opts.nodes ?? 1
+  if (!Number.isInteger(n) || n < 1) throw new Error(`startZooKeeper: nodes must be a positive whole number, got ${n}`)
   const tickTime = opts.tickTime ?? 200
-  const ports = await freePorts(n * 3)
-  const root = tempDir('meso-zk-')
-  const quorum = n === 1 ? [] : Array.from({ length: n }, (_, i) => `server.${i + 1}=127.0.0.1:${ports[n + 2 * i]}:${ports[n + 2 * i + 1]}`)
-  const servers = Array.from({ length: n }, (_, i) => makeServer(i + 1, ports[i]!, join(root, `zk${i + 1}`), tickTime, quorum))
+  let hosts: string[]
+  let clientPorts: number[]
+  let quorumPorts: [number, number][]
+  if (opts.hosts) {
+    if (opts.hosts.length !== n) throw new Error(`startZooKeeper: ${n} node(s) but ${opts.hosts.length} host(s): ${opts.hosts.join(', ')}`)
+    if (new Set(opts.hosts).size !== n) throw new Error(`startZooKeeper: the hosts must be distinct (the ports are the same on each): ${opts.hosts.join(', ')}`)
+    const p = opts.ports ?? { client: 2181, quorum: 2888, election: 3888 }
+    hosts = opts.hosts
+    clientPorts = hosts.map(() => p.client)
+    quorumPorts = hosts.map(() => [p.quorum, p.election])
+  } else {
+    const ports = await freePorts(n * 3)
+    hosts = Array.from({ length: n }, () => '127.0.0.1')
+    clientPorts = ports.slice(0, n)
+    quorumPorts = hosts.map((_, i) => [ports[n + 2 * i]!, ports[n + 2 * i + 1]!])
+  }
+  const root = typeof opts.dir === 'string' ? opts.dir : opts.dir ? undefined : tempDir('meso-zk-')
+  const dirOf = (id: number) => (typeof opts.dir === 'function' ? opts.dir(id) : join(root!, `zk${id}`))
+  const quorum = n === 1 ? [] : hosts.map((h, i) => `server.${i + 1}=${h.includes(':') ? `[${h}]` : h}:${quorumPorts[i]![0]}:${quorumPorts[i]![1]}`)
+  const servers = hosts.map((h, i) => makeServer(i + 1, h, clientPorts[i]!, dirOf(i + 1), tickTime, quorum, opts.commandPrefix?.(i + 1) ?? []))
   const t0 = performance.now()
   try {
     await Promise.all(servers.map(s => s.start()))
@@ -105,12 +158,12 @@ export async function startZooKeeper(opts: { nodes?: 1 | 3; tickTime?: number } 
     url: (path = '/mesos') => `zk://${connectString}${path}`,
     async stop() {
       await Promise.all(servers.map(s => s.stop()))
-      rmSync(root, { recursive: true, force: true })
+      if (!opts.dir) rmSync(root!, { recursive: true, force: true })
     },
   }
 }
 
-function makeServer(id: number, clientPort: number, dir: string, tickTime: number, quorum: string[]): ZkServer {
+function makeServer(id: number, host: string, clientPort: number, dir: string, tickTime: number, quorum: string[], prefix: string[]): ZkServer {
   const dataDir = join(dir, 'data')
   mkdirSync(dataDir, { recursive: true })
   if (quorum.length) writeFileSync(join(dataDir, 'myid'), `${id}\n`)
@@ -124,7 +177,7 @@ function makeServer(id: number, clientPort: number, dir: string, tickTime: numbe
     'syncLimit=5',
     `dataDir=${dataDir}`,
     `clientPort=${clientPort}`,
-    'clientPortAddress=127.0.0.1',
+    `clientPortAddress=${host}`,
     // The AdminServer would take port 8080; four-letter words tell the tests a node's mode.
     'admin.enableServer=false',
     '4lw.commands.whitelist=*',
@@ -138,13 +191,13 @@ function makeServer(id: number, clientPort: number, dir: string, tickTime: numbe
   const logPath = join(dir, 'server.log')
   let proc: Subprocess | undefined
   const server: ZkServer = {
-    id, clientPort, address: `127.0.0.1:${clientPort}`,
+    id, host, clientPort, address: `${host.includes(':') ? `[${host}]` : host}:${clientPort}`, dir,
     get running() { return proc !== undefined && proc.exitCode === null && proc.signalCode === null },
     async start() {
       if (server.running) return
       const fd = openSync(logPath, 'a')
       const java = ['java', '-Xmx128m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.net.preferIPv4Stack=true', '-cp', CLASSPATH, MAIN, cfg]
-      const argv = Bun.which('setpriv') ? ['setpriv', '--pdeathsig', 'KILL', ...java] : java
+      const argv = [...prefix, ...(Bun.which('setpriv') ? ['setpriv', '--pdeathsig', 'KILL', ...java] : java)]
       const p = Bun.spawn(argv, { stdin: 'ignore', stdout: fd, stderr: fd })
       p.unref() // a server must not keep the test process alive; the exit hook kills it
       closeSync(fd)
@@ -168,7 +221,7 @@ function makeServer(id: number, clientPort: number, dir: string, tickTime: numbe
     pause() { proc?.kill('SIGSTOP') },
     resume() { proc?.kill('SIGCONT') },
     async mode() {
-      const m = /^Mode: (\S+)/m.exec(await fourLetter(clientPort, 'srvr'))
+      const m = /^Mode: (\S+)/m.exec(await fourLetter(clientPort, 'srvr', 1000, host))
       return m?.[1]
     },
     log: () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : ''),

@@ -170,6 +170,15 @@ describe('tasks', () => {
     expect(h.messagesOn(link2).map(m => m.type)).toEqual(['REREGISTERED', 'KILL_TASK', 'ACKNOWLEDGE'])
   })
 
+  test('reconciliation answers the state of the update the framework has yet to acknowledge, not a later one', () => {
+    const { h, fw, agent, offer } = withOffer()
+    h.launch(fw, offer, [{}])
+    h.status(agent, fw, 'task-0', 'TASK_STARTING', 'u1')
+    h.master.fromAgent(agent, { type: 'LATEST_STATE', framework_id: fw.id, task_id: 'task-0', state: 'TASK_FINISHED' })
+    h.master.reconcile(fw, [{ task_id: { value: 'task-0' }, agent_id: { value: agent.id } }])
+    expect(h.updatesTo(fw, 'task-0').at(-1)).toMatchObject({ state: 'TASK_STARTING', reason: 'REASON_RECONCILIATION' })
+  })
+
   test('reconciliation: implicit lists known tasks; explicit answers for unknown ones by their agent', () => {
     const { h, fw, agent, offer } = withOffer({}, PARTITION_AWARE)
     h.launch(fw, offer, [{}])

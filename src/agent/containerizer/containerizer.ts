@@ -105,6 +105,7 @@ export class Containerizer {
       flags: this.o.flags,
       sandbox: { host: spec.sandbox, container: this.o.flags.sandbox_directory },
       env: spec.env,
+      user: spec.user,
     }
   }
 

@@ -117,7 +117,8 @@ export class LinuxLauncher implements Launcher {
     mkdirSync(bundle, { recursive: true })
     const cgroupsPath = this.cgroupsPathFor(id, launch.parentId)
     const spec = buildSpec({ launch, bundle, cgroupsPath, parentPid: parent?.data.pid, flags: this.flags, hostRoot: this.hostRoot, hidden: this.hidden })
-    writeFileSync(join(bundle, 'config.json'), serializeSpec(spec))
+    // Root-only: the spec holds the task's environment, secret variables included (docs/security-secrets.md).
+    writeFileSync(join(bundle, 'config.json'), serializeSpec(spec), { mode: 0o600 })
     const created = await conmonCreate({
       conmon: this.conmon, runtime: this.runtime.binary, runtimeRoot: this.runtime.root, id, bundle,
       exitDir: this.dirs.exits, persistDir: this.dirs.persist(id), socketDir: this.dirs.sockets,

@@ -7,6 +7,7 @@ import { Resources } from '../../core/resources.ts'
 import type { KillPolicy, TaskInfo } from '../../core/v1/messages.ts'
 import { hasCapability } from '../../core/v1/messages.ts'
 import { commandArgv, type Termination } from '../containerizer/launcher.ts'
+import { withSecrets } from '../secret-values.ts'
 import { AgentExecutorBase, AgentTask, commandEnvironment, graceMs, tokenEnv } from './executor.ts'
 import { killedDuringLaunchStatus, launchFailedStatus, maxCompletionTimeStatus, processEndedStatus } from './terminal-status.ts'
 
@@ -29,8 +30,10 @@ export class CommandExecutor extends AgentExecutorBase {
     this.host.update(this, task, { state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' })
     const user = info.command?.user ?? this.host.frameworkInfo(this.frameworkId).user
     let launched
+    // The TaskInfo with its secret values, for this launch only (docs/security-secrets.md); `info` is redacted.
+    const full = withSecrets(info)
     try {
-      const env = { ...this.host.executorEnv(this), ...tokenEnv(this), ...commandEnvironment(info.command?.environment) }
+      const env = { ...this.host.executorEnv(this), ...tokenEnv(this), ...commandEnvironment(full.command?.environment) }
       this.host.checkpoint.putContainer({ containerId: this.containerId, frameworkId: this.frameworkId, executorId: this.id, taskId: task.id, launcher: this.host.containerizer.launcherName, data: {}, state: 'launching' })
       this.launching = new AbortController()
       launched = await this.host.containerizer.launch({
@@ -38,11 +41,11 @@ export class CommandExecutor extends AgentExecutorBase {
         containerId: this.containerId,
         sandbox: this.sandbox,
         argv: commandArgv(info.command ?? {}),
-        command: info.command,
+        command: full.command,
         env,
         user,
         resources: Resources.of(info.resources),
-        container: info.container,
+        container: full.container,
         tty: !!info.container?.tty_info,
         stdin: !!info.container?.tty_info,
       })

@@ -11,6 +11,7 @@ import { Resources } from '../../core/resources.ts'
 import { encodeBody } from '../../core/v1/codec.ts'
 import type { KillPolicy, TaskInfo, TaskStatus } from '../../core/v1/messages.ts'
 import { commandArgv, type Termination } from '../containerizer/launcher.ts'
+import { withSecrets } from '../secret-values.ts'
 import { AgentExecutorBase, AgentTask, commandEnvironment, tokenEnv } from './executor.ts'
 import { executorEndedStatus, killedDuringLaunchStatus, launchFailedStatus } from './terminal-status.ts'
 
@@ -38,7 +39,9 @@ export class CustomExecutor extends AgentExecutorBase {
     }
     if (this.launched) return
     this.launched = true
-    const cmd = this.info.command ?? {}
+    // The executor's own secrets (its command's environment, its volumes) are used for this launch only.
+    const fullInfo = withSecrets(this.info)
+    const cmd = fullInfo.command ?? {}
     try {
       this.host.checkpoint.putContainer({ containerId: this.containerId, frameworkId: this.frameworkId, executorId: this.id, launcher: this.host.containerizer.launcherName, data: {}, state: 'launching' })
       this.launching = new AbortController()
@@ -51,7 +54,7 @@ export class CustomExecutor extends AgentExecutorBase {
         env: { ...this.host.executorEnv(this), ...tokenEnv(this), ...commandEnvironment(cmd.environment) },
         user: cmd.user ?? this.host.frameworkInfo(this.frameworkId).user,
         resources: Resources.of(this.info.resources).plus(Resources.of(tasks.flatMap(t => t.resources ?? []))),
-        container: this.info.container,
+        container: fullInfo.container,
       })
       this.pid = l.pid
       this.host.checkpoint.putContainer({ containerId: this.containerId, frameworkId: this.frameworkId, executorId: this.id, launcher: this.host.containerizer.launcherName, data: l.data, state: 'running' })
@@ -103,7 +106,12 @@ export class CustomExecutor extends AgentExecutorBase {
     this.stream?.send(encodeBody('mesos.v1.executor.Event', this.codec, event))
   }
 
-  private sendLaunch(info: TaskInfo) { this.send({ type: 'LAUNCH', launch: { task: info } }) }
+  /**
+   * The framework's executor gets its task with the secret values in it, as a Mesos executor gets its TaskInfo
+   * (it is the framework's code, and launching the task is its job). A task resent after an agent restart comes from
+   * the checkpoint, which holds none: docs/security-secrets.md.
+   */
+  private sendLaunch(info: TaskInfo) { this.send({ type: 'LAUNCH', launch: { task: withSecrets(info) } }) }
 
   /** SUBSCRIBE from the executor process: (re)attach its event stream and hand over queued tasks. */
   subscribe(codec: Codec, agentInfo: unknown, unackedTasks: TaskInfo[]): Response {

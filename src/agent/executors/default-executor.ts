@@ -11,6 +11,7 @@ import { Resources } from '../../core/resources.ts'
 import type { KillPolicy, TaskInfo } from '../../core/v1/messages.ts'
 import { hasCapability } from '../../core/v1/messages.ts'
 import { commandArgv, type Termination } from '../containerizer/launcher.ts'
+import { withSecrets } from '../secret-values.ts'
 import { AgentExecutorBase, AgentTask, commandEnvironment, graceMs, tokenEnv } from './executor.ts'
 import { killedDuringLaunchStatus, launchFailedStatus, processEndedStatus } from './terminal-status.ts'
 
@@ -67,17 +68,19 @@ export class DefaultExecutor extends AgentExecutorBase {
       cp.putContainer({ containerId: task.containerId, parent: this.containerId, frameworkId: this.frameworkId, executorId: this.id, taskId: task.id, launcher: this.host.containerizer.launcherName, data: {}, state: 'launching' })
       const launching = new AbortController()
       this.launching.set(task.containerId, launching)
+      // The TaskInfo with its secret values, for this launch only (docs/security-secrets.md); `info` is redacted.
+      const full = withSecrets(info)
       const launched = await this.host.containerizer.launch({
         signal: launching.signal,
         containerId: task.containerId,
         parentId: this.containerId,
         sandbox,
         argv: commandArgv(info.command ?? {}),
-        command: info.command,
-        env: { ...this.host.executorEnv(this), ...tokenEnv(this), MESOS_TASK_ID: task.id, ...commandEnvironment(info.command?.environment) },
+        command: full.command,
+        env: { ...this.host.executorEnv(this), ...tokenEnv(this), MESOS_TASK_ID: task.id, ...commandEnvironment(full.command?.environment) },
         user: info.command?.user ?? this.host.frameworkInfo(this.frameworkId).user,
         resources: Resources.of(info.resources),
-        container: info.container,
+        container: full.container,
         tty: !!info.container?.tty_info,
         stdin: !!info.container?.tty_info,
       })

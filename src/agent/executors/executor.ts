@@ -10,6 +10,7 @@ import type { AgentFlags } from '../flags.ts'
 import type { ExecutorStatus } from './terminal-status.ts'
 import type { Environment, ExecutorInfo, FrameworkInfo, KillPolicy, TaskInfo, TaskState, TaskStatus } from '../../core/v1/messages.ts'
 import { isTerminal } from '../../core/v1/messages.ts'
+import { referencePath } from '../../core/secrets/task-secrets.ts'
 
 export class AgentTask {
   state: TaskState = 'TASK_STAGING'
@@ -82,7 +83,7 @@ export function commandEnvironment(env: Environment | undefined): Record<string,
   for (const v of env?.variables ?? []) {
     if (v.type === 'SECRET') {
       if (v.secret?.type === 'VALUE' && v.secret.value) out[v.name] = Buffer.from(v.secret.value.data, 'base64').toString('utf8')
-      else throw new Error(`Environment variable '${v.name}' references a secret, but this agent has no secret resolver for references`)
+      else throw new Error(`Environment variable '${v.name}' references secret '${v.secret ? referencePath(v.secret) ?? '?' : '?'}', which the master did not resolve (docs/security-secrets.md)`)
     } else {
       out[v.name] = v.value ?? ''
     }

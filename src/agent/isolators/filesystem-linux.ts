@@ -15,7 +15,8 @@ export const filesystemLinux: Isolator = {
   name: 'filesystem/linux',
   isolate(spec: OciSpec, ctx: IsolationContext) {
     for (const v of ctx.container?.volumes ?? []) {
-      if (v.image || v.source?.type === 'DOCKER_VOLUME' || v.source?.type === 'SECRET' || v.source?.type === 'CSI_VOLUME') {
+      if (v.source?.type === 'SECRET') continue // volume/secret (volume-secret.ts) mounts these
+      if (v.image || v.source?.type === 'DOCKER_VOLUME' || v.source?.type === 'CSI_VOLUME') {
         throw new IsolationError(`Volume at '${v.container_path}': ${v.image ? 'image volumes' : `${v.source?.type} volumes`} are not supported by this agent`)
       }
       const dest = isAbsolute(v.container_path) ? v.container_path : join(ctx.sandbox.container, v.container_path)

@@ -19,6 +19,7 @@ import { cniWanted, createCniIsolator } from './network/cni/attach.ts'
 import { posixRlimits } from './posix-rlimits.ts'
 import { posixUsage } from './posix-usage.ts'
 import { unsupportedLinuxSecurity } from './task-security.ts'
+import { createVolumeSecret } from './volume-secret.ts'
 
 /** What an isolator may need to be made. */
 export interface IsolatorSetup {
@@ -106,6 +107,9 @@ export async function createIsolators(setup: IsolatorSetup): Promise<Isolator[]>
     const isolator = await ISOLATORS[name]!(setup)
     if (isolator && (setup.launcher === 'linux' || isolator.posix)) isolators.push(isolator)
   }
+  // Always, with either launcher and whatever --isolation says: a task's secret volume is honoured or its launch
+  // fails, never dropped (docs/security-secrets.md). Last, so its mounts go over the other volumes.
+  isolators.push(createVolumeSecret(setup.launcher, setup.runtimeDir, setup.flags.switch_user))
   return isolators
 }
 

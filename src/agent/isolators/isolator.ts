@@ -22,6 +22,8 @@ export interface IsolationContext {
   flags: AgentFlags
   /** The sandbox on the host and where it appears inside the container. */
   sandbox: { host: string; container: string }
+  /** The user the container's process runs as, when the task names one (volume/secret gives it its files). */
+  user?: string
   /** The environment the container's process starts with (before the isolators' additions). */
   env: Record<string, string>
 }

@@ -21,4 +21,7 @@ export const HANDLERS: Record<string, () => Promise<Handler>> = {
   'image:rm': () => import('./image-rm.ts'),
   'image:load': () => import('./image-load.ts'),
   'image:gc': () => import('./image-gc.ts'),
+  'secret:create': () => import('./secret-create.ts'),
+  'secret:list': () => import('./secret-list.ts'),
+  'secret:rm': () => import('./secret-rm.ts'),
 }

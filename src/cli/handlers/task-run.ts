@@ -12,6 +12,17 @@ import { MUST_BE } from '../task-run-values.ts'
 
 const usage = (msg: string): never => { throw new CliError(msg, EXIT.USAGE) }
 
+/** `A=B` arguments of a repeatable flag as a map (the last of a repeated A wins, as for --env). */
+function pairs(list: readonly string[] | undefined, flag: string, shape: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const kv of list ?? []) {
+    const i = kv.indexOf('=')
+    if (i <= 0 || i === kv.length - 1) usage(`${flag} expects ${shape}, got '${kv}'`)
+    out[kv.slice(0, i)] = kv.slice(i + 1)
+  }
+  return out
+}
+
 export async function execute({ flags, argv }: ParsedFor<typeof TaskRun>): Promise<number> {
   const { cpus, mem, gpus } = flags
   if (!(cpus > 0)) usage(`--cpus must be ${MUST_BE.cpus}, got ${cpus}`)
@@ -23,6 +34,8 @@ export async function execute({ flags, argv }: ParsedFor<typeof TaskRun>): Promi
     if (i <= 0) usage(`--env expects K=V, got '${kv}'`)
     env[kv.slice(0, i)] = kv.slice(i + 1)
   }
+  const secretEnv = pairs(flags['secret-env'], '--secret-env', 'NAME=SECRET_PATH')
+  const secretFiles = pairs(flags['secret-file'], '--secret-file', 'CONTAINER_PATH=SECRET_PATH')
   const rlimits: RLimit[] = []
   for (const r of flags.rlimit ?? []) {
     try { rlimits.push(parseRlimitArg(r)) } catch (err) { usage((err as Error).message) }
@@ -38,7 +51,7 @@ export async function execute({ flags, argv }: ParsedFor<typeof TaskRun>): Promi
   }
   return runTask({
     master: masterUrl(flags.master), argv: command, name: flags.name, cpus, mem,
-    disk: flags.disk || undefined, gpus, env, role: flags.role,
+    disk: flags.disk || undefined, gpus, env, secretEnv, secretFiles, role: flags.role,
     detach: flags.detach, timeout: flags.timeout, user: flags.user, tty: flags.tty, interactive: flags.interactive,
     container: await taskContainer(rlimits, flags.image, flags['registry-user'], flags['registry-password-stdin']),
     network: flags.network, portMappings,

@@ -12,6 +12,7 @@ export default class TaskRun extends ClientCommand {
     '$ meso task run --detach --name sleeper -- sleep 600',
     "$ meso task run --image busybox:1.36 -- sh -c 'cat /etc/os-release'",
     '$ meso task run --detach --network meso -p 31080:8080 -- python3 -m http.server 8080',
+    '$ meso task run --secret-env DB_PASSWORD=team/db/password --secret-file db.pass=team/db/password -- ./serve',
   ]
   static flags = {
     master: masterFlag,
@@ -22,6 +23,8 @@ export default class TaskRun extends ClientCommand {
     disk: numberFlag(MUST_BE.disk)({ description: 'disk in MB' }),
     gpus: numberFlag(MUST_BE.gpus)({ description: 'whole GPUs for the task; also lets it run on GPU agents (--gpus 0: on a GPU agent, without a GPU)' }),
     env: Flags.string({ description: 'environment variable K=V (repeatable)', multiple: true }),
+    'secret-env': Flags.string({ description: "environment variable from the master's secret store, NAME=SECRET_PATH (repeatable; `meso secret create`)", multiple: true, helpValue: 'NAME=PATH' }),
+    'secret-file': Flags.string({ description: "file (mode 0400) holding a secret from the store, CONTAINER_PATH=SECRET_PATH; a relative path is in the sandbox (repeatable)", multiple: true, helpValue: 'FILE=PATH' }),
     role: Flags.string({ description: 'role to take resources from', default: '*' }),
     user: Flags.string({ description: 'user to run as (default: you)' }),
     rlimit: Flags.string({ description: 'resource limit NAME=SOFT[:HARD] (repeatable), e.g. NOFILE=1024:4096, CORE=0, STACK=unlimited', multiple: true }),

@@ -81,6 +81,12 @@ export const ACL_KINDS = {
   create_mount_disks: { object: 'roles', roles: true },
   destroy_mount_disks: { object: 'roles', roles: true },
   destroy_raw_disks: { object: 'roles', roles: true },
+  // meso's secret store (docs/security-secrets.md; Mesos has no store, so no such ACLs): objects are secret paths,
+  // and `team/%` covers every path below `team`, as role ACLs do.
+  create_secrets: { object: 'paths', roles: true },
+  view_secrets: { object: 'paths', roles: true },
+  delete_secrets: { object: 'paths', roles: true },
+  access_secrets: { object: 'paths', roles: true },
 } as const satisfies Record<string, { object: string; implicit?: string; roles?: true }>
 
 export type AclKind = keyof typeof ACL_KINDS

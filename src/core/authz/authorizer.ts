@@ -20,6 +20,8 @@ export type Action =
   | 'WAIT_STANDALONE_CONTAINER' | 'REMOVE_STANDALONE_CONTAINER' | 'VIEW_STANDALONE_CONTAINER'
   | 'MODIFY_RESOURCE_PROVIDER_CONFIG' | 'MARK_RESOURCE_PROVIDER_GONE' | 'VIEW_RESOURCE_PROVIDER' | 'PRUNE_IMAGES'
   | 'CREATE_BLOCK_DISK' | 'DESTROY_BLOCK_DISK' | 'CREATE_MOUNT_DISK' | 'DESTROY_MOUNT_DISK' | 'DESTROY_RAW_DISK'
+  // meso's secret store (docs/security-secrets.md): the object's `value` is the secret's path.
+  | 'CREATE_SECRET' | 'VIEW_SECRET' | 'DELETE_SECRET' | 'ACCESS_SECRET'
 
 /** Who asks: an HTTP principal (`value`), or an executor's token (`claims` fid/eid/cid, no value). Absent = anonymous. */
 export interface Subject {
@@ -119,6 +121,8 @@ const roleActions: Partial<Record<Action, AclKind>> = {
   UPDATE_WEIGHT: 'update_weights', VIEW_ROLE: 'view_roles', GET_QUOTA: 'get_quotas', REGISTER_FRAMEWORK: 'register_frameworks',
   UPDATE_QUOTA: 'update_quotas', CREATE_BLOCK_DISK: 'create_block_disks', DESTROY_BLOCK_DISK: 'destroy_block_disks',
   CREATE_MOUNT_DISK: 'create_mount_disks', DESTROY_MOUNT_DISK: 'destroy_mount_disks', DESTROY_RAW_DISK: 'destroy_raw_disks',
+  // Secret paths are hierarchical like roles: `team/%` is every path below `team`.
+  CREATE_SECRET: 'create_secrets', VIEW_SECRET: 'view_secrets', DELETE_SECRET: 'delete_secrets', ACCESS_SECRET: 'access_secrets',
 }
 
 const genericActions: Partial<Record<Action, AclKind>> = {
