@@ -7,6 +7,7 @@ import type { MasterMessage } from '../core/agent-protocol.ts'
 import type { Codec } from '../core/http/negotiate.ts'
 import type { Framework, SchedulerStream } from './framework.ts'
 import type { AgentRecord, FrameworkRecord } from './registrar.ts'
+import type { SecretRecord } from './secret-store.ts'
 import type { AgentLink, RegisteredAgent } from './registered-agent.ts'
 
 /** A scheduler Event (mesos.v1.scheduler.Event) as plain JSON. */
@@ -35,6 +36,9 @@ export type RegistrarOp =
   | { op: 'putAgent'; record: AgentRecord }
   | { op: 'putWeights'; weights: Record<string, number> }
   | { op: 'putSequence'; name: string; value: number }
+  /** Sealed secrets, replicated with --zk only (the single master keeps its own store: src/master/secret-store.ts). */
+  | { op: 'putSecret'; record: SecretRecord }
+  | { op: 'removeSecret'; path: string }
 
 export type Effect =
   /** A scheduler event on the framework's current subscription stream (dropped when it has none). */

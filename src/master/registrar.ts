@@ -8,6 +8,7 @@ import { logger } from '../core/log.ts'
 import { openStore, type Store } from '../core/store.ts'
 import type { AgentInfo, FrameworkInfo } from '../core/v1/messages.ts'
 import type { RegistrarOp } from './outbox.ts'
+import type { SecretRecord } from './secret-store.ts'
 
 const log = logger('registrar')
 
@@ -37,6 +38,8 @@ export interface RegistrarSnapshot {
   frameworks: FrameworkRecord[]
   weights: Record<string, number>
   sequences: Record<string, number>
+  /** Sealed secrets (replicated with --zk; the SQLite registrar keeps none: the store has its own file). */
+  secrets?: SecretRecord[]
 }
 
 /** Where the runtime writes (runtime.ts): the SQLite registrar, or the ZooKeeper one with --zk (ha/zk-registrar.ts). */
@@ -149,6 +152,10 @@ export class Registrar implements RegistrarStore {
         break
       case 'putSequence':
         this.store.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', `seq:${op.name}`, String(op.value))
+        break
+      case 'putSecret':
+      case 'removeSecret':
+        // A single master's secret store is its own encrypted file (secret-store.ts); nothing to replicate.
         break
     }
   }

@@ -1,8 +1,9 @@
 // The master's secret store (docs/security-secrets.md): secrets by path (`team/db/password`), each value sealed with
 // AES-256-GCM (src/core/secrets/crypto.ts) under a key kept outside the store (--secret_key_file; by default
 // `secret-store.key` generated once next to the store, 0600). Its own SQLite file, `secret-store.db` in
-// --work_dir, written with synchronous=FULL: an acknowledged create survives a crash. Per master: with --zk each
-// master has its own store (not replicated through the registrar yet).
+// --work_dir, written with synchronous=FULL: an acknowledged create survives a crash. With --zk the leader's store
+// is in memory, loaded from and replicated to the registrar in ZooKeeper (sealed records only: `replicate` and
+// `replaceAll`), so every master must be given the same --secret_key_file.
 
 import { statSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
@@ -37,7 +38,13 @@ export function secretPathError(path: unknown): string | undefined {
   return undefined
 }
 
+/** A sealed secret as the registrar replicates it (never the value in clear). */
+export interface SecretRecord extends SecretMeta { sealed: string }
+
 export class SecretStore {
+  /** Called after every change (HA: the leader's registrar in ZooKeeper replicates it). */
+  replicate?: (change: { put: SecretRecord } | { remove: string }) => void
+
   private constructor(private readonly db: Store, private readonly key: Uint8Array, readonly where: string) {
     db.exec(`CREATE TABLE IF NOT EXISTS secrets (
       path TEXT PRIMARY KEY, sealed TEXT NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL, principal TEXT)`)
@@ -66,11 +73,24 @@ export class SecretStore {
     if (bad) throw new Error(bad)
     if (value.length > MAX_SECRET_BYTES) throw new Error(`secret '${path}' is ${value.length} bytes; at most ${MAX_SECRET_BYTES}`)
     const sealed = encryptSecret(this.key, path, value)
-    return this.db.transaction(() => {
+    const result = this.db.transaction(() => {
       const had = this.db.get('SELECT 1 FROM secrets WHERE path = ?', path) !== undefined
       if (had) this.db.run('UPDATE secrets SET sealed = ?, updated = ?, principal = ? WHERE path = ?', sealed, now, principal ?? null, path)
       else this.db.run('INSERT INTO secrets (path, sealed, created, updated, principal) VALUES (?, ?, ?, ?, ?)', path, sealed, now, now, principal ?? null)
       return had ? 'updated' : 'created'
+    })
+    const row = this.db.get<{ created: number }>('SELECT created FROM secrets WHERE path = ?', path)
+    this.replicate?.({ put: { path, sealed, created: row?.created ?? now, updated: now, ...(principal !== undefined ? { principal } : {}) } })
+    return result
+  }
+
+  /** Replaces everything with `records` (a newly elected leader loading what the registrar replicated). */
+  replaceAll(records: readonly SecretRecord[]) {
+    this.db.transaction(() => {
+      this.db.run('DELETE FROM secrets')
+      for (const r of records) {
+        this.db.run('INSERT INTO secrets (path, sealed, created, updated, principal) VALUES (?, ?, ?, ?, ?)', r.path, r.sealed, r.created, r.updated, r.principal ?? null)
+      }
     })
   }
 
@@ -85,11 +105,13 @@ export class SecretStore {
 
   /** Whether something was removed. */
   remove(path: string): boolean {
-    return this.db.transaction(() => {
+    const had = this.db.transaction(() => {
       const had = this.has(path)
       if (had) this.db.run('DELETE FROM secrets WHERE path = ?', path)
       return had
     })
+    if (had) this.replicate?.({ remove: path })
+    return had
   }
 
   /** The value, decrypted; undefined for an unknown path; throws SecretCryptoError (naming the path) if tampered with. */

@@ -33,6 +33,7 @@ import { MasterRuntime } from './runtime.ts'
 import { handleSchedulerCall } from './scheduler-api.ts'
 import { handleSecretsCall } from './secrets-api.ts'
 import { SecretStore } from './secret-store.ts'
+import { loadSecretKey } from '../core/secrets/crypto.ts'
 import { decodeBody } from '../core/v1/codec.ts'
 import { frameworkV0, rolesV0, slaveV0, stateSummaryV0, stateV0, tasksV0 } from './views-v0.ts'
 
@@ -82,7 +83,12 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
   const authn: Authenticators = { credentials }
   const workDir = flags.work_dir ?? defaultMasterWorkDir()
   // Opened before anything is served, so a bad --secret_key_file stops the master at start.
-  const secrets = SecretStore.open(flags.registry === 'in_memory' ? undefined : workDir, flags.secret_key_file)
+  // With --zk the store is in memory here and replicated through the registrar in ZooKeeper (sealed records), so
+  // every master must seal with the same key: --secret_key_file (a per-master generated key only works until a
+  // failover, which is said at start).
+  const secrets = flags.zk
+    ? SecretStore.open(undefined, flags.secret_key_file ?? haSecretKeyFile(workDir))
+    : SecretStore.open(flags.registry === 'in_memory' ? undefined : workDir, flags.secret_key_file)
   const files = new FileServer()
   const logBuffer = new LogBuffer()
   onLogLine(line => logBuffer.append(line))
@@ -248,7 +254,11 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
   if (flags.zk) {
     ha = await contend(flags, info, {
       leader: l => { leader = l },
-      elected: (registrar, recovered) => lead(registrar, recovered),
+      elected: (registrar, recovered) => {
+        secrets.replaceAll(recovered.secrets ?? [])
+        secrets.replicate = change => registrar.write(['put' in change ? { op: 'putSecret', record: change.put } : { op: 'removeSecret', path: change.remove }])
+        lead(registrar, recovered)
+      },
     })
     log.info(`Master ${info.id} listening on ${flags.ip}:${boundPort}, contending for leadership in ${ha.where}`)
   } else {
@@ -267,6 +277,14 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
       secrets.close()
     },
   }
+}
+
+/** --zk without --secret_key_file: a key generated in the work dir, with a warning (a standby has another one). */
+function haSecretKeyFile(workDir: string): string {
+  const file = join(workDir, 'secret-store.key')
+  loadSecretKey(file, true)
+  log.warn(`--zk without --secret_key_file: secrets are sealed with ${file}, which other masters do not have; give every master the same --secret_key_file so secrets survive a failover`)
+  return file
 }
 
 /** The type of a small v1 operator call (GET_MASTER on a standby); '' for bodies too big to be one or unparsable. */

@@ -1,8 +1,10 @@
-// Highly available masters on a real ZooKeeper: four masters contend (each test that kills a leader uses one up), one leads, the standbys send clients to it,
+// Highly available masters on a real ZooKeeper: five masters contend (each test that kills a leader uses one up), one leads, the standbys send clients to it,
 // an agent and the CLI find it through zk://, and a kill -9 of the leader hands everything to a standby with
 // nothing lost: the agent re-registers, the framework re-subscribes with its id, its task keeps running.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { randomBytes } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
 import { commandTask, frameworkInfo, RawScheduler } from '../helpers/raw-scheduler.ts'
 import { meso, startAgent, startMaster, tempDir, waitFor, type Daemon } from '../helpers/processes.ts'
 import { startZooKeeper, type ZkEnsemble } from '../helpers/zookeeper.ts'
@@ -39,8 +41,11 @@ async function leaderOf(list: Daemon[]): Promise<Daemon | undefined> {
 beforeAll(async () => {
   zk = await startZooKeeper({ nodes: 1 })
   zkUrl = zk.url('/mesos')
-  for (let i = 0; i < 4; i++) {
-    masters.push(await startMaster(`${dir}/master${i}`, [`--zk=${zkUrl}`, '--zk_session_timeout=1secs', '--allocation_interval=100ms', '--agent_reregister_timeout=20secs']))
+  // Every master seals secrets with the same key (the store is replicated through ZooKeeper).
+  const keyFile = `${dir}/secret.key`
+  writeFileSync(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 })
+  for (let i = 0; i < 5; i++) {
+    masters.push(await startMaster(`${dir}/master${i}`, [`--zk=${zkUrl}`, '--zk_session_timeout=1secs', '--allocation_interval=100ms', '--agent_reregister_timeout=20secs', `--secret_key_file=${keyFile}`]))
   }
   agent = await startAgent(zkUrl, `${dir}/agent`, ['--resources=cpus:4;mem:4096'])
 }, 60_000)
@@ -116,6 +121,22 @@ describe('highly available masters', () => {
     expect(tasks.tasks.filter(t => t.id === 'long')).toHaveLength(1)
     again.close()
     console.log(`failover: new leader after ${electedMs} ms, agent re-registered after ${agentMs} ms`)
+  }, 60_000)
+
+  test('secrets are replicated: created on one leader, listed and used by a task after a failover', async () => {
+    const leader = (await leaderOf(masters))!
+    const created = await meso(['secret', 'create', '--master', zkUrl, 'team/token', '--value', 'sesame-42'])
+    expect(created.code).toBe(0)
+    await Bun.sleep(200) // the registrar write is queued behind the answer
+    await leader.kill('SIGKILL')
+    masters.splice(masters.indexOf(leader), 1)
+    await waitFor('a new leader', () => leaderOf(masters), 20_000, 25)
+    const list = await meso(['secret', 'list', '--json', '--master', zkUrl])
+    expect(list.code).toBe(0)
+    expect(JSON.parse(list.stdout).map((x: { path: string }) => x.path)).toEqual(['team/token'])
+    const run = await meso(['task', 'run', '--master', zkUrl, '--secret-env', 'TOKEN=team/token', '--', 'sh', '-c', 'echo "token=$TOKEN"'])
+    expect(run.stdout).toBe('token=sesame-42\n')
+    expect(run.code).toBe(0)
   }, 60_000)
 
   test('meso task run given zk:// survives a failover: it re-subscribes with its framework id and keeps streaming', async () => {

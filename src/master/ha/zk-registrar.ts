@@ -6,6 +6,7 @@
 //   <group>/registry/frameworks/<framework id>  FrameworkRecord JSON
 //   <group>/registry/weights                    { role: weight } JSON
 //   <group>/registry/sequences/<name>           the next number, as text
+//   <group>/registry/secrets/<encoded path>     a sealed secret (SecretRecord JSON: AES-256-GCM, never the value)
 //
 // Every write is fenced: it travels in one multi with a check that this master's membership znode still exists
 // (core/zookeeper/fence.ts), so a deposed leader that has not noticed yet cannot overwrite its successor's state.
@@ -18,6 +19,7 @@ import { joinPath } from '../../core/zookeeper/paths.ts'
 import type { Op } from '../../core/zookeeper/records.ts'
 import type { RegistrarOp } from '../outbox.ts'
 import type { AgentRecord, FrameworkRecord, RegistrarSnapshot, RegistrarStore } from '../registrar.ts'
+import type { SecretRecord } from '../secret-store.ts'
 import type { MasterContender } from './contender.ts'
 
 const log = logger('registrar')
@@ -48,7 +50,7 @@ export class ZooKeeperRegistrar implements RegistrarStore {
   static async open(contender: MasterContender, onFatal: (why: string) => void): Promise<ZooKeeperRegistrar> {
     const root = joinPath(contender.groupPath, 'registry')
     const r = new ZooKeeperRegistrar(contender.zk, contender, root, onFatal)
-    for (const dir of ['agents', 'frameworks', 'sequences']) await contender.zk.mkdirp(joinPath(root, dir))
+    for (const dir of ['agents', 'frameworks', 'sequences', 'secrets']) await contender.zk.mkdirp(joinPath(root, dir))
     return r
   }
 
@@ -70,6 +72,7 @@ export class ZooKeeperRegistrar implements RegistrarStore {
     }
     const agents = await readDir<AgentRecord>('agents')
     const frameworks = await readDir<FrameworkRecord>('frameworks')
+    const secrets = await readDir<SecretRecord>('secrets')
     const sequences: Record<string, number> = {}
     for (const name of (await zk.getChildren(this.path('sequences'))).children) {
       const path = this.path('sequences', name)
@@ -83,7 +86,7 @@ export class ZooKeeperRegistrar implements RegistrarStore {
       this.existing.add(this.path('weights'))
     }
     this.weights = { ...weights }
-    return { agents, frameworks, weights, sequences }
+    return { agents, frameworks, weights, sequences, secrets }
   }
 
   write(ops: RegistrarOp[]): void {
@@ -131,6 +134,12 @@ export class ZooKeeperRegistrar implements RegistrarStore {
         return [this.put(this.path('weights'), JSON.stringify(this.weights))]
       }
       case 'putSequence': return [this.put(this.path('sequences', op.name), String(op.value))]
+      case 'putSecret': return [this.put(this.path('secrets', encodeURIComponent(op.record.path)), JSON.stringify(op.record))]
+      case 'removeSecret': {
+        const path = this.path('secrets', encodeURIComponent(op.path))
+        if (!this.existing.delete(path)) return []
+        return [{ type: 'delete', path }]
+      }
     }
   }
 
