@@ -35,8 +35,11 @@ describe('registrar in ZooKeeper', () => {
       { op: 'putFramework', record: { id: 'F2', info: { user: 'u', name: 'm' }, registeredTime: 2 } },
       { op: 'putAgent', record: { id: 'S1', info, pid: 'p', state: 'admitted' } },
       { op: 'putWeights', weights: { dev: 2 } },
+      { op: 'putSecret', record: { path: 'team/a', sealed: 'v1.sealed', created: 1, updated: 1 } },
+      { op: 'putSecret', record: { path: 'team/b', sealed: 'v1.sealed', created: 1, updated: 1 } },
     ])
     a.r.write([
+      { op: 'removeSecret', path: 'team/b' },
       { op: 'removeFramework', id: 'F2' },
       { op: 'putAgent', record: { id: 'S1', info, pid: 'p', state: 'unreachable', unreachableTime: 5, deactivated: true } },
       { op: 'putWeights', weights: { prod: 3 } },
@@ -51,6 +54,7 @@ describe('registrar in ZooKeeper', () => {
       frameworks: [{ id: 'F1', info: { user: 'u', name: 'n' }, registeredTime: 1 }],
       weights: { dev: 2, prod: 3 },
       sequences: { framework: 3 },
+      secrets: [{ path: 'team/a', sealed: 'v1.sealed', created: 1, updated: 1 }],
     })
     expect(b.fatal).toEqual([])
     await b.c.withdraw()
