@@ -23,11 +23,12 @@ import { DefaultExecutor } from './executors/default-executor.ts'
 import { AgentExecutorBase, AgentTask, type ExecutorHost } from './executors/executor.ts'
 import { MasterDetector } from '../master/ha/detector.ts'
 import { readZooKeeperUrl } from '../core/zookeeper/url.ts'
-import { detectsMaster, leaderEndpoint, MasterLink, masterEndpoint } from './master-link.ts'
+import { leaderEndpoint, MasterLink, masterEndpoint } from './master-link.ts'
 import { NestedContainers } from './nested-containers.ts'
 import { SandboxGc } from './sandbox-gc.ts'
 import type { AgentFlags } from './flags.ts'
 import { StatusUpdateManager } from './status-update-manager.ts'
+import { isZooKeeperUrl } from '../core/master-address.ts'
 
 const log = logger('agent')
 
@@ -112,7 +113,7 @@ export class Agent implements ExecutorHost {
     await this.recover()
     this.recovered = true
     if (!this.flags.master) throw new Error('--master is required (host:port of the master, or zk://host:2181/mesos)')
-    const detected = detectsMaster(this.flags.master)
+    const detected = isZooKeeperUrl(this.flags.master)
     const link = new MasterLink(detected ? undefined : masterEndpoint(this.flags.master), {
       hello: () => this.hello(),
       message: m => this.onMasterMessage(m),

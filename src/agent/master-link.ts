@@ -9,6 +9,7 @@ import type { MasterInfo } from '../core/v1/messages.ts'
 import { AGENT_PROTOCOL_PATH } from '../core/agent-protocol.ts'
 import { logger } from '../core/log.ts'
 import { clientTls, daemonTls } from '../core/tls.ts'
+import { isZooKeeperUrl, leaderAddress } from '../core/master-address.ts'
 
 const log = logger('master-link')
 /** Longest wait before reconnecting after a link that was up dropped (see `dropped`). */
@@ -33,7 +34,7 @@ export interface MasterLinkHandlers {
  */
 export function masterEndpoint(master: string, tls: boolean = daemonTls() !== undefined): string {
   let m = master.trim()
-  if (detectsMaster(m)) throw new Error(`--master=${m}: a ZooKeeper URL names no master by itself; detect the leader first (ha/detector.ts)`)
+  if (isZooKeeperUrl(m)) throw new Error(`--master=${m}: a ZooKeeper URL names no master by itself; detect the leader first (ha/detector.ts)`)
   if (tls && /^http:\/\//.test(m)) throw new Error(`--master=${m}: TLS is on (LIBPROCESS_SSL_ENABLED), so the master is reached over https; give host:port or https://host:port`)
   if (!/^https?:\/\//.test(m)) m = `${tls ? 'https' : 'http'}://${m}`
   // The master's default port whatever the scheme (URL would read a missing https port as 443).
@@ -45,14 +46,9 @@ export function masterEndpoint(master: string, tls: boolean = daemonTls() !== un
   return url.toString()
 }
 
-/** Whether `--master` is a ZooKeeper URL (zk://…, or file:///path holding one), as Mesos' MasterDetector reads it. */
-export function detectsMaster(master: string): boolean {
-  return /^(zk|file):\/\//.test(master.trim())
-}
-
 /** The agent endpoint of a detected leader. */
 export function leaderEndpoint(leader: MasterInfo): string {
-  return masterEndpoint(`${leader.address?.ip ?? leader.hostname}:${leader.address?.port ?? leader.port}`)
+  return masterEndpoint(leaderAddress(leader))
 }
 
 export class MasterLink {

@@ -26,6 +26,7 @@ import type { AgentFlags } from './flags.ts'
 import { handleAgentOperatorCall, type ContainerCallHandler } from './operator-api.ts'
 import { detectResources, parseAttributes } from './resources-detect.ts'
 import { agentMetrics, containersV0, monitorStatisticsV0, stateV0 } from './views.ts'
+import { mesoStateDir } from '../core/state-dir.ts'
 
 const log = logger('agent')
 
@@ -37,7 +38,7 @@ export interface RunningAgent {
 }
 
 export function defaultAgentWorkDir(): string {
-  return process.getuid?.() === 0 ? '/var/lib/meso/agent' : join(homedir(), '.meso', 'agent')
+  return join(mesoStateDir(), 'agent')
 }
 
 /** Picks the launcher: --launcher, else linux when it can work here, else posix (with one clear line why). */

@@ -3,11 +3,11 @@
 // docs/security-tls.md). Errors carry the exit code the CLI should use (docs/cli.md).
 
 import { readFileSync } from 'node:fs'
-import { homedir } from 'node:os'
-import { join } from 'node:path'
 import { authorizationFor, CREDENTIALS_HINT } from './credentials.ts'
 import { EXIT } from './exit-codes.ts'
 import { defaultMasterScheme, fetchTls, tlsHint, useMasterUrl } from './tls.ts'
+import { cliConfigPath } from '../core/state-dir.ts'
+import { isZooKeeperUrl } from '../core/master-address.ts'
 
 export class CliError extends Error {
   constructor(message: string, readonly exitCode: number = EXIT.FAILED) { super(message) }
@@ -21,14 +21,14 @@ export function masterAddress(flag?: string): string {
 export function masterUrl(flag?: string): string {
   let addr = masterAddress(flag)
   // client/master-detection.ts replaces a zk:// address by the leader's before a handler runs.
-  if (/^(zk|file):\/\//.test(addr)) throw new CliError(`${addr.split('@').pop()}: the leading master was not detected`, EXIT.USAGE)
+  if (isZooKeeperUrl(addr)) throw new CliError(`${addr.split('@').pop()}: the leading master was not detected`, EXIT.USAGE)
   if (!/^https?:\/\//.test(addr)) addr = `${defaultMasterScheme()}://${addr}`
   return useMasterUrl(addr.replace(/\/+$/, ''))
 }
 
 function configAddress(): string | undefined {
   try {
-    const text = readFileSync(process.env.MESO_CONFIG ?? join(homedir(), '.meso', 'config.toml'), 'utf8')
+    const text = readFileSync(cliConfigPath(), 'utf8')
     let section = ''
     for (const line of text.split('\n')) {
       const s = line.trim()

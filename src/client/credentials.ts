@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { cliConfigPath } from '../core/state-dir.ts'
 
 export interface CliCredential { principal: string; secret: string }
 
@@ -29,7 +30,10 @@ export function readToml(text: string): Record<string, Record<string, string | s
   return out
 }
 
-const configPath = () => process.env.MESO_CONFIG ?? join(homedir(), '.meso', 'config.toml')
+/** Where `meso up` writes the CLI's per-cluster credentials (and the CLI reads them): next to its config file. */
+export function clusterCredentialsDir(): string {
+  return join(dirname(cliConfigPath()), 'clusters')
+}
 
 function readOr(path: string): string | undefined {
   try { return readFileSync(path, 'utf8') } catch { return undefined }
@@ -37,7 +41,7 @@ function readOr(path: string): string | undefined {
 
 /** `[auth]` of the CLI's config file, if it names a principal. */
 function configCredential(): CliCredential | undefined {
-  const text = readOr(configPath())
+  const text = readOr(cliConfigPath())
   if (!text) return undefined
   const auth = readToml(text).auth
   const principal = auth?.principal
@@ -55,7 +59,7 @@ let clusters: ClusterEntry[] | undefined
 function clusterEntries(): ClusterEntry[] {
   if (clusters) return clusters
   clusters = []
-  const dir = join(dirname(configPath()), 'clusters')
+  const dir = clusterCredentialsDir()
   let names: string[] = []
   try { names = readdirSync(dir).filter(n => n.endsWith('.toml')) } catch { return clusters }
   for (const name of names) {

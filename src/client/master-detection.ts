@@ -5,6 +5,7 @@
 
 import { CliError, masterAddress, masterUrl } from './cluster.ts'
 import { EXIT } from './exit-codes.ts'
+import { isZooKeeperUrl, leaderAddress } from '../core/master-address.ts'
 
 const DETECT_TIMEOUT_MS = 10_000
 
@@ -16,26 +17,29 @@ export async function resolveDetectedMaster(flags: object): Promise<void> {
   const f = flags as { master?: unknown }
   if (!('master' in f) && !process.env.MESO_MASTER) return
   const given = masterAddress(typeof f.master === 'string' ? f.master : undefined)
-  if (!/^(zk|file):\/\//.test(given)) return
-  // Loaded only here: most commands never pay for the ZooKeeper client.
-  const { detectLeader } = await import('../master/ha/detector.ts')
-  const { readZooKeeperUrl, redactUrl } = await import('../core/zookeeper/url.ts')
+  if (!isZooKeeperUrl(given)) return
+  const { redactUrl } = await import('../core/zookeeper/url.ts')
   let leader
   try {
-    leader = await detectLeader(readZooKeeperUrl(given), DETECT_TIMEOUT_MS)
+    leader = await detectLeaderAt(given)
   } catch (err) {
     throw new CliError(`cannot ask ZooKeeper at ${redactUrl(given)} for the leading master: ${(err as Error).message}`, EXIT.LAUNCH_FAILED)
   }
   if (!leader) throw new CliError(`no master leads in ${redactUrl(given)} (none elected within ${DETECT_TIMEOUT_MS / 1000}s)`, EXIT.LAUNCH_FAILED)
-  f.master = `${leader.address?.ip ?? leader.hostname}:${leader.address?.port ?? leader.port}`
+  f.master = leaderAddress(leader)
   detectedFrom = given
 }
 
 /** The leading master's URL now, when this command was given a ZooKeeper URL (else undefined). */
 export async function redetectMaster(): Promise<string | undefined> {
   if (!detectedFrom) return undefined
+  const leader = await detectLeaderAt(detectedFrom)
+  return leader ? masterUrl(leaderAddress(leader)) : undefined
+}
+
+/** Who leads in the ZooKeeper group `url` names. Loaded only here: most commands never pay for the ZooKeeper client. */
+async function detectLeaderAt(url: string) {
   const { detectLeader } = await import('../master/ha/detector.ts')
   const { readZooKeeperUrl } = await import('../core/zookeeper/url.ts')
-  const leader = await detectLeader(readZooKeeperUrl(detectedFrom), DETECT_TIMEOUT_MS)
-  return leader ? masterUrl(`${leader.address?.ip ?? leader.hostname}:${leader.address?.port ?? leader.port}`) : undefined
+  return detectLeader(readZooKeeperUrl(url), DETECT_TIMEOUT_MS)
 }

@@ -12,9 +12,10 @@
 // Flags given with --master-flag / --agent-flag win over these defaults.
 
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { homedir, hostname, networkInterfaces } from 'node:os'
-import { dirname, join } from 'node:path'
+import { hostname, networkInterfaces } from 'node:os'
+import { join } from 'node:path'
 import { newSecret } from '../core/auth.ts'
+import { clusterCredentialsDir } from '../client/credentials.ts'
 
 /** Principals `meso up` generates: the CLI's operator, and the agent's (to the master). */
 export const UP_OPERATOR = 'meso-operator'
@@ -64,11 +65,6 @@ function ensureSecrets(dir: string): Secrets {
   let jwtKey = existsSync(keyPath) ? readFileSync(keyPath, 'utf8') : ''
   if (!jwtKey) { jwtKey = newSecret(); writeSecretFile(keyPath, jwtKey) }
   return { operator, agent, jwtKey }
-}
-
-/** Where the CLI looks for per-cluster credentials: next to its config file (MESO_CONFIG, else ~/.meso/config.toml). */
-export function clusterCredentialsDir(): string {
-  return join(process.env.MESO_CONFIG ? dirname(process.env.MESO_CONFIG) : join(homedir(), '.meso'), 'clusters')
 }
 
 /** host:port forms the CLI may use for a daemon's URL (loopback names, or this machine's addresses for 0.0.0.0). */

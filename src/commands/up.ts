@@ -1,10 +1,10 @@
 import { Command, Flags } from '@oclif/core'
-import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { AGENT_FLAGS } from '../agent/flags.ts'
 import type { FlagSpec } from '../core/flags.ts'
 import { MASTER_FLAGS, type MasterFlags } from '../master/flags.ts'
 import { defaultOf, fail, runUntilSignal } from './daemon.ts'
+import { mesoStateDir } from '../core/state-dir.ts'
 
 export default class Up extends Command {
   static description = 'start a one-machine cluster: a master and an agent in one process'
@@ -26,7 +26,7 @@ export default class Up extends Command {
   async run() {
     const { flags } = await this.parse(Up)
     const { resolveFlags, flagStrings } = await import('../core/flags.ts')
-    const base = flags.work_dir ?? (process.getuid?.() === 0 ? '/var/lib/meso' : join(homedir(), '.meso'))
+    const base = flags.work_dir ?? mesoStateDir()
     const extra = (list: string[] | undefined, specs: readonly FlagSpec[], which: 'master' | 'agent') => {
       const out: Record<string, string> = {}
       for (const kv of list ?? []) {

@@ -2,7 +2,7 @@
 // wires authentication classes to endpoints and the local authorizer (--acls) to what each endpoint does, as Mesos
 // does (docs/security-auth.md).
 
-import { homedir, hostname as osHostname } from 'node:os'
+import { hostname as osHostname } from 'node:os'
 import { join } from 'node:path'
 import { AGENT_PROTOCOL_PATH } from '../core/agent-protocol.ts'
 import { basicAuth, describeSubject, guard, parseCredentials, type Authenticators, type Credentials } from '../core/auth.ts'
@@ -15,6 +15,7 @@ import { serveOptions } from '../core/http/server-limits.ts'
 import { badRequest, json, text, unauthorized } from '../core/http/responses.ts'
 import { logger, onLogLine } from '../core/log.ts'
 import { newUuid } from '../core/ids.ts'
+import { mesoStateDir } from '../core/state-dir.ts'
 import { httpScheme, serverTls } from '../core/tls.ts'
 import { versionInfo } from '../core/version.ts'
 import { agentWebSocketHandlers, type LinkData } from './agent-link.ts'
@@ -61,7 +62,7 @@ function streamedJson(req: Request, build: (js: JsonStream) => unknown): Respons
 }
 
 export function defaultMasterWorkDir(): string {
-  return process.getuid?.() === 0 ? '/var/lib/meso/master' : join(homedir(), '.meso', 'master')
+  return join(mesoStateDir(), 'master')
 }
 
 /** The type of a v1 operator call without consuming the request (JSON or protobuf); '' when it does not parse. */

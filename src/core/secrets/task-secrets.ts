@@ -124,7 +124,10 @@ export function resolveSecrets<R>(root: R, lookup: SecretLookup | undefined): { 
   const missing = missingSecrets(root)
   if (missing) return { error: missing, reason: 'REASON_TASK_INVALID' }
   const values: SecretValues = {}
-  for (const site of secretSites(root)) {
+  // Walked once: a task without secrets (the launch hot path's usual case) is passed on as it is.
+  const sites = secretSites(root)
+  if (!sites.length) return { redacted: root, values }
+  for (const site of sites) {
     if (!site.supported) return { error: `a secret at ${site.where} is not supported: meso honours secrets in command environments, SECRET volumes and image credentials`, reason: 'REASON_TASK_INVALID' }
     const bad = secretError(site)
     if (bad) return { error: bad, reason: 'REASON_TASK_INVALID' }

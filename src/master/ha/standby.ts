@@ -8,6 +8,7 @@ import { MEDIA, type Codec } from '../../core/http/negotiate.ts'
 import { json, text } from '../../core/http/responses.ts'
 import { messageResponse } from '../../core/v1/codec.ts'
 import type { MasterInfo } from '../../core/v1/messages.ts'
+import { leaderAddress } from '../../core/master-address.ts'
 
 /** Endpoints a standby answers itself (the rest go to the leader). */
 const LOCAL = new Set(['/health', '/version', '/flags', '/master/health', '/master/version', '/master/flags'])
@@ -17,7 +18,7 @@ const LOCAL = new Set(['/health', '/version', '/flags', '/master/health', '/mast
  * advertised IP rather than its hostname, so the redirect works where master hostnames do not resolve.
  */
 export function leaderLocation(leader: MasterInfo): string {
-  return `//${leader.address?.ip ?? leader.hostname}:${leader.address?.port ?? leader.port}`
+  return `//${leaderAddress(leader)}`
 }
 
 /** A standby's answer, or undefined for the endpoints it serves like any master (LOCAL). */

@@ -120,26 +120,22 @@ export class ZooKeeperRegistrar implements RegistrarStore {
     return { type: 'create', path, data }
   }
 
+  private remove(path: string): Op[] {
+    return this.existing.delete(path) ? [{ type: 'delete', path }] : []
+  }
+
   private toZooKeeper(op: RegistrarOp): Op[] {
     switch (op.op) {
       case 'putAgent': return [this.put(this.path('agents', op.record.id), JSON.stringify(op.record))]
       case 'putFramework': return [this.put(this.path('frameworks', op.record.id), JSON.stringify(op.record))]
-      case 'removeFramework': {
-        const path = this.path('frameworks', op.id)
-        if (!this.existing.delete(path)) return []
-        return [{ type: 'delete', path }]
-      }
+      case 'removeFramework': return this.remove(this.path('frameworks', op.id))
       case 'putWeights': {
         this.weights = { ...this.weights, ...op.weights }
         return [this.put(this.path('weights'), JSON.stringify(this.weights))]
       }
       case 'putSequence': return [this.put(this.path('sequences', op.name), String(op.value))]
       case 'putSecret': return [this.put(this.path('secrets', encodeURIComponent(op.record.path)), JSON.stringify(op.record))]
-      case 'removeSecret': {
-        const path = this.path('secrets', encodeURIComponent(op.path))
-        if (!this.existing.delete(path)) return []
-        return [{ type: 'delete', path }]
-      }
+      case 'removeSecret': return this.remove(this.path('secrets', encodeURIComponent(op.path)))
     }
   }
 
