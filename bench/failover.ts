@@ -18,7 +18,7 @@
 //   bun bench/failover.ts [--quick] [--rounds N] [--agents N]
 
 import type { Logger } from '../src/core/log.ts'
-import { RecordIODecoder } from '../src/core/recordio.ts'
+import { schedulerEvents } from './lib/v1-scheduler.ts'
 import type { MasterInfo } from '../src/core/v1/messages.ts'
 import { MasterDetector } from '../src/master/ha/detector.ts'
 import { startZooKeeper, type ZkEnsemble } from '../test/helpers/zookeeper.ts'
@@ -173,14 +173,9 @@ class FailoverFramework {
   }
 
   private async read(body: ReadableStream<Uint8Array>, subscribed: (ok: boolean) => void): Promise<void> {
-    const dec = new RecordIODecoder()
-    const text = new TextDecoder()
     try {
-      for await (const chunk of body) {
-        for (const rec of dec.push(chunk)) {
-          const e = JSON.parse(text.decode(rec))
-          if (e.type === 'SUBSCRIBED') { this.id = e.subscribed.framework_id.value; subscribed(true) } else this.onEvent(e)
-        }
+      for await (const e of schedulerEvents(body)) {
+        if (e.type === 'SUBSCRIBED') { this.id = e.subscribed.framework_id.value; subscribed(true) } else this.onEvent(e)
       }
     } catch { /* aborted, or the master went */ }
     subscribed(false) // the stream ended before SUBSCRIBED (once subscribed, this is a no-op)

@@ -56,16 +56,20 @@ export class V1Scheduler {
   }
 
   private async read(body: ReadableStream<Uint8Array>, first: (e: SchedulerEvent) => void): Promise<void> {
-    const dec = new RecordIODecoder()
-    const text = new TextDecoder()
     try {
-      for await (const chunk of body) {
-        for (const rec of dec.push(chunk)) {
-          const e = JSON.parse(text.decode(rec)) as SchedulerEvent
-          first(e)
-          this.onEvent(e)
-        }
+      for await (const e of schedulerEvents(body)) {
+        first(e)
+        this.onEvent(e)
       }
     } catch { /* aborted */ }
+  }
+}
+
+/** The events of a SUBSCRIBE stream (RecordIO-framed JSON), as they arrive. */
+export async function* schedulerEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<SchedulerEvent> {
+  const dec = new RecordIODecoder()
+  const text = new TextDecoder()
+  for await (const chunk of body) {
+    for (const rec of dec.push(chunk)) yield JSON.parse(text.decode(rec)) as SchedulerEvent
   }
 }
