@@ -38,6 +38,7 @@ export const BENCHMARKS: { name: string; load: () => Promise<Loaded> }[] = [
   { name: 'images', load: async () => { const m = await import('./images.ts'); return { run: m.runImagesBench, print: m.printImages } } },
   { name: 'network', load: async () => { const m = await import('./network.ts'); return { run: m.runNetworkBench, print: m.printNetwork } } },
   { name: 'failover', load: async () => { const m = await import('./failover.ts'); return { run: m.runFailoverBench, print: m.printFailover } } },
+  { name: 'kill', load: async () => { const m = await import('./kill.ts'); return { run: m.runKillBench, print: m.printKill } } },
 ]
 
 export async function runAll(opts: { quick: boolean; only?: string[]; out?: string }): Promise<SuiteEntry[]> {

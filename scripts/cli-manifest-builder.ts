@@ -39,7 +39,7 @@ export async function commandDef(cls: any, help: string, handler?: string): Prom
   return {
     strict: cls.strict !== false,
     flags: await flagDefs(cls),
-    args: Object.entries(cls.args ?? {}).map(([name, a]: [string, any]) => ({ name, required: !!a.required })),
+    args: Object.entries(cls.args ?? {}).map(([name, a]: [string, any]) => ({ name, required: !!a.required, ...(a.options ? { options: a.options } : {}) })),
     help,
     ...(handler ? { handler } : {}),
   }

@@ -1,8 +1,8 @@
 // Writes src/cli/manifest.generated.json from the oclif command classes: flag/argument definitions and the help
-// oclif renders (root, topics, every command) at 80 columns without colour. The build embeds it so that the binary
-// answers `--help` and runs common commands without loading oclif. Run by scripts/build.ts.
+// meso's renderer (src/cli/meso-help.ts) gives the root, topics and every command at 80 columns without colour. The
+// build embeds it so that the binary answers `--help` and runs common commands without loading oclif; help at another
+// width is rendered at run time (src/main.ts). Run by scripts/build.ts.
 
-import { Help } from '@oclif/core'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pjson from '../package.json' with { type: 'json' }
@@ -12,9 +12,11 @@ import { HANDLERS } from '../src/cli/handlers/index.ts'
 import type { CliManifest, CommandDef } from '../src/cli/manifest.ts'
 import { commandDef } from './cli-manifest-builder.ts'
 import { mesoUserAgent } from '../src/cli/user-agent.ts'
+import { MesoHelp } from '../src/cli/meso-help.ts'
+import { MANIFEST_HELP_WIDTH } from '../src/cli/text-wrap.ts'
 
 process.env.NO_COLOR = '1'
-process.env.COLUMNS = '80'
+process.env.COLUMNS = String(MANIFEST_HELP_WIDTH)
 const config = await loadOclifConfig(join(import.meta.dir, '..', 'src'))
 
 /** Captures what oclif's help prints for `argv`. */
@@ -28,7 +30,7 @@ async function helpText(argv: string[]): Promise<string> {
   // commands under 'task:'; restore the ids after every rendering.
   const ids = config.commands.map(c => [c, c.id] as const)
   try {
-    await new Help(config, { stripAnsi: true, maxWidth: 80 } as any).showHelp(argv)
+    await new MesoHelp(config, { stripAnsi: true, maxWidth: MANIFEST_HELP_WIDTH }).showHelp(argv)
   } finally {
     for (const [c, id] of ids) c.id = id
     ;(process.stdout as any).write = write

@@ -10,7 +10,7 @@ import { ROOT, tempDir } from './helpers/processes.ts'
 const dir = tempDir('meso-bench-test-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const ALL = ['allocator', 'launch', 'placement', 'footprint', 'startup', 'images', 'network', 'failover']
+const ALL = ['allocator', 'launch', 'placement', 'footprint', 'startup', 'images', 'network', 'failover', 'kill']
 
 interface Entry { name: string; ms: number; result?: { name: string; machine: string; rows: Record<string, unknown>[]; notes?: string[] }; error?: string }
 
@@ -33,6 +33,7 @@ test('bench/all.ts --quick prints a table per benchmark and writes well-formed r
   for (const title of ['### Allocator', '### Placement throughput', '### Master footprint', '### Start-up', '### Container images', '### CNI networking', '### Master failover']) expect(stdout).toContain(title)
   // Launch needs root, crun and conmon; without them it says why instead of printing a table.
   expect(stdout).toContain('### Launch latency')
+  expect(stdout).toContain('### Kill latency')
 
   const report = JSON.parse(readFileSync(out, 'utf8')) as { quick: boolean; machine: string; benchmarks: Entry[] }
   expect(report.quick).toBe(true)
@@ -74,4 +75,8 @@ test('bench/all.ts --quick prints a table per benchmark and writes well-formed r
   const network = byName.get('network')!.result!
   if (network.rows.length) expect(network.rows.map(r => r.variant)).toContain('meso task run --network meso -- true')
   else expect(network.notes?.join(' ')).toMatch(/skipped/)
+  // Kill latency needs root, crun, conmon and catatonit; the old behaviour (sleep as PID 1) is its baseline.
+  const kill = byName.get('kill')!.result!
+  if (kill.rows.length) expect(kill.rows.map(r => r.variant)).toEqual(['sleep, container init (default)', 'sleep as PID 1 (meso.io/init=false)', 'crun kill --all TERM → exit recorded (init)'])
+  else expect(kill.notes?.join(' ')).toMatch(/skipped/)
 }, 180_000)

@@ -9,7 +9,7 @@ import { AGENT_PROTOCOL_VERSION } from '../core/agent-protocol.ts'
 import type { FileServer } from '../core/files.ts'
 import { newUuid } from '../core/ids.ts'
 import { logger } from '../core/log.ts'
-import { Resources } from '../core/resources.ts'
+import { formatResources, Resources, type Resource } from '../core/resources.ts'
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Task, TaskInfo, TaskStatus } from '../core/v1/messages.ts'
 import { hasCapability, isTerminal } from '../core/v1/messages.ts'
 import { VERSION } from '../core/version.ts'
@@ -17,6 +17,7 @@ import { Checkpoint, type ExecutorKind } from './checkpoint.ts'
 import type { Containerizer } from './containerizer/containerizer.ts'
 import type { Termination } from './containerizer/launcher.ts'
 import { receiveSecrets } from './secret-values.ts'
+import { DROPPED_WHILE_DRAINING, drainKillPolicy, drainStatus, type AgentDrainConfig } from './agent-drain.ts'
 import { CommandExecutor } from './executors/command-executor.ts'
 import { CustomExecutor } from './executors/custom-executor.ts'
 import { DefaultExecutor } from './executors/default-executor.ts'
@@ -28,11 +29,14 @@ import { NestedContainers } from './nested-containers.ts'
 import { SandboxGc } from './sandbox-gc.ts'
 import type { AgentFlags } from './flags.ts'
 import { StatusUpdateManager } from './status-update-manager.ts'
+import { AgentResources } from './volumes/agent-resources.ts'
+import { volumePathsOf } from './volumes/checkpointed-resources.ts'
 import { isZooKeeperUrl } from '../core/master-address.ts'
 
 const log = logger('agent')
 
-export const AGENT_CAPABILITIES = ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT']
+// RESIZE_VOLUME: a volume is a directory, so GROW/SHRINK only change its accounted size (checkpointed-resources.ts).
+export const AGENT_CAPABILITIES = ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT', 'AGENT_DRAINING', 'RESIZE_VOLUME']
 
 /** Completed executors kept per framework for the endpoints (Mesos' --max_completed_executors_per_framework default). */
 const MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK = 150
@@ -77,10 +81,17 @@ export class Agent implements ExecutorHost {
   recovered = false
   registered = false
   private link?: MasterLink
+  /** DRAIN from the master (agent-drain.ts): set until the agent has no framework left. */
+  private drainConfig?: AgentDrainConfig
+  private shuttingDown = false
   private detector?: MasterDetector
   private readonly gc: SandboxGc
   readonly metrics = { launchErrors: 0, validUpdates: 0, invalidUpdates: 0, recoveryErrors: 0 }
   readonly nested = new NestedContainers(this)
+  /** Static resources with the checkpointed reservations and volumes (CHECKPOINT_RESOURCES) applied. */
+  readonly resources: AgentResources
+  /** The persistent volumes each custom executor's container was launched with (see refuseVolumesNotInContainer). */
+  private readonly executorVolumes = new WeakMap<AgentExecutorBase, Set<string>>()
 
   constructor(private readonly opts: AgentOptions) {
     this.flags = opts.flags
@@ -99,6 +110,7 @@ export class Agent implements ExecutorHost {
       resources: opts.resources.toWire(true),
       attributes: opts.attributes,
     }
+    this.resources = new AgentResources(this.checkpoint, opts.workDir, opts.resources)
   }
 
   get agentId(): string { return this.info.id?.value ?? '' }
@@ -162,9 +174,20 @@ export class Agent implements ExecutorHost {
       }
       if (previous.id) this.info = { ...this.info, id: previous.id }
     }
+    // Reservations and volumes: a sync cut short is finished before anything else (as upstream, before re-registering).
+    // Without an agent id (first start, or the master shut this agent down) it registers anew, knowing none.
+    if (sameBoot && this.info.id) {
+      const used = new Set([
+        ...cp.executors().filter(e => e.state === 'running').flatMap(e => volumePathsOf(this.workDir, e.info.resources)),
+        ...cp.tasks().filter(t => !isTerminal(t.state)).flatMap(t => volumePathsOf(this.workDir, t.info.resources)),
+      ])
+      try { this.resources.recover(path => used.has(path)) } catch (err) { throw new RecoveryError((err as Error).message) }
+    } else if (sameBoot) {
+      this.resources.forget('the agent registers as a new agent')
+    }
     if (!sameBoot) {
       log.warn('Host rebooted since the checkpoint: no container survived; forgetting checkpointed tasks')
-      await this.forgetEverything('host rebooted')
+      await this.forgetEverything('host rebooted', { keepResources: true })
       return
     }
 
@@ -244,7 +267,11 @@ export class Agent implements ExecutorHost {
     this.executorTerminated(exec)
   }
 
-  private async forgetEverything(why: string) {
+  /**
+   * `keepResources`: after a host reboot the reservations and persistent volumes stay (their data is on disk, and
+   * upstream keeps meta/resources across reboots); the agent registers anew with them.
+   */
+  private async forgetEverything(why: string, { keepResources = false } = {}) {
     const cp = this.checkpoint
     const containers = cp.containers()
     // Orphans go first; the checkpointed containers are re-adopted only to be destroyed.
@@ -257,6 +284,8 @@ export class Agent implements ExecutorHost {
     })
     this.info = { ...this.info, id: undefined }
     delete this.info.id
+    if (keepResources) this.resources.recover(() => false)
+    else this.resources.forget(why)
     log.info(`Checkpoint cleared (${why})`)
   }
 
@@ -264,7 +293,10 @@ export class Agent implements ExecutorHost {
 
   private hello(): AgentMessage {
     const base = { agent_info: this.info, version: VERSION, capabilities: AGENT_CAPABILITIES, protocol: AGENT_PROTOCOL_VERSION, pid: this.pid }
-    if (!this.info.id) return { type: 'REGISTER', ...base }
+    if (!this.info.id) {
+      const kept = this.resources.checkpointed
+      return { type: 'REGISTER', ...base, ...(kept.length ? { checkpointed_resources: kept } : {}) }
+    }
     const tasks: Task[] = []
     const executors: { framework_id: string; executor_info: ExecutorInfo }[] = []
     for (const fw of this.frameworks.values()) {
@@ -273,7 +305,27 @@ export class Agent implements ExecutorHost {
         for (const t of exec.tasks.values()) tasks.push(this.taskView(exec, t))
       }
     }
-    return { type: 'REREGISTER', ...base, frameworks: [...this.frameworks.values()].map(f => f.info), executors, tasks }
+    return { type: 'REREGISTER', ...base, frameworks: [...this.frameworks.values()].map(f => f.info), executors, tasks, checkpointed_resources: this.resources.checkpointed }
+  }
+
+  /** CHECKPOINT_RESOURCES: persist the master's set, make and remove volume directories (volumes/agent-resources.ts). */
+  private checkpointResources(resources: Resource[]) {
+    try {
+      this.resources.apply(resources, path => this.volumeInUse(path))
+    } catch (err) {
+      // The checkpoint keeps the set as its target: the next start finishes the job (or refuses to start, saying why).
+      log.error(`Failed to apply the checkpointed resources the master sent (${formatResources(resources) || 'none'}): ${(err as Error).message}`)
+    }
+  }
+
+  /** Whether a container that has not ended has the persistent volume at `path` (mounted or linked). */
+  private volumeInUse(path: string): boolean {
+    for (const exec of this.executors()) {
+      if (exec.state === 'terminated') continue
+      if (volumePathsOf(this.workDir, exec.info.resources).includes(path)) return true
+      for (const t of exec.tasks.values()) if (!t.terminal && volumePathsOf(this.workDir, t.info.resources).includes(path)) return true
+    }
+    return false
   }
 
   private onMasterMessage(m: MasterMessage) {
@@ -317,9 +369,10 @@ export class Agent implements ExecutorHost {
         this.statusUpdates.resume(m.framework.id!.value)
         break
       }
+      case 'CHECKPOINT_RESOURCES': this.checkpointResources(m.resources); break
+      case 'DRAIN': this.drain(m.max_grace_period_ns, m.mark_gone === true); break
       case 'SHUTDOWN':
-        log.error(`Master asked this agent to shut down: ${m.message}`)
-        void this.stop().then(() => process.exit(1))
+        void this.shutdownByMaster(m.message)
         break
     }
   }
@@ -351,6 +404,14 @@ export class Agent implements ExecutorHost {
 
   async runTasks(framework: FrameworkInfo, executorInfo: ExecutorInfo | undefined, tasks: TaskInfo[], group = false) {
     const fid = framework.id!.value
+    if (this.drainConfig || this.shuttingDown) {
+      // upstream Slave::run: a task that arrives while the agent drains is dropped.
+      for (const t of tasks) {
+        log.warn(`Ignoring running task ${t.task_id.value} of framework ${fid} because the agent is ${this.shuttingDown ? 'shutting down' : 'draining'}`)
+        this.statusUpdates.update(fid, { task_id: t.task_id, ...DROPPED_WHILE_DRAINING, agent_id: { value: this.agentId } })
+      }
+      return
+    }
     let fw = this.frameworks.get(fid)
     if (!fw) {
       fw = { info: framework, executors: new Map(), completedExecutors: [] }
@@ -367,7 +428,7 @@ export class Agent implements ExecutorHost {
         for (const t of tasks) this.failTaskEarly(fid, info.executor_id.value, t, 'REASON_EXECUTOR_TERMINATED', 'Executor is terminating')
         return
       }
-      await existing.launch(tasks)
+      await existing.launch(this.refuseVolumesNotInContainer(existing, tasks))
       return
     }
     const containerId = newUuid()
@@ -376,10 +437,29 @@ export class Agent implements ExecutorHost {
     const latest = join(sandbox, '..', 'latest')
     try { rmSync(latest, { force: true }); symlinkSync(containerId, latest) } catch { /* best effort */ }
     const exec = this.makeExecutor(kind, fid, info, containerId, sandbox)
+    if (kind === 'custom') this.executorVolumes.set(exec, new Set([info, ...tasks].flatMap(x => volumePathsOf(this.workDir, x.resources))))
     fw.executors.set(exec.id, exec)
     this.checkpoint.putExecutor({ frameworkId: fid, executorId: exec.id, info, kind, containerId, sandbox, state: 'running' })
     this.attachSandbox(exec)
     await exec.launch(tasks)
+  }
+
+  /**
+   * A running custom executor's container has the persistent volumes it was launched with; one cannot be mounted
+   * into it later (upstream remounts on a containerizer update), so a task bringing a new one fails, saying why.
+   */
+  private refuseVolumesNotInContainer(exec: AgentExecutorBase, tasks: TaskInfo[]): TaskInfo[] {
+    if (exec.kind !== 'custom') return tasks
+    // After a restart: what the executor and the tasks it still has were launched with.
+    const have = this.executorVolumes.get(exec) ?? new Set([exec.info, ...[...exec.tasks.values()].map(t => t.info)].flatMap(x => volumePathsOf(this.workDir, x.resources)))
+    return tasks.filter(t => {
+      const missing = volumePathsOf(this.workDir, t.resources).filter(p => !have.has(p))
+      if (!missing.length) return true
+      const message = `Persistent volume(s) at ${missing.join(', ')} cannot be added to the running container of executor ${exec.id}; launch the task with a new executor, or give the volume in its ExecutorInfo.resources`
+      log.warn(`Task ${t.task_id.value} of framework ${exec.frameworkId}: ${message}`)
+      this.statusUpdates.update(exec.frameworkId, { task_id: t.task_id, state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_UPDATE_FAILED', message, agent_id: { value: this.agentId }, executor_id: { value: exec.id } })
+      return false
+    })
   }
 
   /** A task that never got an executor (e.g. its executor is shutting down) still gets a terminal update. */
@@ -410,6 +490,7 @@ export class Agent implements ExecutorHost {
       this.completedFrameworks.push(fw)
       if (this.completedFrameworks.length > 50) this.completedFrameworks.shift()
     }
+    this.updateDrainStatus()
   }
 
   private acknowledge(frameworkId: string, taskId: string, uuid: string) {
@@ -448,6 +529,51 @@ export class Agent implements ExecutorHost {
     this.checkpoint.removeFramework(frameworkId)
     this.completedFrameworks.push(fw)
     if (this.completedFrameworks.length > 50) this.completedFrameworks.shift()
+    this.updateDrainStatus()
+  }
+
+  // ------------------------------------------------------------------------------------------- drain, shutdown
+
+  /** DRAIN (upstream Slave::drain): kill every task, its grace capped at the drain's; drop new ones until drained. */
+  private drain(maxGraceNs: number | undefined, markGone: boolean) {
+    this.drainConfig = maxGraceNs === undefined ? { markGone } : { maxGraceNs, markGone }
+    const tasks = [...this.frameworks.values()].flatMap(fw => [...fw.executors.values()].flatMap(e => e.activeTasks().map(t => ({ e, t }))))
+    log.info(`Initiating drain (max grace period ${maxGraceNs === undefined ? 'none' : `${maxGraceNs / 1e9}s`}${markGone ? ', mark gone' : ''}); killing ${tasks.length} task(s)`)
+    for (const { e, t } of tasks) e.kill(t.id, drainKillPolicy(t.info.kill_policy, maxGraceNs))
+    this.updateDrainStatus()
+  }
+
+  /** upstream Slave::updateDrainStatus: the drain is over once no framework is left. */
+  private updateDrainStatus() {
+    if (!this.drainConfig || this.frameworks.size) return
+    log.info('Agent finished draining')
+    this.drainConfig = undefined
+  }
+
+  /**
+   * SHUTDOWN from the master (marked gone, or its machine is DOWN): every executor and container goes, the checkpoint
+   * is cleared so a restart registers a new agent instead of re-adopting anything, and the process exits.
+   */
+  private async shutdownByMaster(message: string) {
+    if (this.shuttingDown) return
+    this.shuttingDown = true
+    log.error(`Master asked this agent to shut down: ${message}; killing all tasks`)
+    // No reconnecting meanwhile: the master refuses this agent anyway.
+    this.link?.stop()
+    try {
+      await Promise.all([...this.frameworks.keys()].map(id => this.shutdownFramework(id)))
+      const cp = this.checkpoint
+      for (const c of cp.containers()) await this.containerizer.destroy(c.containerId).catch(() => {})
+      cp.transaction(() => {
+        for (const f of cp.frameworks()) cp.removeFramework(f.id!.value)
+        for (const c of cp.containers()) cp.removeContainer(c.containerId)
+        cp.setMeta('agent_info', '')
+      })
+    } catch (err) {
+      log.error(`Cleaning up after the master's shutdown failed: ${(err as Error).stack ?? err}`)
+    }
+    await this.stop()
+    process.exit(1)
   }
 
   // ------------------------------------------------------------------------------------------- ExecutorHost
@@ -458,6 +584,8 @@ export class Agent implements ExecutorHost {
 
   update(exec: AgentExecutorBase, task: AgentTask, status: Omit<TaskStatus, 'task_id'>) {
     if (task.terminal) return
+    const fwInfo = this.frameworks.get(exec.frameworkId)?.info
+    status = drainStatus(status, this.drainConfig, !!fwInfo && hasCapability(fwInfo, 'PARTITION_AWARE'))
     const full: TaskStatus = {
       task_id: task.info.task_id,
       ...status,
@@ -498,6 +626,7 @@ export class Agent implements ExecutorHost {
     const row = this.checkpoint.executors().find(e => e.frameworkId === exec.frameworkId && e.executorId === exec.id)
     if (row) this.checkpoint.putExecutor({ ...row, state: 'terminated' })
     this.maybeRemoveExecutor(exec)
+    this.resources.retryDeferredRemovals(path => this.volumeInUse(path))
   }
 
   executorToken(exec: AgentExecutorBase): string | undefined {

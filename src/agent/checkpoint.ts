@@ -1,8 +1,12 @@
 // Everything an agent needs to come back after `kill -9`: its identity, the frameworks, executors and tasks it
 // runs, the containers (and how to re-adopt them), unacknowledged status updates, and sandboxes awaiting GC.
 // One SQLite file, <work_dir>/meta/agent.db, written with synchronous=FULL so an acknowledged launch is never lost.
+// Also the checkpointed resources (dynamic reservations, persistent volumes) in two steps, as upstream's target and
+// committed files: the set the master sent is stored as the target first, the volume directories are made or
+// removed, then the target is committed; a restart in between finishes the job (src/agent/volumes/agent-resources.ts).
 
 import { openStore, type Store } from '../core/store.ts'
+import type { Resource } from '../core/resources.ts'
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, TaskInfo, TaskState, TaskStatus } from '../core/v1/messages.ts'
 
 export type ExecutorKind = 'command' | 'custom' | 'default'
@@ -153,6 +157,27 @@ export class Checkpoint {
     return this.store.get<{ seq: number }>('SELECT last_insert_rowid() AS seq')!.seq
   }
   removeUpdate(seq: number) { this.store.run('DELETE FROM updates WHERE seq = ?', seq) }
+
+  /** The checkpointed resources last committed (their volume directories exist); empty when none. */
+  checkpointedResources(): Resource[] {
+    const v = this.getMeta('checkpointed_resources')
+    return v ? JSON.parse(v) : []
+  }
+  /** Resources the master sent whose volume directories may not be made or removed yet (a pending sync). */
+  targetCheckpointedResources(): Resource[] | undefined {
+    const v = this.getMeta('checkpointed_resources_target')
+    return v ? JSON.parse(v) : undefined
+  }
+  setTargetCheckpointedResources(resources: readonly Resource[]) {
+    this.setMeta('checkpointed_resources_target', JSON.stringify(resources))
+  }
+  /** The target becomes the committed set, in one transaction. */
+  commitCheckpointedResources(resources: readonly Resource[]) {
+    this.store.transaction(() => {
+      this.setMeta('checkpointed_resources', JSON.stringify(resources))
+      this.store.run("DELETE FROM meta WHERE key = 'checkpointed_resources_target'")
+    })
+  }
 
   gcEntries(): { path: string; removeAt: number }[] {
     return this.store.all<{ path: string; remove_at: number }>('SELECT path, remove_at FROM gc ORDER BY remove_at').map(r => ({ path: r.path, removeAt: r.remove_at }))

@@ -2,6 +2,7 @@
 
 import type { FlagSpec, TypedFlags } from '../core/flags.ts'
 import { AGENT_BODY_LIMITS, bodyLimitsError, idleTimeoutError, positiveLimitError } from '../core/http/server-limits.ts'
+import { logrotateMaxFilesError, logrotateMaxSizeError } from './io/logrotate-policy.ts'
 
 const oneOf = (...vals: string[]) => (v: unknown) => (vals.includes(String(v)) ? undefined : `must be one of ${vals.join(', ')}`)
 
@@ -61,6 +62,10 @@ export const AGENT_FLAGS = [
   { name: 'docker_store_dir', type: 'string', description: 'image layer store, shared by all containers; default <work_dir>/store/docker' },
   { name: 'image_provisioner_backend', type: 'string', default: 'auto', description: 'how container roots are built: auto (overlay if the kernel has it, else copy), overlay, copy, bind (single-layer images, read-only), aufs', check: oneOf('auto', 'overlay', 'aufs', 'copy', 'bind') },
   { name: 'image_gc_max_bytes', type: 'string', description: 'image store limit (e.g. 10GB): past it, least recently used images no container uses are removed after each pull; default: no automatic GC' },
+  // Sandbox log rotation (src/agent/io/logrotate.ts, docs/containerizer.md): the flags of Mesos'
+  // LogrotateContainerLogger as agent flags, on by default so that a chatty task cannot fill the disk.
+  { name: 'logrotate_max_size', type: 'bytes', default: '10MB', description: "largest size of a task's stdout or stderr file in its sandbox before it is rotated to stdout.1, …; 0 turns rotation off", check: logrotateMaxSizeError },
+  { name: 'logrotate_max_files', type: 'int', default: 5, description: 'files kept per stream, the current one included (stdout, stdout.1 … stdout.4): a stream takes at most max_size × max_files', check: logrotateMaxFilesError },
   { name: 'log_dir', type: 'string', description: 'accepted for compatibility' },
   { name: 'logging_level', type: 'string', default: 'INFO', description: 'INFO, WARNING or ERROR' },
   // Task security (docs/security-tasks.md; src/agent/isolators/linux-capabilities.ts, linux-seccomp.ts): Mesos 1.8's

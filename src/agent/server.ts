@@ -23,6 +23,7 @@ import { authorizeFile, needsPrincipal, type AgentCaller } from './authorization
 import { handleExecutorCall } from './executor-api.ts'
 import { containerCalls } from './container-api.ts'
 import type { AgentFlags } from './flags.ts'
+import { logRotationOf } from './io/logrotate-policy.ts'
 import { handleAgentOperatorCall, type ContainerCallHandler } from './operator-api.ts'
 import { detectResources, parseAttributes } from './resources-detect.ts'
 import { agentMetrics, containersV0, monitorStatisticsV0, stateV0 } from './views.ts'
@@ -44,7 +45,7 @@ export function defaultAgentWorkDir(): string {
 /** Picks the launcher: --launcher, else linux when it can work here, else posix (with one clear line why). */
 export async function chooseLauncher(flags: AgentFlags, runtimeDir: string, hidden: readonly string[] = []): Promise<Launcher> {
   const { PosixLauncher } = await import('./containerizer/posix-launcher.ts')
-  const posix = () => new PosixLauncher(runtimeDir, flags.switch_user)
+  const posix = () => new PosixLauncher(runtimeDir, flags.switch_user, logRotationOf(flags))
   if (flags.launcher === 'posix') return posix()
   const linux = await import('./containerizer/linux-launcher.ts')
   const problem = linux.linuxLauncherUnavailable(flags)
@@ -104,7 +105,7 @@ export async function startAgent(flags: AgentFlags, flagStrings: { name: string;
   // The isolators --isolation selects; gpu/nvidia discovers GPUs and adds `gpus` and the gpu_models attribute.
   const { createIsolators, isolatorSetup } = await import('./isolators/index.ts')
   const setup = isolatorSetup({
-    flags, launcher: launcher.name, runtimeDir,
+    flags, launcher: launcher.name, runtimeDir, workDir,
     offer: { resources: detectResources(workDir, flags.resources, flags.default_role), attributes: parseAttributes(flags.attributes) },
   })
   const isolators = await createIsolators(setup)

@@ -4,7 +4,7 @@
 // VIEW_FRAMEWORK, executors by VIEW_EXECUTOR, tasks by VIEW_TASK, containers by VIEW_CONTAINER, flags by VIEW_FLAGS.
 
 import type { Viewer } from '../core/authz/viewer.ts'
-import { Resources } from '../core/resources.ts'
+import { reservationRole, Resources, toWireResource, type Resource } from '../core/resources.ts'
 import { systemMetrics } from '../core/system-metrics.ts'
 import { isTerminal } from '../core/v1/messages.ts'
 import { versionInfo } from '../core/version.ts'
@@ -154,9 +154,61 @@ function executorV0(a: Agent, exec: AgentExecutorBase, viewer?: Viewer) {
   }
 }
 
+/** By reservation role (the innermost reservation's), as upstream Resources::reservations(); VIEW_ROLE filters roles. */
+function reservationsByRole(res: Resources, viewer: Viewer | undefined): Map<string, Resources> {
+  const out = new Map<string, Resource[]>()
+  for (const r of res.list) {
+    const role = reservationRole(r)
+    if (role === '*' || (viewer && !viewer.role(role))) continue
+    const list = out.get(role) ?? []
+    list.push(r)
+    out.set(role, list)
+  }
+  return new Map([...out].map(([role, list]) => [role, Resources.of(list)]))
+}
+
+/**
+ * Upstream's ENDPOINT resource format (convertResourceFormat in src/common/resources_utils.cpp): the pre-refinement
+ * `role` (and `reservation` for a dynamic one) beside the `reservations` stack, which is kept; `role: "*"` when
+ * unreserved; refined reservations only as the stack.
+ */
+export function endpointResource(r: Resource): Resource {
+  const depth = r.reservations?.length ?? 0
+  if (depth > 1) return r
+  const out = toWireResource(r, false)
+  if (depth === 1) out.reservations = r.reservations
+  return out
+}
+
+/** What the agent's frameworks hold: executors' resources and their tasks' that have not ended (command executors: the task's). */
+function allocatedResources(a: Agent): Resources {
+  const parts: Resources[] = []
+  for (const exec of a.executors()) {
+    if (exec.state === 'terminated') continue
+    if (exec.kind !== 'command') parts.push(Resources.of(exec.info.resources))
+    for (const t of exec.tasks.values()) if (!t.terminal) parts.push(Resources.of(t.info.resources))
+  }
+  return Resources.sum(parts)
+}
+
+/** The resource fields of the agent's /state, as upstream src/slave/http.cpp writes them (the total: static + checkpointed). */
+export function agentResourcesV0(a: Agent, viewer?: Viewer) {
+  const total = a.resources.total
+  const allocated = allocatedResources(a)
+  const flatByRole = (m: Map<string, Resources>) => Object.fromEntries([...m].map(([role, r]) => [role, r.flatten()]))
+  return {
+    resources: total.flatten(),
+    reserved_resources: flatByRole(reservationsByRole(total, viewer)),
+    unreserved_resources: total.unreserved().flatten(),
+    reserved_resources_full: Object.fromEntries([...reservationsByRole(total, viewer)].map(([role, r]) => [role, r.list.map(endpointResource)])),
+    unreserved_resources_full: total.unreserved().list.map(endpointResource),
+    reserved_resources_allocated: flatByRole(reservationsByRole(allocated, viewer)),
+    unreserved_resources_allocated: allocated.unreserved().flatten(),
+  }
+}
+
 export function stateV0(a: Agent, viewer?: Viewer) {
   const v = versionInfo()
-  const total = Resources.of(a.info.resources)
   const fwV0 = (fw: { info: any; executors: Map<string, AgentExecutorBase>; completedExecutors: AgentExecutorBase[] }) => ({
     id: fw.info.id?.value, name: fw.info.name, user: fw.info.user, failover_timeout: fw.info.failover_timeout ?? 0,
     checkpoint: fw.info.checkpoint ?? false, hostname: fw.info.hostname ?? '', ...(fw.info.principal ? { principal: fw.info.principal } : {}),
@@ -169,13 +221,7 @@ export function stateV0(a: Agent, viewer?: Viewer) {
     version: v.version, git_tag: v.git_tag, build_date: v.build_date, build_time: v.build_time, build_user: v.build_user,
     start_time: a.startTime, id: a.agentId, pid: a.pid, hostname: a.info.hostname,
     capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT'],
-    resources: total.flatten(),
-    reserved_resources: {},
-    unreserved_resources: total.unreserved().flatten(),
-    reserved_resources_full: {},
-    unreserved_resources_full: total.unreserved().toWire(true),
-    reserved_resources_allocated: {},
-    unreserved_resources_allocated: {},
+    ...agentResourcesV0(a, viewer),
     resource_providers: [],
     attributes: flattenAttributes(a.info.attributes),
     ...(a.masterInfo?.hostname ? { master_hostname: a.masterInfo.hostname } : {}),

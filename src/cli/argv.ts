@@ -94,6 +94,7 @@ export function parseArgv(def: CommandDef, tokens: string[], env: Record<string,
   const args: Record<string, string | undefined> = {}
   def.args.forEach((a, i) => { args[a.name] = positional[i] })
   if (def.args.some((a, i) => a.required && positional[i] === undefined)) return undefined
+  if (def.args.some((a, i) => a.options && positional[i] !== undefined && !a.options.includes(positional[i]!))) return undefined
   if (def.strict && positional.length > def.args.length) return undefined
   return { flags, args, argv: positional }
 }

@@ -19,7 +19,7 @@ export interface FlagDef {
 export interface CommandDef {
   strict: boolean
   flags: Record<string, FlagDef>
-  args: { name: string; required: boolean }[]
+  args: { name: string; required: boolean; options?: string[] }[]
   help: string
   /** Module that exports `execute(parsed)`; commands without one always go through oclif. */
   handler?: string

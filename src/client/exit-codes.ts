@@ -28,7 +28,7 @@ export const EXIT_CODE_TABLE: readonly { code: string; meaning: string }[] = [
   { code: String(EXIT.FAILED), meaning: 'the operation failed (API error)' },
   { code: String(EXIT.USAGE), meaning: 'usage error (bad flag, missing argument)' },
   { code: String(EXIT.LOST), meaning: 'the task was lost (`TASK_LOST`, `TASK_GONE`, `TASK_DROPPED`, `TASK_UNREACHABLE`: meso lost track of it)' },
-  { code: String(EXIT.LAUNCH_FAILED), meaning: 'meso failed before the command ran: cluster unreachable, no agent could fit the task before `--timeout`, `TASK_ERROR`, or the container failed to launch' },
+  { code: String(EXIT.LAUNCH_FAILED), meaning: 'meso failed before the command ran: cluster unreachable, no agent can ever fit the task (at once) or none had room before `--timeout`, `TASK_ERROR`, or the container failed to launch' },
 ]
 
 /** The exit code `meso task run` ends with for a task's terminal status. */

@@ -4,7 +4,11 @@
 
 import type { Task } from '../core/v1/messages.ts'
 import { CliError, request } from './cluster.ts'
+import { charAlignedTail, continuation } from './log-continuity.ts'
 import { agentOrigin } from './tls.ts'
+
+/** The most /files/read answers at once: 16 pages, in Mesos as in meso (core/files.ts MAX_READ). */
+const MAX_READ = 16 * 4096
 
 export function sandboxPath(task: Pick<Task, 'framework_id' | 'executor_id' | 'task_id'>, file: string): string {
   const fid = task.framework_id.value
@@ -16,10 +20,16 @@ export function sandboxPath(task: Pick<Task, 'framework_id' | 'executor_id' | 't
 /** One sandbox file read incrementally; `read()` returns the new bytes (empty when nothing new or not there yet). */
 export class SandboxFile {
   offset = 0
+  /** The last bytes read, to tell the file that was read from a rotated successor at the same path. */
+  private tail: Buffer = Buffer.alloc(0)
+  /** Told when output was rotated away before it could be read. */
+  onGap?: (message: string) => void
   constructor(private readonly agent: string, readonly path: string) {}
 
-  private url(offset: number, length?: number) {
-    return `${agentOrigin(this.agent)}/files/read?path=${encodeURIComponent(this.path)}&offset=${offset}${length !== undefined ? `&length=${length}` : ''}`
+  private url(offset: number, length?: number) { return this.urlOf(this.path, offset, length) }
+
+  private urlOf(path: string, offset: number, length?: number) {
+    return `${agentOrigin(this.agent)}/files/read?path=${encodeURIComponent(path)}&offset=${offset}${length !== undefined ? `&length=${length}` : ''}`
   }
 
   async size(): Promise<number | undefined> {
@@ -28,19 +38,63 @@ export class SandboxFile {
     return ((await res.json()) as { offset: number }).offset
   }
 
+  /**
+   * The new bytes. A log the agent rotated (same path, new file) is noticed by the bytes before the offset
+   * (log-continuity.ts): the rest of the old file is read from `<path>.1`, then the new one from its start.
+   */
   async read(max = 65536): Promise<Buffer> {
     const chunks: Buffer[] = []
     for (;;) {
-      const res = await request(this.url(this.offset, max)).catch(() => undefined)
-      if (!res) break
-      if (res.status === 404) break
-      if (!res.ok) throw new CliError(`reading ${this.path} from ${this.agent} failed: ${res.status}`)
-      const { data } = (await res.json()) as { data: string }
-      if (!data) break
-      const bytes = Buffer.from(data, 'utf8')
-      this.offset += bytes.length
-      chunks.push(bytes)
-      if (bytes.length < max / 2) break
+      const k = this.offset > 0 ? this.tail.length : 0
+      const bytes = await this.fetch(this.path, this.offset - k, max + k)
+      if (!bytes) break
+      let fresh = bytes
+      if (k) {
+        const c = continuation(this.tail, bytes)
+        if (c.kind === 'rotated') {
+          chunks.push(await this.restOfRotated())
+          this.offset = 0
+          this.tail = Buffer.alloc(0)
+          continue
+        }
+        fresh = c.fresh
+      }
+      if (!fresh.length) break
+      this.offset += fresh.length
+      this.tail = charAlignedTail(this.tail, fresh)
+      chunks.push(fresh)
+      // The agent answers at most MAX_READ bytes a request (as Mesos does): a short answer is the end for now.
+      if (fresh.length < Math.min(max, MAX_READ) / 2) break
+    }
+    return Buffer.concat(chunks)
+  }
+
+  /** Bytes of `path` at `offset`; undefined when it is not there (yet). */
+  private async fetch(path: string, offset: number, length: number): Promise<Buffer | undefined> {
+    const res = await request(this.urlOf(path, offset, length)).catch(() => undefined)
+    if (!res || res.status === 404) return undefined
+    if (!res.ok) throw new CliError(`reading ${path} from ${this.agent} failed: ${res.status}`)
+    const { data } = (await res.json()) as { data: string }
+    return Buffer.from(data, 'utf8')
+  }
+
+  /** After a rotation: what the old file got after our offset, if `<path>.1` is still that file. */
+  private async restOfRotated(): Promise<Buffer> {
+    const old = `${this.path}.1`
+    const k = this.tail.length
+    const first = await this.fetch(old, this.offset - k, 65536 + k)
+    const c = first ? continuation(this.tail, first) : { kind: 'rotated' as const }
+    if (c.kind === 'rotated') {
+      this.onGap?.(`${this.path} was rotated more than once between two reads; some of its output was skipped`)
+      return Buffer.alloc(0)
+    }
+    const chunks = [c.fresh]
+    let offset = this.offset + c.fresh.length
+    while (chunks.at(-1)!.length) {
+      const more = await this.fetch(old, offset, 1 << 20)
+      if (!more?.length) break
+      chunks.push(more)
+      offset += more.length
     }
     return Buffer.concat(chunks)
   }

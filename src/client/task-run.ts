@@ -16,6 +16,9 @@ import { attachContainer } from './container-session.ts'
 import { FileFollower, SandboxFile, sandboxPath } from './sandbox-files.ts'
 import { SchedulerClient } from './scheduler-client.ts'
 import { redetectMaster } from './master-detection.ts'
+import { fetchClusterView } from './placement-cluster.ts'
+import { neverFits, waitingReason, type PlacementRequest, type Waiting } from './placement-diagnosis.ts'
+import { waitingLineDelayMs, WaitingLine } from './placement-progress.ts'
 
 export interface TaskRunOptions {
   master: string
@@ -48,6 +51,8 @@ export interface TaskRunOptions {
   /** -t: the task gets a TTY and the CLI attaches to it (input too with -i); Ctrl-P Ctrl-Q detaches. */
   tty?: boolean
   interactive?: boolean
+  /** --init / --no-init: the container init as PID 1 (label meso.io/init); undefined: the agent's default. */
+  init?: boolean
 }
 
 /** Label that makes the master tear the framework down once it is disconnected and has nothing left to run. */
@@ -77,6 +82,11 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
     ...hostPortsResource(o.portMappings ?? []),
   ])
   const container = o.network ? withNetwork(o.container, o.network, o.portMappings ?? []) : o.container
+  // A request no agent could ever hold fails now, naming what is short where, instead of after --timeout.
+  const placement: PlacementRequest = { want: want.unreserved(), gpuCapable: o.gpus !== undefined }
+  const cluster = await fetchClusterView(o.master, placement.gpuCapable)
+  const never = cluster && neverFits(placement, cluster, fmt(want))
+  if (never) throw new CliError(never, EXIT.LAUNCH_FAILED)
   const user = o.user ?? currentUserName()
   const info: FrameworkInfo = {
     user,
@@ -92,7 +102,16 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
   }
   const client = new SchedulerClient(o.master, redetectMaster)
   let launched = false
-  let largest: Resources | undefined
+  /** The newest offer from each agent (what was free there for us), for the waiting reason. */
+  const offered = new Map<string, Resources>()
+  let waiting: Waiting = waitingReason(placement, cluster, offered)
+  const waitingLine = o.quiet ? undefined : new WaitingLine()
+  let showWaiting = false
+  const noteWaiting = () => {
+    if (launched) return
+    waiting = waitingReason(placement, cluster, offered)
+    if (showWaiting) waitingLine?.show(waiting.reason)
+  }
   let agentAddr: string | undefined
   let finalStatus: TaskStatus | undefined
   let settle!: (code: number) => void
@@ -114,14 +133,13 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
 
   const onOffers = async (offers: Offer[]) => {
     const fit = launched ? undefined : offers.find(of => Resources.of(of.resources).unallocated().contains(want))
-    for (const of of offers) {
-      const res = Resources.of(of.resources).unallocated()
-      if (!largest || res.scalar('cpus') > largest.scalar('cpus')) largest = res
-    }
+    for (const of of offers) offered.set(of.agent_id.value, Resources.of(of.resources).unallocated().unreserved())
+    if (!fit) noteWaiting()
     const decline = offers.filter(of => of !== fit).map(of => of.id)
     if (decline.length) await client.call('DECLINE', { decline: { offer_ids: decline, filters: { refuse_seconds: 1 } } }).catch(() => {})
     if (!fit) return
     launched = true
+    waitingLine?.stop()
     agentAddr = fit.url ? `${fit.url.address.ip ?? fit.url.address.hostname}:${fit.url.address.port}` : undefined
     const role = fit.allocation_info?.role ?? o.role
     const task: TaskInfo = {
@@ -132,6 +150,7 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
       command: { ...command, ...(variables!.length ? { environment: { variables } } : {}) },
     }
     if (container) task.container = container
+    if (o.init !== undefined) task.labels = { labels: [{ key: 'meso.io/init', value: String(o.init) }] }
     if (secretVolumes.length) task.container = { ...(task.container ?? { type: 'MESOS' }), volumes: [...(task.container?.volumes ?? []), ...secretVolumes] }
     if (o.tty) {
       const size = process.stdout.rows ? { window_size: { rows: process.stdout.rows, columns: process.stdout.columns } } : {}
@@ -167,16 +186,17 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
     }
   })
 
+  const waitingTimer = setTimeout(() => { showWaiting = true; noteWaiting() }, waitingLineDelayMs())
   const timer = setTimeout(() => {
     if (launched) return
-    const have = largest ? ` (largest free offer: ${fmt(largest)})` : ' (no offers arrived: are agents registered?)'
-    finalStatus = { task_id: { value: taskId }, state: 'TASK_ERROR', message: `no agent can fit ${fmt(want)}${have}; lower --cpus/--mem or add agents` }
+    waitingLine?.stop()
+    finalStatus = { task_id: { value: taskId }, state: 'TASK_ERROR', message: `no agent could fit ${fmt(want)} within --timeout ${o.timeout}s: ${waiting.reason}; ${waiting.hint}` }
     settle(EXIT.LAUNCH_FAILED)
   }, o.timeout * 1000)
 
   let interrupted = false
   const onSigint = () => {
-    if (interrupted || !launched) { process.exit(exitCodeOfSignal('SIGINT')) }
+    if (interrupted || !launched) { waitingLine?.stop(); process.exit(exitCodeOfSignal('SIGINT')) }
     interrupted = true
     process.stderr.write(`\nkilling task ${taskId}…\n`)
     void client.call('KILL', { kill: { task_id: { value: taskId } } }).catch(() => {})
@@ -185,6 +205,8 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
 
   let code = await done
   clearTimeout(timer)
+  clearTimeout(waitingTimer)
+  waitingLine?.stop()
   process.off('SIGINT', onSigint)
   if (o.detach && code === 0) {
     process.stdout.write(`${taskId}\n`)

@@ -1,9 +1,15 @@
 // The explicit command map oclif uses inside the compiled binary (no file-system discovery there).
 import AgentDaemon from './agent.ts'
 import AgentList from './agent/list.ts'
+import AgentDrain from './agent/drain.ts'
+import AgentDeactivate from './agent/deactivate.ts'
+import AgentReactivate from './agent/reactivate.ts'
+import AgentMaintenance from './agent/maintenance.ts'
 import ClusterStatus from './cluster/status.ts'
+import Completion from './completion.ts'
 import FrameworkList from './framework/list.ts'
 import FrameworkTeardown from './framework/teardown.ts'
+import HelpCommand from './help.ts'
 import ImageGc from './image/gc.ts'
 import ImageList from './image/list.ts'
 import ImageLoad from './image/load.ts'
@@ -11,6 +17,9 @@ import ImagePull from './image/pull.ts'
 import ImageRm from './image/rm.ts'
 import MasterDaemon from './master.ts'
 import NetworkList from './network/list.ts'
+import QuotaList from './quota/list.ts'
+import QuotaRm from './quota/rm.ts'
+import QuotaSet from './quota/set.ts'
 import SecretCreate from './secret/create.ts'
 import SecretList from './secret/list.ts'
 import SecretRm from './secret/rm.ts'
@@ -21,12 +30,18 @@ import TaskList from './task/list.ts'
 import TaskLogs from './task/logs.ts'
 import TaskRun from './task/run.ts'
 import Up from './up.ts'
+import VersionCommand from './version.ts'
+import VolumeList from './volume/list.ts'
 
 export const COMMANDS = {
   master: MasterDaemon,
   agent: AgentDaemon,
   up: Up,
   'agent:list': AgentList,
+  'agent:drain': AgentDrain,
+  'agent:deactivate': AgentDeactivate,
+  'agent:reactivate': AgentReactivate,
+  'agent:maintenance': AgentMaintenance,
   'framework:list': FrameworkList,
   'framework:teardown': FrameworkTeardown,
   'cluster:status': ClusterStatus,
@@ -42,7 +57,14 @@ export const COMMANDS = {
   'image:rm': ImageRm,
   'image:load': ImageLoad,
   'image:gc': ImageGc,
+  'quota:set': QuotaSet,
+  'quota:list': QuotaList,
+  'quota:rm': QuotaRm,
   'secret:create': SecretCreate,
   'secret:list': SecretList,
   'secret:rm': SecretRm,
+  'volume:list': VolumeList,
+  completion: Completion,
+  help: HelpCommand,
+  version: VersionCommand,
 }

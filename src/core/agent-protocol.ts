@@ -3,7 +3,7 @@
 // shapes (TaskInfo, TaskStatus, …) so nothing is translated twice.
 
 import type {
-  AgentInfo, ExecutorInfo, FrameworkInfo, KillPolicy, MasterInfo, Task, TaskInfo, TaskStatus,
+  AgentInfo, ExecutorInfo, FrameworkInfo, KillPolicy, MasterInfo, Resource, Task, TaskInfo, TaskStatus,
 } from './v1/messages.ts'
 import type { SecretValues } from './secrets/task-secrets.ts'
 
@@ -25,10 +25,22 @@ export interface AgentExecutorState {
 
 // ------------------------------------------------------------------------------------------- agent → master
 export type AgentMessage =
-  | { type: 'REGISTER'; agent_info: AgentInfo; version: string; capabilities: string[]; protocol: number; pid: string }
+  | {
+      type: 'REGISTER'; agent_info: AgentInfo; version: string; capabilities: string[]; protocol: number; pid: string
+      /**
+       * Reservations and volumes the agent kept from before it registers anew (a host reboot; upstream
+       * RegisterSlaveMessage.checkpointed_resources): a new agent's total includes them.
+       */
+      checkpointed_resources?: Resource[]
+    }
   | {
       type: 'REREGISTER'; agent_info: AgentInfo; version: string; capabilities: string[]; protocol: number; pid: string
       frameworks: FrameworkInfo[]; executors: AgentExecutorState[]; tasks: Task[]
+      /**
+       * The agent's checkpointed resources (dynamic reservations and persistent volumes, post-refinement format) as
+       * it last applied them. The master's copy is authoritative: when they differ it answers CHECKPOINT_RESOURCES.
+       */
+      checkpointed_resources?: Resource[]
     }
   | { type: 'STATUS_UPDATE'; update: StatusUpdate }
   /**
@@ -61,3 +73,18 @@ export type MasterMessage =
   | { type: 'PING'; seq: number }
   /** Registration refused or agent removed: the agent must stop (message says why). */
   | { type: 'SHUTDOWN'; message: string }
+  /**
+   * The agent's complete set of checkpointed resources (dynamic reservations and persistent volumes, v1 JSON,
+   * post-refinement `reservations` format), sent after every applied RESERVE/UNRESERVE/CREATE/DESTROY/GROW/SHRINK and
+   * after (re)registration when the agent's report differs (upstream CheckpointResourcesMessage). The agent persists
+   * them before anything else, creates the directory of each new persistent volume and removes the directory of each
+   * destroyed one (volumes/roles/<role>/<persistence id> under its work dir).
+   */
+  | { type: 'CHECKPOINT_RESOURCES'; resources: Resource[] }
+  /**
+   * DRAIN_AGENT (upstream DrainSlaveMessage): kill every task, with at most `max_grace_period_ns` of grace
+   * (nanoseconds), and accept no new ones until the master reactivates the agent.
+   * `mark_gone`: the agent will be marked gone once drained (killed tasks of partition-aware frameworks are then
+   * reported TASK_GONE_BY_OPERATOR, as upstream's agent does).
+   */
+  | { type: 'DRAIN'; max_grace_period_ns?: number; mark_gone?: boolean }

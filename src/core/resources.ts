@@ -54,7 +54,31 @@ export function normalizeResource(r: Resource): Resource {
   delete out.role
   delete out.reservation
   if (out.reservations && !out.reservations.length) delete out.reservations
+  // Identity (keyOf) is the JSON of these: one key order, whatever order the client wrote them in, so that a volume
+  // or reservation named by a framework matches the one the master keeps.
+  if (out.reservations) out.reservations = out.reservations.map(canonicalReservation)
+  if (out.disk) out.disk = canonicalJson(out.disk) as Record<string, unknown>
   return out
+}
+
+function canonicalReservation(res: ReservationInfo): ReservationInfo {
+  const out: ReservationInfo = {}
+  if (res.type !== undefined) out.type = res.type
+  if (res.role !== undefined) out.role = res.role
+  if (res.principal !== undefined) out.principal = res.principal
+  if (res.labels !== undefined) out.labels = res.labels
+  return out
+}
+
+/** Objects with their keys sorted, recursively (arrays keep their order). */
+function canonicalJson(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonicalJson)
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const k of Object.keys(v).sort()) out[k] = canonicalJson((v as Record<string, unknown>)[k])
+    return out
+  }
+  return v
 }
 
 /** Identity for merging: everything but the quantity. */

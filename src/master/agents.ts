@@ -10,6 +10,7 @@ import { Resources } from '../core/resources.ts'
 import type { AgentInfo, Task } from '../core/v1/messages.ts'
 import { isTerminal } from '../core/v1/messages.ts'
 import { recoverFramework } from './frameworks.ts'
+import { reconcileReported, restoreCheckpointed, sendCheckpointed } from './operations/agent-resources.ts'
 import { rescindAgentOffers } from './offers.ts'
 import { timerKey } from './outbox.ts'
 import type { AgentRecord } from './registrar.ts'
@@ -19,17 +20,37 @@ import type { Step } from './state.ts'
 import { forFramework, masterStatus } from './task-status.ts'
 import { applyStatus, endTask } from './tasks.ts'
 import { agentView } from './views-v1.ts'
+import { checkDrained, drainMessage } from './drain.ts'
+import { agentMachineDown, rescindAgentInverseOffers } from './maintenance/transitions.ts'
+import type { MasterState } from './state.ts'
 
 const log = logger('master')
 
 type Register = Extract<AgentMessage, { type: 'REGISTER' }>
 type Reregister = Extract<AgentMessage, { type: 'REREGISTER' }>
 
-const record = (agent: RegisteredAgent, state: AgentRecord['state']): AgentRecord => {
+const record = (agent: RegisteredAgent, state: AgentRecord['state'], s?: MasterState): AgentRecord => {
   const r: AgentRecord = { id: agent.id, info: agent.info, pid: agent.pid, state }
   if (state === 'unreachable' && agent.unreachableTime !== undefined) r.unreachableTime = agent.unreachableTime
   if (agent.deactivated) r.deactivated = true
+  const drain = state !== 'gone' ? s?.draining.get(agent.id) : undefined
+  if (drain) r.drain = drain
+  if (agent.checkpointed) r.checkpointedResources = agent.checkpointed.toWire(true)
   return r
+}
+
+/** The agent's registrar record as it stands (admitted or unreachable; drain and deactivation included). */
+export function agentRecord(s: MasterState, agent: RegisteredAgent): AgentRecord {
+  return record(agent, agent.state === 'unreachable' ? 'unreachable' : 'admitted', s)
+}
+
+/** upstream registerSlave / reregisterSlave: an agent on a DOWN machine is told to shut down. */
+function refuseIfMachineDown(step: Step, info: AgentInfo, pid: string, link: AgentLink): boolean {
+  if (!agentMachineDown(step, { hostname: info.hostname, address: pid.split('@')[1] ?? '' })) return false
+  log.warn(`Refusing registration of agent at ${pid} because the machine it is running on is DOWN`)
+  step.out.toLink(link, { type: 'SHUTDOWN', message: 'Machine is `DOWN`' })
+  step.out.closeLink(link, 'machine is DOWN')
+  return true
 }
 
 /** Agents from the registrar after a master restart: "recovered" until they re-register or time out. */
@@ -40,6 +61,8 @@ export function recoverAgents(step: Step, records: AgentRecord[]) {
     const agent = new RegisteredAgent(a.id, a.info, a.pid, a.state === 'unreachable' ? 'unreachable' : 'recovered')
     agent.unreachableTime = a.unreachableTime
     agent.deactivated = a.deactivated ?? false
+    if (a.drain) s.draining.set(a.id, a.drain)
+    restoreCheckpointed(agent, a.checkpointedResources)
     s.agents.set(a.id, agent)
   }
   if ([...s.agents.values()].some(a => a.state === 'recovered')) {
@@ -58,11 +81,16 @@ export function reregisterTimeout(step: Step) {
  * First registration of an agent: persisted first; admitted (offered, told REGISTERED) by `admitAgent` once the
  * write is durable. Until then the agent is known only to its own link.
  */
-export function registerAgent({ s, out, now }: Step, msg: Register, link: AgentLink): RegisteredAgent {
+export function registerAgent(step: Step, msg: Register, link: AgentLink): RegisteredAgent {
+  const { s, out, now } = step
+  // Refused: known to its link only and never admitted, like a registration whose registrar write failed.
+  if (refuseIfMachineDown(step, msg.agent_info, msg.pid, link)) return new RegisteredAgent('', msg.agent_info, msg.pid, 'disconnected')
   const seq = s.nextSequence('agent')
   const id = agentIdFor(s.id, seq)
   const info: AgentInfo = { ...msg.agent_info, id: { value: id } }
   const agent = new RegisteredAgent(id, info, msg.pid, 'registered')
+  // Reservations and volumes a rebooted agent kept are part of the new agent (Master::_registerSlave).
+  if (msg.checkpointed_resources?.length) restoreCheckpointed(agent, msg.checkpointed_resources)
   agent.link = link
   agent.version = msg.version
   agent.capabilities = msg.capabilities
@@ -111,6 +139,7 @@ export function reregisterAgent(step: Step, msg: Reregister, link: AgentLink): R
     out.closeLink(link, 'agent is gone')
     return undefined
   }
+  if (refuseIfMachineDown(step, msg.agent_info, msg.pid, link)) return undefined
   let agent = s.agents.get(id)
   const wasUnreachable = agent?.state === 'unreachable'
   if (agent?.link && agent.link !== link && agent.state === 'registered') out.closeLink(agent.link, 'agent re-registered on a new connection')
@@ -125,14 +154,15 @@ export function reregisterAgent(step: Step, msg: Reregister, link: AgentLink): R
   }
   agent.info = msg.agent_info
   agent.pid = msg.pid
-  agent.total = Resources.of(msg.agent_info.resources)
+  // The total is the static resources with the checkpointed ones applied; the master's copy of those wins.
+  const checkpointDiffers = reconcileReported(agent, msg.checkpointed_resources)
   agent.state = 'registered'
   agent.link = link
   agent.version = msg.version
   agent.capabilities = msg.capabilities
   agent.reregisteredTime = now / 1000
   agent.missedPings = 0
-  out.persist({ op: 'putAgent', record: record(agent, 'admitted') })
+  out.persist({ op: 'putAgent', record: record(agent, 'admitted', s) })
 
   // Frameworks the master does not know (e.g. after its own restart) are recreated as "recovered".
   for (const info of msg.frameworks) {
@@ -200,6 +230,7 @@ export function reregisterAgent(step: Step, msg: Reregister, link: AgentLink): R
   // An operator's DEACTIVATE_AGENT outlives the agent's connection (and the master's restart).
   if (agent.deactivated) s.allocator.deactivateAgent(id)
   out.toLink(link, { type: 'REREGISTERED', agent_id: id, master_info: s.info, ping_interval_ms: s.flags.agent_ping_timeout })
+  if (checkpointDiffers) sendCheckpointed(step, agent, link)
   for (const [key, k] of [...agent.pendingKills]) {
     agent.pendingKills.delete(key)
     const m: MasterMessage = { type: 'KILL_TASK', framework_id: k.frameworkId, task_id: k.taskId }
@@ -212,10 +243,19 @@ export function reregisterAgent(step: Step, msg: Reregister, link: AgentLink): R
     const [frameworkId, ...rest] = key.split('/')
     for (const uuid of uuids) out.toLink(link, { type: 'ACKNOWLEDGE', framework_id: frameworkId!, task_id: rest.join('/'), uuid })
   }
+  // A drain outlives the agent's connection and the master's restart: the agent is told again (upstream sends
+  // DrainSlaveMessage on re-registration), and may have finished meanwhile.
+  const drain = s.draining.get(id)
+  if (drain?.state === 'DRAINING') {
+    s.allocator.deactivateAgent(id)
+    out.toLink(link, drainMessage(drain.config))
+    s.drainStartTimes.set(id, now / 1000)
+  }
   log.info(`Re-registered agent ${id} at ${msg.pid} with ${reported.size} task(s)`)
   s.metrics.inc('master/slave_reregistrations')
   out.publish('AGENT_ADDED', { agent: agentView(s, agent) })
   out.allocate()
+  checkDrained(step, agent)
   return agent
 }
 
@@ -224,6 +264,8 @@ export function agentDisconnected(step: Step, agent: RegisteredAgent, link: Agen
   const { s, out } = step
   // (A link that drops before its registration is durable gets here too: admitAgent then sees it disconnected.)
   if (agent.link !== link || agent.state !== 'registered') return
+  // Removed meanwhile (marked gone, machine DOWN): nothing is left to time out, and no FAILURE is due.
+  if (s.agents.get(agent.id) !== agent && !s.admitting.has(agent.id)) return
   log.info(`Agent ${agent.id} (${agent.hostname}) disconnected`)
   agent.state = 'disconnected'
   agent.link = undefined
@@ -278,7 +320,8 @@ export function markUnreachable(step: Step, agent: RegisteredAgent, why: string)
   agent.unreachableTime = now / 1000
   agent.link = undefined
   rescindAgentOffers(step, agent)
-  out.persist({ op: 'putAgent', record: record(agent, 'unreachable') })
+  out.persist({ op: 'putAgent', record: record(agent, 'unreachable', s) })
+  rescindAgentInverseOffers(step, agent.id)
   const unreachableTime = { nanoseconds: now * 1e6 }
   const message = `Agent ${agent.id} is unreachable: ${why}`
   for (const task of [...agent.tasks.values()]) {
@@ -309,7 +352,13 @@ export function markAgentGone(step: Step, agent: RegisteredAgent) {
   }
   out.toAgent(agent, { type: 'SHUTDOWN', message: 'Agent has been marked gone by an operator' })
   if (agent.link) out.closeLink(agent.link, 'marked gone')
+  // Its link's close must not start the disconnection window: a gone agent is never unreachable later.
+  agent.link = undefined
+  out.cancelTimer(timerKey.agentDisconnect(agent.id))
   rescindAgentOffers(step, agent)
+  rescindAgentInverseOffers(step, agent.id)
+  s.draining.delete(agent.id)
+  s.drainStartTimes.delete(agent.id)
   if (agent.state !== 'unreachable') s.allocator.removeAgent(agent.id)
   for (const fw of s.frameworks.values()) out.toFramework(fw, { type: 'FAILURE', failure: { agent_id: { value: agent.id } } })
   s.agents.delete(agent.id)
@@ -322,7 +371,9 @@ export function markAgentGone(step: Step, agent: RegisteredAgent) {
 export function setAgentActive(step: Step, agent: RegisteredAgent, active: boolean) {
   const { s, out } = step
   agent.deactivated = !active
-  out.persist({ op: 'putAgent', record: record(agent, agent.state === 'unreachable' ? 'unreachable' : 'admitted') })
+  // REACTIVATE_AGENT also ends a (finished) drain, as upstream's ReactivateAgent registry operation does.
+  if (active) { s.draining.delete(agent.id); s.drainStartTimes.delete(agent.id) }
+  out.persist({ op: 'putAgent', record: agentRecord(s, agent) })
   if (agent.deactivated) {
     s.allocator.deactivateAgent(agent.id)
     rescindAgentOffers(step, agent)

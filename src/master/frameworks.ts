@@ -145,20 +145,23 @@ export function removeFramework(step: Step, fw: Framework) {
   log.info(`Removing framework ${fw.id} (${fw.info.name})`)
   cancelTimers(step, fw)
   for (const offerId of [...fw.offers]) removeOffer(step, offerId, { rescind: false })
+  // Out of the active set before its tasks are killed: a killed task's status must not start a second removal of
+  // the same framework (auto-teardown), which listed the framework twice and counted each task twice over.
+  s.frameworks.delete(fw.id)
   for (const agent of s.agents.values()) {
     const touched = agent.executors.has(fw.id) || [...agent.tasks.values()].some(t => t.framework_id.value === fw.id)
     if (touched) out.toAgent(agent, { type: 'SHUTDOWN_FRAMEWORK', framework_id: fw.id })
   }
-  for (const task of [...fw.tasks.values()]) {
+  // Unreachable tasks end as killed too (Master::removeFramework), so none is left behind in a completed framework.
+  for (const task of [...fw.tasks.values(), ...fw.unreachableTasks.values()]) {
     if (!isTerminal(task.state)) {
       applyStatus(step, task, masterStatus(now, task.task_id.value, 'TASK_KILLED', 'REASON_FRAMEWORK_REMOVED', 'Framework removed', { agent_id: task.agent_id }), undefined, false)
     }
-    removeTask(step, task)
+    removeTask(step, task, fw)
   }
   for (const agent of s.agents.values()) agent.executors.delete(fw.id)
   fw.executors.clear()
   s.allocator.removeFramework(fw.id)
-  s.frameworks.delete(fw.id)
   out.persist({ op: 'removeFramework', id: fw.id })
   fw.connection = 'disconnected'
   fw.active = false

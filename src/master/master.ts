@@ -6,14 +6,23 @@
 import type { AgentMessage, StatusUpdate } from '../core/agent-protocol.ts'
 import { logger } from '../core/log.ts'
 import type { SecretLookup } from '../core/secrets/task-secrets.ts'
-import type { FrameworkInfo, KillPolicy, MasterInfo, OfferOperation } from '../core/v1/messages.ts'
+import type { FrameworkInfo, KillPolicy, MachineID, MasterInfo, OfferOperation } from '../core/v1/messages.ts'
 import { HierarchicalAllocator } from './allocator/allocator.ts'
 import * as agents from './agents.ts'
+import * as drain from './drain.ts'
+import * as maintenance from './maintenance/transitions.ts'
+import type { MaintenanceSchedule } from './maintenance/schedule.ts'
 import type { MasterFlags } from './flags.ts'
 import { parseMinAllocatable, parseWeights } from './flags.ts'
 import type { Framework, SchedulerConnection, SchedulerStream } from './framework.ts'
 import * as frameworks from './frameworks.ts'
 import * as offers from './offers.ts'
+import type { OperationAuthorization } from './operations/accept.ts'
+import type { SpeculativeOperation } from './operations/conversions.ts'
+import * as feedback from './operations/feedback.ts'
+import { applyOperatorOperation, type OperatorOutcome } from './operations/operator.ts'
+import { quotaOfRecord } from './quota/config.ts'
+import { updateQuotas, type QuotaChange } from './quota/transitions.ts'
 import { Outbox, timerKey, type Effect, type PersistedEvent, type TimerEvent } from './outbox.ts'
 import type { AgentLink, RegisteredAgent } from './registered-agent.ts'
 import type { RegistrarSnapshot } from './registrar.ts'
@@ -62,6 +71,13 @@ export class Master {
     for (const [name, value] of Object.entries(opts.recovered.sequences)) s.sequences.set(name, value)
     s.weights = { ...parseWeights(opts.flags.weights), ...opts.recovered.weights }
     allocator.updateWeights(s.weights)
+    // Quotas are in force before the first allocation (the allocation timer starts in `start`).
+    for (const r of opts.recovered.quotas ?? []) {
+      const quota = quotaOfRecord(r)
+      s.quotas.set(r.role, quota)
+      allocator.updateQuota(r.role, quota)
+    }
+    s.maintenance.recover(opts.recovered.maintenance)
     this.run(step => {
       agents.recoverAgents(step, opts.recovered.agents)
       for (const f of opts.recovered.frameworks) frameworks.recoverFramework(step, f.id, f.info, f.registeredTime)
@@ -114,24 +130,45 @@ export class Master {
   revive(fw: Framework, roles: string[] | undefined) { this.run(step => frameworks.revive(step, fw, roles)) }
   suppress(fw: Framework, roles: string[] | undefined) { this.run(step => frameworks.suppress(step, fw, roles)) }
   updateWeights(weights: Record<string, number>) { this.run(step => frameworks.updateWeights(step, weights)) }
+  /** SET_QUOTA / UPDATE_QUOTA / REMOVE_QUOTA, validated and authorized by the caller (src/master/quota/handler.ts). */
+  updateQuotas(changes: QuotaChange[]) { this.run(step => updateQuotas(step, changes)) }
 
   // ------------------------------------------------------------------------------------------- offers
 
   allocate() {
     const started = performance.now()
-    this.run(step => offers.allocate(step))
+    this.run(step => {
+      offers.allocate(step)
+      maintenance.sendInverseOffers(step)
+      // A teardown or a re-registration may have taken a draining agent's last task.
+      for (const id of [...step.s.draining.keys()]) drain.checkDrained(step, step.s.agents.get(id))
+    })
     this.state.metrics.observeAllocation(performance.now() - started)
   }
-  accept(fw: Framework, offerIds: string[], operations: OfferOperation[], refuseSeconds: number | undefined, authorize?: offers.TaskAuthorization, lookupSecret?: SecretLookup) {
-    this.run(step => offers.accept(step, fw, offerIds, operations, refuseSeconds, authorize, lookupSecret))
+  accept(fw: Framework, offerIds: string[], operations: OfferOperation[], refuseSeconds: number | undefined, authorize?: offers.TaskAuthorization, lookupSecret?: SecretLookup, authorizeOperation?: OperationAuthorization) {
+    this.run(step => offers.accept(step, fw, offerIds, operations, refuseSeconds, authorize, lookupSecret, authorizeOperation))
   }
+
+  // ------------------------------------------------------------------------------------------- operations
+
+  /** RESERVE_RESOURCES, CREATE_VOLUMES, … from an operator (src/master/operations/operator.ts). */
+  applyOperatorOperation(agentId: string, op: SpeculativeOperation, type: string, principal?: string): OperatorOutcome {
+    return this.run(step => applyOperatorOperation(step, agentId, op, type, principal))
+  }
+  acknowledgeOperationStatus(fw: Framework, ack: Parameters<typeof feedback.acknowledgeOperationStatus>[2]) { this.run(step => feedback.acknowledgeOperationStatus(step, fw, ack)) }
+  reconcileOperations(fw: Framework, entries: Parameters<typeof feedback.reconcileOperations>[2]) { this.run(step => feedback.reconcileOperations(step, fw, entries)) }
   decline(fw: Framework, offerIds: string[], refuseSeconds: number | undefined) { this.run(step => offers.decline(step, fw, offerIds, refuseSeconds)) }
   rescindOffer(offerId: string) { this.run(step => offers.rescindOffer(step, offerId)) }
 
   // ------------------------------------------------------------------------------------------- tasks
 
   kill(fw: Framework, taskId: string, agentId: string | undefined, killPolicy?: KillPolicy) { this.run(step => tasks.kill(step, fw, taskId, agentId, killPolicy)) }
-  acknowledge(fw: Framework, agentId: string, taskId: string, uuid: string) { this.run(step => tasks.acknowledge(step, fw, agentId, taskId, uuid)) }
+  acknowledge(fw: Framework, agentId: string, taskId: string, uuid: string) {
+    this.run(step => {
+      tasks.acknowledge(step, fw, agentId, taskId, uuid)
+      drain.checkDrained(step, step.s.agents.get(agentId))
+    })
+  }
   reconcile(fw: Framework, list: { task_id: { value: string }; agent_id?: { value: string } }[]) { this.run(step => tasks.reconcileTasks(step, fw, list)) }
   message(fw: Framework, agentId: string, executorId: string, data: string) { this.run(step => tasks.frameworkMessage(step, fw, agentId, executorId, data)) }
   shutdownExecutor(fw: Framework, agentId: string, executorId: string) { this.run(step => tasks.shutdownExecutor(step, fw, agentId, executorId)) }
@@ -144,6 +181,17 @@ export class Master {
   agentDisconnected(agent: RegisteredAgent, link: AgentLink) { this.run(step => agents.agentDisconnected(step, agent, link)) }
   markAgentGone(agent: RegisteredAgent) { this.run(step => agents.markAgentGone(step, agent)) }
   setAgentActive(agent: RegisteredAgent, active: boolean) { this.run(step => agents.setAgentActive(step, agent, active)) }
+  drainAgent(agent: RegisteredAgent, config: drain.DrainConfig) { this.run(step => drain.drainAgent(step, agent, config)) }
+
+  // ------------------------------------------------------------------------------------------- maintenance
+
+  /** Each returns undefined when done, else why not (a 400). */
+  updateMaintenanceSchedule(schedule: MaintenanceSchedule): string | undefined { return this.run(step => maintenance.updateSchedule(step, schedule)) }
+  startMaintenance(machines: MachineID[]): string | undefined { return this.run(step => maintenance.startMaintenance(step, machines)) }
+  stopMaintenance(machines: MachineID[]): string | undefined { return this.run(step => maintenance.stopMaintenance(step, machines)) }
+  answerInverseOffers(fw: Framework, ids: string[], answer: 'ACCEPT' | 'DECLINE', refuseSeconds: number | undefined) {
+    this.run(step => maintenance.answerInverseOffers(step, fw, ids, answer, refuseSeconds))
+  }
 
   /** A message from a registered agent's link (REGISTER and REREGISTER go to their own methods). */
   fromAgent(agent: RegisteredAgent, msg: Exclude<AgentMessage, { type: 'REGISTER' | 'REREGISTER' }>) {
@@ -173,6 +221,7 @@ export class Master {
         }
         case 'failover': return frameworks.failoverExpired(step, event.frameworkId)
         case 'offerTimeout': return offers.rescindOffer(step, event.offerId)
+        case 'operationStatusRetry': return feedback.retryOperationStatus(step, event.frameworkId, event.operationId)
         case 'agentDisconnectTimeout': return agents.disconnectTimeout(step, event.agentId)
         case 'agentReregisterTimeout': return agents.reregisterTimeout(step)
       }

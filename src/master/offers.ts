@@ -15,6 +15,11 @@ import type { RegisteredAgent } from './registered-agent.ts'
 import type { OutstandingOffer, Step } from './state.ts'
 import { masterStatus } from './task-status.ts'
 import { launchTask, launchTaskGroup, rejectTask } from './tasks.ts'
+import { applyAcceptedOperation, newLedger, settleAllocation, type OperationAuthorization } from './operations/accept.ts'
+import { operationType, SPECULATIVE_TYPES } from './operations/conversions.ts'
+import { dropOperation } from './operations/feedback.ts'
+import { hasRefinedReservations } from './operations/resource-format.ts'
+import { taskVolumeError } from './operations/validation.ts'
 import { validateOffers } from './validation/offers.ts'
 import { validateTask, validateTaskGroup, type TaskValidationContext } from './validation/task.ts'
 
@@ -32,6 +37,16 @@ export function allocate(step: Step) {
       s.allocator.recoverResources(a.frameworkId, a.agentId, a.resources, undefined, now)
       continue
     }
+    // Refined reservations have no pre-refinement form: a framework without RESERVATION_REFINEMENT is not offered
+    // them (upstream's allocator leaves them out); they go back with a filter for that framework.
+    if (!fw.refinement) {
+      const refined = a.resources.filter(hasRefinedReservations)
+      if (!refined.isEmpty) {
+        s.allocator.recoverResources(a.frameworkId, a.agentId, refined, DEFAULT_REFUSE_SECONDS, now)
+        a.resources = a.resources.minus(refined)
+        if (a.resources.isEmpty) continue
+      }
+    }
     const id = offerIdFor(s.id, s.nextSequence('offer'))
     const executorIds = [...(fw.executors.get(agent.id)?.keys() ?? [])].map(value => ({ value }))
     const offer: Offer = {
@@ -44,6 +59,9 @@ export function allocate(step: Step) {
       allocation_info: { role: a.role },
     }
     if (agent.info.attributes?.length) offer.attributes = agent.info.attributes
+    // The agent's machine is scheduled for maintenance (src/master/maintenance/): the offer says when it goes.
+    const unavailability = s.maintenance.machineOf(agent)?.unavailability
+    if (unavailability) offer.unavailability = unavailability
     if (executorIds.length) offer.executor_ids = executorIds
     s.offers.set(id, { offer, frameworkId: fw.id, agentId: agent.id, role: a.role, resources: a.resources })
     if (s.flags.offer_timeout) out.startTimer(timerKey.offer(id), s.flags.offer_timeout, { kind: 'offerTimeout', offerId: id })
@@ -111,7 +129,7 @@ export type TaskAuthorization = (task: TaskInfo) => string | undefined
  * out of their pooled resources, and what no operation used goes back to the allocator with the call's filter.
  * Authorization comes first, as in upstream Master::_accept (REASON_TASK_UNAUTHORIZED / _GROUP_UNAUTHORIZED).
  */
-export function accept(step: Step, fw: Framework, offerIds: string[], operations: OfferOperation[], refuseSeconds: number | undefined, authorize?: TaskAuthorization, lookupSecret?: SecretLookup) {
+export function accept(step: Step, fw: Framework, offerIds: string[], operations: OfferOperation[], refuseSeconds: number | undefined, authorize?: TaskAuthorization, lookupSecret?: SecretLookup, authorizeOperation?: OperationAuthorization) {
   const { s, out, now } = step
   const error = validateOffers(s, fw, offerIds)
   if (error) {
@@ -120,6 +138,8 @@ export function accept(step: Step, fw: Framework, offerIds: string[], operations
       if (o && o.frameworkId === fw.id) removeOffer(step, id, { rescind: false })
     }
     for (const op of operations) {
+      const type = operationType(op)
+      if (type !== 'LAUNCH' && type !== 'LAUNCH_GROUP') dropOperation(step, fw, op, type, `Operation attempted with invalid offers: ${error}`)
       for (const task of launchedTasks(op)) {
         const state: TaskState = fw.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST'
         out.toFramework(fw, { type: 'UPDATE', update: { status: masterStatus(now, task.task_id.value, state, 'REASON_INVALID_OFFERS', `Task launched with invalid offers: ${error}`) } })
@@ -136,6 +156,8 @@ export function accept(step: Step, fw: Framework, offerIds: string[], operations
     const o = removeOffer(step, id, { rescind: false, recover: false })!
     pool = pool.plus(o.resources)
   }
+  const offered = pool
+  const ledger = newLedger()
   fw.counters.offersAccepted += offerIds.length
   const ctx: TaskValidationContext = {
     frameworkId: fw.id,
@@ -144,7 +166,7 @@ export function accept(step: Step, fw: Framework, offerIds: string[], operations
     existingExecutor: eid => agent.executors.get(fw.id)?.get(eid),
   }
   for (const op of operations) {
-    const type = op.type ?? (op.launch ? 'LAUNCH' : op.launch_group ? 'LAUNCH_GROUP' : 'UNKNOWN')
+    const type = operationType(op)
     if ((type === 'LAUNCH' || type === 'LAUNCH_GROUP') && op.id) {
       for (const t of launchedTasks(op)) rejectTask(step, fw, t, 'REASON_TASK_INVALID', "The 'id' field was set in the offer operation, which is not supported for LAUNCH and LAUNCH_GROUP")
       continue
@@ -154,7 +176,7 @@ export function accept(step: Step, fw: Framework, offerIds: string[], operations
       for (const task of op.launch?.task_infos ?? []) {
         const denied = authorize?.(task)
         if (denied) { rejectTask(step, fw, task, 'REASON_TASK_UNAUTHORIZED', denied); continue }
-        let err = validateTask(task, ctx)
+        let err = validateTask(task, ctx) ?? taskVolumeError(task.resources)
         const need = err ? Resources.EMPTY : withAllocationRole(task.resources, role).plus(newExecutorResources(fw, agent, task.executor, role))
         if (!err && !pool.contains(need)) err = `Task uses more resources ${need.toString()} than available ${pool.toString()}`
         if (err) { rejectTask(step, fw, task, 'REASON_TASK_INVALID', err); continue }
@@ -174,7 +196,7 @@ export function accept(step: Step, fw: Framework, offerIds: string[], operations
       const tasks = task_group.tasks ?? []
       const denied = authorize && tasks.map(t => authorize(t)).find(d => d !== undefined)
       if (denied) { for (const t of tasks) rejectTask(step, fw, t, 'REASON_TASK_GROUP_UNAUTHORIZED', denied); continue }
-      let err = validateTaskGroup(executor, tasks, ctx)
+      let err = validateTaskGroup(executor, tasks, ctx) ?? [...tasks.map(t => t.resources), executor.resources].map(taskVolumeError).find(e => e !== undefined)
       let need = Resources.EMPTY
       if (!err) {
         for (const t of tasks) need = need.plus(withAllocationRole(t.resources, role))
@@ -201,13 +223,20 @@ export function accept(step: Step, fw: Framework, offerIds: string[], operations
       }
       pool = pool.minus(need)
       launchTaskGroup(step, fw, agent, executor, resolvedTasks, role, values)
+    } else if (SPECULATIVE_TYPES.has(type)) {
+      // RESERVE, UNRESERVE, CREATE, DESTROY, GROW_VOLUME, SHRINK_VOLUME: applied to the pool and the agent at once,
+      // so the operations after them see the result (src/master/operations/accept.ts).
+      pool = applyAcceptedOperation(step, fw, agent, role, op, type, pool, ledger, authorizeOperation)
+    } else if (type === 'UNKNOWN') {
+      log.warn(`Framework ${fw.id}: ignoring unknown operation`)
     } else {
-      // Reservations and volumes are not implemented yet; tell the framework instead of silently dropping.
-      log.warn(`Framework ${fw.id}: offer operation ${type} is not supported by meso; dropped`)
-      if (op.id) out.toFramework(fw, { type: 'UPDATE_OPERATION_STATUS', update_operation_status: { status: { operation_id: op.id, state: 'OPERATION_ERROR', message: `Operation ${type} is not supported`, agent_id: { value: agent.id } } } })
+      // CREATE_DISK / DESTROY_DISK need resource providers, which meso agents do not have.
+      dropOperation(step, fw, op, type, `Not supported on agent ${agent.id} at ${agent.pid} (${agent.hostname}) because it does not have RESOURCE_PROVIDER capability`)
     }
   }
-  // Whatever the operations did not use goes back with the call's filter.
+  // Speculatively converted resources go back without a filter, whatever else the operations did not use with the
+  // call's filter.
+  pool = settleAllocation(step, fw, agent, role, offered, pool, ledger)
   s.allocator.recoverResources(fw.id, agent.id, pool, clampRefuse(refuseSeconds ?? DEFAULT_REFUSE_SECONDS), now)
   out.allocate()
 }

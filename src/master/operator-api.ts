@@ -19,7 +19,12 @@ import { HEARTBEAT_INTERVAL_SECONDS, type Master } from './master.ts'
 import type { EventFilter, OperatorEvents } from './operator-events.ts'
 import type { MasterState } from './state.ts'
 import { masterMetrics } from './metrics-snapshot.ts'
+import { operatorOperationResponse } from './operations/operator-http.ts'
 import { getAgents, getExecutors, getFrameworks, getRoles, getState, getTasks } from './views-v1.ts'
+import { drainConfigOf, reactivationError } from './drain.ts'
+import { clusterStatus } from './maintenance/transitions.ts'
+import { quotaStatus, removeQuota, setQuota, updateQuota } from './quota/handler.ts'
+import { machineText } from './maintenance/schedule.ts'
 
 const RESPONSE = 'mesos.v1.master.Response'
 /** What messageResponse sends for JSON; the two big answers are streamed (json-stream.ts) with the same header. */
@@ -104,7 +109,10 @@ export async function handleMasterOperatorCall({ master, events, files, authz = 
       if (codec === 'json') { const js = new JsonStream(); return js.response({ type: 'GET_TASKS', get_tasks: getTasks(s, js, viewer) }, JSON_HEADERS) }
       return reply('GET_TASKS', getTasks(s, undefined, viewer))
     case 'GET_ROLES': return reply('GET_ROLES', getRoles(s, viewer))
-    case 'GET_OPERATIONS': return reply('GET_OPERATIONS', {})
+    case 'GET_OPERATIONS': {
+      const operations = s.operations.all().filter(o => !viewer || viewer.framework(s.findFramework(o.framework_id?.value ?? '')?.info ?? { user: '' }))
+      return reply('GET_OPERATIONS', operations.length ? { operations } : {})
+    }
     case 'GET_WEIGHTS': return reply('GET_WEIGHTS', { weight_infos: Object.entries(s.weights).filter(([role]) => !viewer || viewer.role(role)).map(([role, weight]) => ({ role, weight })) })
     case 'UPDATE_WEIGHTS': {
       const bad = need('update_weights'); if (bad) return bad
@@ -151,28 +159,81 @@ export async function handleMasterOperatorCall({ master, events, files, authz = 
       const key = subKey(call.type)
       const bad = need(key); if (bad) return bad
       const denied = authz.check(call.type, undefined, `${call.type === 'DEACTIVATE_AGENT' ? 'deactivate' : 'reactivate'} agents`); if (denied) return denied
+      // upstream _deactivateAgent / _reactivateAgent: recovered, registered or unreachable agents only.
       const agent = s.agents.get(call[key].agent_id.value)
-      if (!agent) return text(404, `Agent ${call[key].agent_id.value} not found`)
+      if (!agent) return badRequest('Unknown agent')
+      if (call.type === 'REACTIVATE_AGENT') {
+        const refused = reactivationError(agent.deactivated, s.draining.get(agent.id))
+        if (refused) return badRequest(refused)
+      }
       master.setAgentActive(agent, call.type === 'REACTIVATE_AGENT')
       return new Response(null, { status: 200 })
     }
-    case 'GET_QUOTA': return reply('GET_QUOTA', { status: {} })
-    case 'GET_MAINTENANCE_STATUS': return reply('GET_MAINTENANCE_STATUS', { status: {} })
-    case 'GET_MAINTENANCE_SCHEDULE': return reply('GET_MAINTENANCE_SCHEDULE', { schedule: {} })
+    case 'DRAIN_AGENT': {
+      const bad = need('drain_agent'); if (bad) return bad
+      const body = call.drain_agent
+      const id = body.agent_id?.value
+      if (typeof id !== 'string') return badRequest("Failed to validate master::Call: Expecting 'drain_agent.agent_id' to be present")
+      const agent = s.agents.get(id)
+      if (agent?.connected) {
+        // upstream Master::Http::drainAgent: best-effort checks on a registered agent, before authorization.
+        const machine = s.maintenance.machineOf(agent)
+        if (machine) return badRequest(`Agent ${id} is part of a maintenance schedule under Machine ${machineText(machine.id)}`)
+        if (!agent.capabilities.includes('AGENT_DRAINING')) return badRequest(`Agent ${id} is not capable of draining`)
+      }
+      const denied = authz.check('DRAIN_AGENT', undefined, 'drain agents') ?? (body.mark_gone ? authz.check('MARK_AGENT_GONE', undefined, 'mark agents gone') : undefined)
+      if (denied) return denied
+      if (!agent) return badRequest('Unknown agent')
+      const parsedConfig = drainConfigOf(body)
+      if ('error' in parsedConfig) return badRequest(`Failed to validate master::Call: ${parsedConfig.error}`)
+      master.drainAgent(agent, parsedConfig.config)
+      return new Response(null, { status: 200 })
+    }
+    case 'GET_QUOTA': return reply('GET_QUOTA', { status: quotaStatus(s, authz) })
+    case 'SET_QUOTA': {
+      const bad = need('set_quota'); if (bad) return bad
+      if (call.set_quota.quota_request === undefined) return badRequest("Failed to validate master::Call: Expecting 'set_quota.quota_request' to be present")
+      return setQuota(master, authz, call.set_quota.quota_request)
+    }
+    case 'UPDATE_QUOTA': {
+      const bad = need('update_quota'); if (bad) return bad
+      return updateQuota(master, authz, call.update_quota)
+    }
+    case 'REMOVE_QUOTA': {
+      const bad = need('remove_quota'); if (bad) return bad
+      if (typeof call.remove_quota.role !== 'string') return badRequest("Failed to validate master::Call: Expecting 'remove_quota.role' to be present")
+      return removeQuota(master, authz, call.remove_quota.role)
+    }
+    case 'GET_MAINTENANCE_STATUS': {
+      // Machines are an implicit ACL object (all or none), so a refused caller sees an empty status, as upstream.
+      const shown = authz.can('GET_MAINTENANCE_STATUS')
+      return reply('GET_MAINTENANCE_STATUS', { status: shown ? clusterStatus({ s }) : {} })
+    }
+    case 'GET_MAINTENANCE_SCHEDULE':
+      // As upstream's JSON: an empty schedule is `{}` (no empty `windows`).
+      return reply('GET_MAINTENANCE_SCHEDULE', { schedule: authz.can('GET_MAINTENANCE_SCHEDULE') && s.maintenance.schedule.windows.length ? s.maintenance.schedule : {} })
+    case 'UPDATE_MAINTENANCE_SCHEDULE': {
+      const bad = need('update_maintenance_schedule'); if (bad) return bad
+      const denied = authz.check('UPDATE_MAINTENANCE_SCHEDULE', undefined, 'update the maintenance schedule'); if (denied) return denied
+      const invalid = master.updateMaintenanceSchedule(call.update_maintenance_schedule.schedule ?? {})
+      return invalid ? badRequest(invalid) : new Response(null, { status: 200 })
+    }
+    case 'START_MAINTENANCE':
+    case 'STOP_MAINTENANCE': {
+      const key = subKey(call.type)
+      const bad = need(key); if (bad) return bad
+      const start = call.type === 'START_MAINTENANCE'
+      const denied = authz.check(call.type, undefined, start ? 'start maintenance' : 'stop maintenance'); if (denied) return denied
+      const machines = call[key].machines ?? []
+      const invalid = start ? master.startMaintenance(machines) : master.stopMaintenance(machines)
+      return invalid ? badRequest(invalid) : new Response(null, { status: 200 })
+    }
   }
   // Calls whose feature meso does not have yet: authorized as upstream does (a refused caller learns nothing more),
   // then 501. The ACL kinds are parsed and validated all the same (core/authz/acls.ts).
   const unimplemented = (): Response | undefined => {
     const body = call[subKey(call.type)] ?? {}
     switch (call.type) {
-      case 'DRAIN_AGENT':
-        return authz.check('DRAIN_AGENT', undefined, 'drain agents') ?? (body.mark_gone ? authz.check('MARK_AGENT_GONE', undefined, 'mark agents gone') : undefined)
-      case 'START_MAINTENANCE': return authz.check('START_MAINTENANCE', undefined, 'start maintenance')
-      case 'STOP_MAINTENANCE': return authz.check('STOP_MAINTENANCE', undefined, 'stop maintenance')
-      case 'UPDATE_MAINTENANCE_SCHEDULE': return authz.check('UPDATE_MAINTENANCE_SCHEDULE', undefined, 'update the maintenance schedule')
-      case 'UPDATE_QUOTA': return checkAll('UPDATE_QUOTA', (body.quota_configs ?? []).map((q: { role: string }) => ({ value: q.role })), 'update quotas')
-      case 'SET_QUOTA': return checkAll('UPDATE_QUOTA', body.quota_request?.role !== undefined ? [{ value: body.quota_request.role }] : [], 'set quotas')
-      case 'REMOVE_QUOTA': return checkAll('UPDATE_QUOTA', body.role !== undefined ? [{ value: body.role }] : [], 'remove quotas')
       case 'RESERVE_RESOURCES': return checkAll('RESERVE_RESOURCES', rolesOf(body.resources).map(value => ({ value })), 'reserve resources')
       case 'UNRESERVE_RESOURCES': return checkAll('UNRESERVE_RESOURCES', (body.resources ?? []).map((resource: AuthzObject['resource']) => ({ resource })), 'unreserve resources')
       case 'CREATE_VOLUMES': return checkAll('CREATE_VOLUME', rolesOf(body.volumes).map(value => ({ value })), 'create volumes')
@@ -185,6 +246,17 @@ export async function handleMasterOperatorCall({ master, events, files, authz = 
   const denied = unimplemented()
   if (denied) return denied
   switch (call.type) {
+    case 'RESERVE_RESOURCES':
+    case 'UNRESERVE_RESOURCES':
+    case 'CREATE_VOLUMES':
+    case 'DESTROY_VOLUMES':
+    case 'GROW_VOLUME':
+    case 'SHRINK_VOLUME': {
+      // Applied by the master to the agent (src/master/operations/operator.ts): 202, 400, 409.
+      const key = subKey(call.type)
+      const bad = need(key); if (bad) return bad
+      return operatorOperationResponse(master, call.type, call[key], authz.subject)
+    }
     default:
       return text(501, `Call type ${call.type} is not implemented by meso`)
   }

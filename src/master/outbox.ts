@@ -6,6 +6,8 @@
 import type { MasterMessage } from '../core/agent-protocol.ts'
 import type { Codec } from '../core/http/negotiate.ts'
 import type { Framework, SchedulerStream } from './framework.ts'
+import type { MaintenanceRecord } from './maintenance/schedule.ts'
+import type { QuotaRecord } from './quota/config.ts'
 import type { AgentRecord, FrameworkRecord } from './registrar.ts'
 import type { SecretRecord } from './secret-store.ts'
 import type { AgentLink, RegisteredAgent } from './registered-agent.ts'
@@ -25,6 +27,8 @@ export type TimerEvent =
   | { kind: 'offerTimeout'; offerId: string }
   | { kind: 'agentDisconnectTimeout'; agentId: string }
   | { kind: 'agentReregisterTimeout' }
+  /** An unacknowledged operation status is sent again (src/master/operations/feedback.ts). */
+  | { kind: 'operationStatusRetry'; frameworkId: string; operationId: string }
 
 /** What the registrar brings back once a batched write is durable (Master.onPersisted). */
 export type PersistedEvent = { kind: 'admitAgent'; agentId: string }
@@ -34,7 +38,13 @@ export type RegistrarOp =
   | { op: 'putFramework'; record: FrameworkRecord }
   | { op: 'removeFramework'; id: string }
   | { op: 'putAgent'; record: AgentRecord }
+  /** An agent removed by START_MAINTENANCE (it registers anew once its machine is up). */
+  | { op: 'removeAgent'; id: string }
+  /** The maintenance schedule and machine modes, replaced whole. */
+  | { op: 'putMaintenance'; record: MaintenanceRecord }
   | { op: 'putWeights'; weights: Record<string, number> }
+  | { op: 'putQuota'; record: QuotaRecord }
+  | { op: 'removeQuota'; role: string }
   | { op: 'putSequence'; name: string; value: number }
   /** Sealed secrets, replicated with --zk only (the single master keeps its own store: src/master/secret-store.ts). */
   | { op: 'putSecret'; record: SecretRecord }
@@ -102,6 +112,7 @@ export const timerKey = {
   offer: (offerId: string) => `offer:${offerId}`,
   agentDisconnect: (agentId: string) => `agent-disconnect:${agentId}`,
   agentReregister: 'agent-reregister',
+  operationStatusRetry: (frameworkId: string, operationId: string) => `operation-status:${frameworkId}:${operationId}`,
   allocation: 'allocation',
   ping: 'ping',
 } as const

@@ -18,6 +18,11 @@ export class RegisteredAgent {
   state: AgentState
   link?: AgentLink
   total: Resources
+  /**
+   * Dynamic reservations and persistent volumes (post-refinement), part of `total`; src/master/operations/.
+   * Undefined: not known yet (recovered from a registrar that did not keep them): the agent's report is adopted.
+   */
+  checkpointed?: Resources
   registeredTime?: number
   reregisteredTime?: number
   unreachableTime?: number

@@ -6,8 +6,12 @@
 
 import { logger } from '../core/log.ts'
 import { openStore, type Store } from '../core/store.ts'
+import type { Resource } from '../core/resources.ts'
 import type { AgentInfo, FrameworkInfo } from '../core/v1/messages.ts'
+import type { DrainInfo } from './drain.ts'
+import type { MaintenanceRecord } from './maintenance/schedule.ts'
 import type { RegistrarOp } from './outbox.ts'
+import type { QuotaRecord } from './quota/config.ts'
 import type { SecretRecord } from './secret-store.ts'
 
 const log = logger('registrar')
@@ -23,6 +27,13 @@ export interface AgentRecord {
   unreachableTime?: number
   /** DEACTIVATE_AGENT by an operator; kept so a re-registered or recovered agent stays out of offers. */
   deactivated?: boolean
+  /** DRAIN_AGENT: DRAINING or DRAINED, with its config (src/master/drain.ts). */
+  drain?: DrainInfo
+  /**
+   * Dynamic reservations and persistent volumes on the agent (v1 JSON, post-refinement), authoritative over the
+   * agent's own report when it re-registers. Absent in registrars written before meso kept them.
+   */
+  checkpointedResources?: Resource[]
 }
 
 /** A framework as the registrar keeps it (the live object is Framework). */
@@ -38,8 +49,12 @@ export interface RegistrarSnapshot {
   frameworks: FrameworkRecord[]
   weights: Record<string, number>
   sequences: Record<string, number>
+  /** Quotas (guarantees and limits) by role, recovered before the first allocation. */
+  quotas?: QuotaRecord[]
   /** Sealed secrets (replicated with --zk; the SQLite registrar keeps none: the store has its own file). */
   secrets?: SecretRecord[]
+  /** The maintenance schedule and its machines' modes (src/master/maintenance/). */
+  maintenance?: MaintenanceRecord
 }
 
 /** Where the runtime writes (runtime.ts): the SQLite registrar, or the ZooKeeper one with --zk (ha/zk-registrar.ts). */
@@ -66,20 +81,27 @@ export class Registrar implements RegistrarStore {
         state TEXT NOT NULL, unreachable_time REAL);
       CREATE TABLE IF NOT EXISTS frameworks (id TEXT PRIMARY KEY, info TEXT NOT NULL, registered_time REAL NOT NULL);
       CREATE TABLE IF NOT EXISTS weights (role TEXT PRIMARY KEY, weight REAL NOT NULL);
+      CREATE TABLE IF NOT EXISTS quotas (role TEXT PRIMARY KEY, config TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `)
     // Registrars written before agents could stay deactivated across restarts lack the column.
     const columns = store.all<{ name: string }>('PRAGMA table_info(agents)').map(c => c.name)
     if (!columns.includes('deactivated')) store.exec('ALTER TABLE agents ADD COLUMN deactivated INTEGER NOT NULL DEFAULT 0')
+    if (!columns.includes('drain')) store.exec('ALTER TABLE agents ADD COLUMN drain TEXT')
+    // NULL: not known (written before meso kept them); '[]': known to be none.
+    if (!columns.includes('checkpointed_resources')) store.exec('ALTER TABLE agents ADD COLUMN checkpointed_resources TEXT')
     return new Registrar(store)
   }
 
   snapshot(): RegistrarSnapshot {
-    const agents = this.store.all<{ id: string; info: string; pid: string; state: AgentRecordState; unreachable_time: number | null; deactivated: number }>(
-      'SELECT id, info, pid, state, unreachable_time, deactivated FROM agents').map(r => {
+    const agents = this.store.all<{ id: string; info: string; pid: string; state: AgentRecordState; unreachable_time: number | null; deactivated: number; drain: string | null }>(
+      'SELECT id, info, pid, state, unreachable_time, deactivated, drain FROM agents').map(r => {
       const a: AgentRecord = { id: r.id, info: JSON.parse(r.info), pid: r.pid, state: r.state }
       if (r.unreachable_time !== null) a.unreachableTime = r.unreachable_time
       if (r.deactivated) a.deactivated = true
+      if (r.drain) a.drain = JSON.parse(r.drain)
+      const checkpointed = this.store.get<{ c: string | null }>('SELECT checkpointed_resources AS c FROM agents WHERE id = ?', r.id)?.c
+      if (checkpointed) a.checkpointedResources = JSON.parse(checkpointed)
       return a
     })
     const frameworks = this.store.all<{ id: string; info: string; registered_time: number }>('SELECT id, info, registered_time FROM frameworks')
@@ -90,7 +112,12 @@ export class Registrar implements RegistrarStore {
     for (const r of this.store.all<{ key: string; value: string }>("SELECT key, value FROM meta WHERE key LIKE 'seq:%'")) {
       sequences[r.key.slice('seq:'.length)] = Number(r.value)
     }
-    return { agents, frameworks, weights, sequences }
+    const maintenance = this.store.all<{ value: string }>("SELECT value FROM meta WHERE key = 'maintenance'")[0]
+    const snapshot: RegistrarSnapshot = { agents, frameworks, weights, sequences }
+    if (maintenance) snapshot.maintenance = JSON.parse(maintenance.value)
+    const quotas = this.store.all<{ config: string }>('SELECT config FROM quotas ORDER BY role').map(r => JSON.parse(r.config) as QuotaRecord)
+    if (quotas.length) snapshot.quotas = quotas
+    return snapshot
   }
 
   /** Applies writes now, in one transaction. */
@@ -135,10 +162,18 @@ export class Registrar implements RegistrarStore {
     switch (op.op) {
       case 'putAgent': {
         const a = op.record
-        this.store.run('INSERT OR REPLACE INTO agents (id, info, pid, state, unreachable_time, deactivated) VALUES (?, ?, ?, ?, ?, ?)',
-          a.id, JSON.stringify(a.info), a.pid, a.state, a.unreachableTime ?? null, a.deactivated ? 1 : 0)
+        this.store.run('INSERT OR REPLACE INTO agents (id, info, pid, state, unreachable_time, deactivated, drain) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          a.id, JSON.stringify(a.info), a.pid, a.state, a.unreachableTime ?? null, a.deactivated ? 1 : 0, a.drain ? JSON.stringify(a.drain) : null)
+        this.store.run('UPDATE agents SET checkpointed_resources = ? WHERE id = ?',
+          a.checkpointedResources ? JSON.stringify(a.checkpointedResources) : null, a.id)
         break
       }
+      case 'removeAgent':
+        this.store.run('DELETE FROM agents WHERE id = ?', op.id)
+        break
+      case 'putMaintenance':
+        this.store.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'maintenance', JSON.stringify(op.record))
+        break
       case 'putFramework': {
         const f = op.record
         this.store.run('INSERT OR REPLACE INTO frameworks (id, info, registered_time) VALUES (?, ?, ?)', f.id, JSON.stringify(f.info), f.registeredTime)
@@ -149,6 +184,12 @@ export class Registrar implements RegistrarStore {
         break
       case 'putWeights':
         for (const [role, weight] of Object.entries(op.weights)) this.store.run('INSERT OR REPLACE INTO weights (role, weight) VALUES (?, ?)', role, weight)
+        break
+      case 'putQuota':
+        this.store.run('INSERT OR REPLACE INTO quotas (role, config) VALUES (?, ?)', op.record.role, JSON.stringify(op.record))
+        break
+      case 'removeQuota':
+        this.store.run('DELETE FROM quotas WHERE role = ?', op.role)
         break
       case 'putSequence':
         this.store.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', `seq:${op.name}`, String(op.value))

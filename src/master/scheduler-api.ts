@@ -17,6 +17,8 @@ import { decodeBody, encodeBody, ProtoJsonError } from '../core/v1/codec.ts'
 import type { FrameworkInfo, TaskInfo } from '../core/v1/messages.ts'
 import { taskSecurityRequest } from '../agent/isolators/task-security.ts'
 import type { Master } from './master.ts'
+import { operationAuthorization } from './operations/authorization.ts'
+import { operationAckError } from './operations/feedback.ts'
 import type { TaskAuthorization } from './offers.ts'
 import { secretLookup, type SecretStore } from './secret-store.ts'
 import { validateSchedulerCall } from './validation/scheduler-call.ts'
@@ -125,7 +127,7 @@ export async function handleSchedulerCall(master: Master, req: Request, principa
       master.teardown(fw)
       break
     case 'ACCEPT':
-      master.accept(fw, (call.accept.offer_ids ?? []).map((o: any) => o.value), call.accept.operations ?? [], call.accept.filters?.refuse_seconds, taskAuthorization(acls, fw.info), secrets && secretLookup(secrets, acls, fw.info))
+      master.accept(fw, (call.accept.offer_ids ?? []).map((o: any) => o.value), call.accept.operations ?? [], call.accept.filters?.refuse_seconds, taskAuthorization(acls, fw.info), secrets && secretLookup(secrets, acls, fw.info), operationAuthorization(acls, fw.info))
       break
     case 'DECLINE':
       master.decline(fw, (call.decline.offer_ids ?? []).map((o: any) => o.value), call.decline.filters?.refuse_seconds)
@@ -154,10 +156,24 @@ export async function handleSchedulerCall(master: Master, req: Request, principa
     case 'REQUEST':
       break // accepted and ignored, as by Mesos' built-in allocator
     case 'ACCEPT_INVERSE_OFFERS':
-    case 'DECLINE_INVERSE_OFFERS':
-    case 'ACKNOWLEDGE_OPERATION_STATUS':
+    case 'DECLINE_INVERSE_OFFERS': {
+      // The answer to maintenance (src/master/maintenance/): recorded for GET_MAINTENANCE_STATUS.
+      const body = call.type === 'ACCEPT_INVERSE_OFFERS' ? call.accept_inverse_offers : call.decline_inverse_offers
+      if (!body) return badRequest(`Failed to validate scheduler::Call: Expecting '${call.type.toLowerCase()}' to be present`)
+      master.answerInverseOffers(fw, (body.inverse_offer_ids ?? []).map((o: any) => o.value), call.type === 'ACCEPT_INVERSE_OFFERS' ? 'ACCEPT' : 'DECLINE', body.filters?.refuse_seconds)
+      break
+    }
+    case 'ACKNOWLEDGE_OPERATION_STATUS': {
+      // Offer operation feedback: src/master/operations/feedback.ts.
+      const invalid = operationAckError(call.acknowledge_operation_status)
+      if (invalid) return badRequest(`Failed to validate scheduler::Call: ${invalid}`)
+      master.acknowledgeOperationStatus(fw, call.acknowledge_operation_status)
+      break
+    }
     case 'RECONCILE_OPERATIONS':
-      break // meso sends no inverse offers and no operation feedback requiring acks yet
+      if (!call.reconcile_operations) return badRequest("Failed to validate scheduler::Call: Expecting 'reconcile_operations' to be present")
+      master.reconcileOperations(fw, call.reconcile_operations.operations ?? [])
+      break
     case 'UPDATE_FRAMEWORK': {
       const info = call.update_framework.framework_info
       if (info.id && info.id.value !== fw.id) return badRequest("'framework_info.id' differs from the framework's id")

@@ -31,12 +31,15 @@ import { standbyAnswer } from './ha/standby.ts'
 import { Registrar, type RegistrarSnapshot, type RegistrarStore } from './registrar.ts'
 import type { MasterInfo } from '../core/v1/messages.ts'
 import { MasterRuntime } from './runtime.ts'
+import { handleV0Operation, V0_OPERATION_ENDPOINTS } from './operations/operator-http.ts'
 import { handleSchedulerCall } from './scheduler-api.ts'
 import { handleSecretsCall } from './secrets-api.ts'
+import { handleQuotaV0 } from './quota/handler.ts'
 import { SecretStore } from './secret-store.ts'
 import { loadSecretKey } from '../core/secrets/crypto.ts'
 import { decodeBody } from '../core/v1/codec.ts'
 import { frameworkV0, rolesV0, slaveV0, stateSummaryV0, stateV0, tasksV0 } from './views-v0.ts'
+import { machineModeV0, maintenanceScheduleV0, maintenanceStatusV0 } from './maintenance/v0-endpoints.ts'
 
 const log = logger('master')
 
@@ -151,6 +154,13 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
     const viewer = authz.viewer()
     return json(Object.entries(master.state.weights).filter(([role]) => !viewer || viewer.role(role)).map(([role, weight]) => ({ role, weight })), req)
   }))
+  // Quota (src/master/quota/handler.ts): GET the status, POST a QuotaRequest, DELETE /master/quota/<role>; the
+  // read-write realm for all three, as upstream routes it.
+  router.on(['GET', 'POST', 'DELETE'], '/quota', async (req, url) => {
+    const a = guard(req, authn, flags.authenticate_http_readwrite, 'mesos-master-readwrite')
+    if (a instanceof Response) return a
+    return handleQuotaV0(master, new RequestAuthz(acls, a.subject), req, url)
+  })
   router.get('/flags', readonly((req, _url, authz) => authz.check('VIEW_FLAGS', undefined, 'view the flags') ??
     json({ flags: Object.fromEntries(flagStrings.map(f => [f.name, f.value])) }, req)))
   router.get('/health', () => new Response(null, { status: 200 }))
@@ -169,6 +179,23 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
     master.teardown(fw)
     return new Response(null, { status: 200 })
   })
+  // Reservations and volumes by an operator, v0 (src/master/operations/operator-http.ts; docs/resources.md).
+  for (const endpoint of V0_OPERATION_ENDPOINTS) {
+    router.post(`/${endpoint}`, async req => {
+      const a = guard(req, authn, flags.authenticate_http_readwrite, 'mesos-master-readwrite')
+      if (a instanceof Response) return a
+      return handleV0Operation(master, endpoint, req, new RequestAuthz(acls, a.subject))
+    })
+  }
+  // Maintenance (src/master/maintenance/, docs/maintenance.md): the realms upstream routes them with.
+  const readwrite = (h: (req: Request, authz: RequestAuthz) => Response | Promise<Response>) => (req: Request) => {
+    const a = guard(req, authn, flags.authenticate_http_readwrite, 'mesos-master-readwrite')
+    return a instanceof Response ? a : h(req, new RequestAuthz(acls, a.subject))
+  }
+  router.on(null, '/maintenance/schedule', readwrite((req, authz) => maintenanceScheduleV0(master, req, authz)))
+  router.on(null, '/maintenance/status', readonly((req, _url, authz) => maintenanceStatusV0(master, req, authz)))
+  router.on(null, '/machine/down', readwrite((req, authz) => machineModeV0(master, req, authz, 'down')))
+  router.on(null, '/machine/up', readwrite((req, authz) => machineModeV0(master, req, authz, 'up')))
   // meso extension (the Mesos operator API has no task kill): ask a task's agent to kill it, as its framework would.
   // Killing one task of a framework is a part of tearing it down: the caller needs teardown_frameworks over the
   // framework's principal (docs/security-auth.md).

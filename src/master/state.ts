@@ -6,9 +6,13 @@ import { Resources } from '../core/resources.ts'
 import type { MasterInfo, Offer, Task } from '../core/v1/messages.ts'
 import { isTerminal } from '../core/v1/messages.ts'
 import type { HierarchicalAllocator } from './allocator/allocator.ts'
+import type { Quota } from './allocator/quota.ts'
+import type { DrainInfo } from './drain.ts'
 import type { MasterFlags } from './flags.ts'
 import type { Framework } from './framework.ts'
+import { MaintenanceState } from './maintenance/maintenance-state.ts'
 import { MasterMetrics } from './metrics.ts'
+import { OperationBook } from './operations/operation-book.ts'
 import type { Outbox } from './outbox.ts'
 import type { ReconciliationView } from './reconciliation.ts'
 import type { AgentLink, RegisteredAgent } from './registered-agent.ts'
@@ -44,6 +48,16 @@ export class MasterState {
   /** Id counters (`framework`, `agent`, `offer`); the registrar keeps the first two across restarts. */
   readonly sequences = new Map<string, number>()
   weights: Record<string, number> = {}
+  /** Quotas set by operators (SET_QUOTA / UPDATE_QUOTA), by top-level role; persisted (src/master/quota/). */
+  readonly quotas = new Map<string, Quota>()
+  /** Operations with feedback (`id`) not yet acknowledged; src/master/operations/feedback.ts. */
+  readonly operations = new OperationBook()
+  /** The maintenance schedule, machine modes and inverse offers (src/master/maintenance/). */
+  readonly maintenance = new MaintenanceState()
+  /** DRAIN_AGENT: agents being drained or drained, by id (persisted in their AgentRecord; src/master/drain.ts). */
+  readonly draining = new Map<string, DrainInfo>()
+  /** When each draining agent was told to drain (seconds since the epoch), for `estimated_drain_start_time`. */
+  readonly drainStartTimes = new Map<string, number>()
 
   constructor(
     readonly id: string,

@@ -144,8 +144,12 @@ export function applyStatus(step: Step, task: Task, status: TaskStatus, latestSt
   const { s, out, now } = step
   const fw = s.frameworks.get(task.framework_id.value)
   const prev = task.state
-  const next = latestState ?? status.state
-  task.statuses = [...(task.statuses ?? []), storedStatus(task, status)]
+  // A terminal task stays as it ended (Master::updateTask): a late or retried update cannot move it again.
+  const next = isTerminal(prev) ? prev : latestState ?? status.state
+  // A status of the same state as the newest replaces it, as in Mesos: an agent retrying an update (or a stream of
+  // health checks) does not pile up copies.
+  const kept = task.statuses ?? []
+  task.statuses = [...(kept.at(-1)?.state === status.state ? kept.slice(0, -1) : kept), storedStatus(task, status)]
   if (task.statuses.length > MAX_STATUSES) task.statuses.splice(0, task.statuses.length - MAX_STATUSES)
   task.state = next
   if (status.uuid) {
@@ -167,9 +171,8 @@ export function applyStatus(step: Step, task: Task, status: TaskStatus, latestSt
 }
 
 /** Moves a task out of the active set (terminal and acknowledged, or its framework or agent is gone). */
-export function removeTask({ s, now }: Step, task: Task) {
+export function removeTask({ s, now }: Step, task: Task, fw = s.frameworks.get(task.framework_id.value)) {
   const fwId = task.framework_id.value
-  const fw = s.frameworks.get(fwId)
   const agent = s.agents.get(task.agent_id.value)
   if (!isTerminal(task.state) && agent) s.allocator.recoverResources(fwId, agent.id, resourcesOf(task.resources), undefined, now)
   agent?.tasks.delete(`${fwId}/${task.task_id.value}`)

@@ -12,6 +12,7 @@ import type { MasterState } from './state.ts'
 import type { RegisteredAgent } from './registered-agent.ts'
 import { flattenedOf } from './resource-lists.ts'
 import { roleSummaries } from './views-v1.ts'
+import { consumedWithoutOffers, roleQuotaV0 } from './quota/consumed.ts'
 
 export function flattenAttributes(attrs: Attribute[] | undefined): Record<string, string | number> {
   const out: Record<string, string | number> = {}
@@ -89,6 +90,10 @@ export function slaveV0(m: MasterState, a: RegisteredAgent, full = false, viewer
     capabilities: a.capabilities,
   }
   if (a.reregisteredTime) out.reregistered_time = a.reregisteredTime
+  const drain = m.draining.get(a.id)
+  if (drain) out.drain_info = drain
+  const drainStart = m.drainStartTimes.get(a.id)
+  if (drain && drainStart !== undefined) out.estimated_drain_start_time_seconds = drainStart
   if (full) {
     const byRole: Record<string, unknown[]> = {}
     for (const r of total.list) {
@@ -257,11 +262,13 @@ export function tasksV0(m: MasterState, q: URLSearchParams, viewer?: Viewer) {
 }
 
 export function rolesV0(m: MasterState, viewer?: Viewer) {
+  const shown = roleSummaries(m).filter(r => !viewer || viewer.role(r.name))
+  const consumed = consumedWithoutOffers(m, shown.map(r => r.name))
   return {
-    roles: roleSummaries(m).filter(r => !viewer || viewer.role(r.name)).map(r => ({
+    roles: shown.map(r => ({
       name: r.name,
       weight: r.weight,
-      quota: { role: r.name, guarantee: {}, limit: {}, consumed: r.allocated.unallocated().flatten() },
+      quota: roleQuotaV0(m, r.name, consumed),
       resources: r.allocated.unallocated().flatten(),
       allocated: r.allocated.unallocated().flatten(),
       offered: r.offered.unallocated().flatten(),

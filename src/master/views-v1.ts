@@ -11,6 +11,7 @@ import type { Framework } from './framework.ts'
 import type { JsonStream } from './json-stream.ts'
 import type { MasterState } from './state.ts'
 import type { RegisteredAgent } from './registered-agent.ts'
+import { reservationRoles } from './operations/reservation-roles.ts'
 import { resourcesOf } from './resource-lists.ts'
 
 const time = (seconds: number | undefined) => (seconds === undefined ? undefined : { nanoseconds: Math.round(seconds * 1e9) })
@@ -36,6 +37,8 @@ export function agentView(m: MasterState, a: RegisteredAgent, viewer?: Viewer) {
     allocated_resources: visible(m.agentUsed(a), viewer).toWire(true),
     offered_resources: visible(m.agentOffered(a), viewer).toWire(true),
     capabilities: a.capabilities.map(type => ({ type })),
+    drain_info: m.draining.get(a.id),
+    estimated_drain_start_time: m.draining.has(a.id) ? time(m.drainStartTimes.get(a.id)) : undefined,
   })
 }
 
@@ -49,6 +52,7 @@ export function frameworkView(m: MasterState, fw: Framework, viewer?: Viewer) {
     reregistered_time: time(fw.reregisteredTime),
     unregistered_time: time(fw.unregisteredTime),
     offers: m.frameworkOffers(fw),
+    inverse_offers: m.maintenance.inverseOffers.outstanding.size ? m.maintenance.inverseOffers.wireOf(fw.id) : undefined,
     allocated_resources: visible(m.frameworkUsed(fw), viewer).toWire(true),
     offered_resources: visible(m.frameworkOffered(fw), viewer).toWire(true),
   })
@@ -117,7 +121,11 @@ export function roleSummaries(m: MasterState) {
     return e
   }
   for (const r of Object.keys(m.weights)) get(r)
+  // Roles with quota are known roles too (upstream Master::knownRoles).
+  for (const r of m.quotas.keys()) get(r)
   for (const fw of m.frameworks.values()) for (const r of fw.roles) get(r).frameworks.add(fw.id)
+  // Roles something is reserved for on a registered agent, and their ancestors (upstream Master::knownRoles).
+  for (const role of reservationRoles(m)) get(role)
   for (const fw of m.frameworks.values()) {
     for (const t of fw.tasks.values()) {
       for (const [role, part] of byAllocationRole(resourcesOf(t.resources))) get(role).allocated.push(part)

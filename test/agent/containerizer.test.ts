@@ -72,11 +72,11 @@ describe('launch', () => {
     expect(calls.slice(calls.indexOf('launcher.start c1'))).toEqual(['launcher.start c1', 'launcher.destroy c1', 'b.cleanup c1', 'a.cleanup c1', 'provisioner.destroy c1'])
   })
 
-  test('the posix launcher gets no image: it has no root filesystem of its own to give', async () => {
+  test('the posix launcher refuses an image (it has no root filesystem of its own to give) before provisioning it', async () => {
     const { calls, launcher, containerizer } = harness({ launcher: 'posix' })
-    await containerizer.launch(launch('c1', withImage))
-    expect(calls).not.toContain('provisioner.provision c1')
-    expect(launcher.launches.get('c1')!.launch.image).toBeUndefined()
+    await expect(containerizer.launch(launch('c1', withImage))).rejects.toThrow('cannot run container images')
+    expect(calls).toEqual([])
+    expect(launcher.launches.has('c1')).toBe(false)
   })
 })
 

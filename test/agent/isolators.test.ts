@@ -75,7 +75,7 @@ describe('isolators', () => {
     expect(() => linux('cgroups/nope')).toThrow("unknown isolator 'cgroups/nope'")
     // The posix launcher keeps only isolators that need no OCI spec, after its process-tree usage.
     const posix = await createIsolators(isolatorSetup({ flags: agentFlags({ isolation: 'cgroups/cpu,posix/rlimits' }), launcher: 'posix', runtimeDir: '/r', offer: { resources: res('cpus:1'), attributes: [] } }))
-    expect(posix.map(i => i.name)).toEqual(['posix/cpu,posix/mem', 'linux-info-check', 'volume/secret'])
+    expect(posix.map(i => i.name)).toEqual(['posix/cpu,posix/mem', 'linux-info-check', 'volume/persistent', 'volume/secret'])
     await expect(createIsolators(isolatorSetup({ flags: agentFlags({ nvidia_gpu_devices: '0' }), launcher: 'linux', runtimeDir: '/r', offer: { resources: res('cpus:1'), attributes: [] } })))
       .rejects.toThrow("only be specified if the '--isolation' flag contains 'gpu/nvidia'")
   })

@@ -49,7 +49,7 @@ beforeAll(async () => {
   agent = await startAgent(master.url, join(dir, 'agent'), [
     '--authenticate_http_readonly', '--authenticate_http_readwrite', '--authenticate_http_executors', `--jwt_secret_key=${join(dir, 'jwt.key')}`,
     `--http_credentials=${join(dir, 'credentials.json')}`, `--credential=${join(dir, 'agent-credential.json')}`, `--acls=${join(dir, 'acls.json')}`,
-    '--resources=cpus:4;mem:4096',
+    '--resources=cpus:4;mem:4096;disk:64',
   ])
   await waitFor('the agent to register', async () => (await opsJson(`${master.url}/master/slaves`)).slaves.length === 1)
   const env = { MESO_PRINCIPAL: 'ops', MESO_SECRET: SECRETS.ops, MESO_CONFIG: join(dir, 'no-config.toml') }
@@ -109,6 +109,8 @@ interface Row {
 const op = (type: string, extra: Record<string, unknown> = {}) => () => ({ type, ...extra })
 const agentId = async () => (await opsJson(`${master.url}/master/slaves`)).slaves[0].id as string
 let AGENT_ID = ''
+const DEV_DISK = { name: 'disk', type: 'SCALAR', scalar: { value: 8 }, reservations: [{ type: 'DYNAMIC', role: 'dev', principal: 'ops' }] }
+const DEV_VOLUME = { ...DEV_DISK, disk: { persistence: { id: 'v', principal: 'ops' }, volume: { container_path: 'v', mode: 'RW' } } }
 const newId = () => `n-${crypto.randomUUID()}`
 const nested = newId()
 
@@ -125,6 +127,8 @@ const rows: Row[] = [
   { name: 'master /slaves', on: 'master', path: '/master/slaves', expect: [401, 200, 200] },
   { name: 'master /roles', on: 'master', path: '/master/roles', expect: [401, 200, 200], sees: b => b.roles.length > 0 },
   { name: 'master /weights', on: 'master', path: '/master/weights', expect: [401, 200, 200], sees: b => b.length > 0 },
+  // get_quotas filters the status (no quota is set here, so both principals see none).
+  { name: 'master /quota', on: 'master', path: '/master/quota', expect: [401, 200, 200] },
   { name: 'master /flags', on: 'master', path: '/master/flags', expect: [401, 403, 200] },
   { name: 'master /metrics/snapshot', on: 'master', path: '/metrics/snapshot', expect: [401, 403, 200] },
   { name: 'master /files/read /master/log', on: 'master', path: '/files/read?path=/master/log&offset=0', expect: [401, 403, 200] },
@@ -150,15 +154,24 @@ const rows: Row[] = [
   { name: 'master DEACTIVATE_AGENT', on: 'master', path: '/api/v1', body: () => ({ type: 'DEACTIVATE_AGENT', deactivate_agent: { agent_id: { value: AGENT_ID } } }), expect: [401, 403, 200] },
   { name: 'master REACTIVATE_AGENT', on: 'master', path: '/api/v1', body: () => ({ type: 'REACTIVATE_AGENT', reactivate_agent: { agent_id: { value: AGENT_ID } } }), expect: [401, 403, 200] },
   { name: 'master MARK_AGENT_GONE (no such agent)', on: 'master', path: '/api/v1', body: op('MARK_AGENT_GONE', { mark_agent_gone: { agent_id: { value: 'no-such-agent' } } }), expect: [401, 403, 404] },
-  { name: 'master DRAIN_AGENT', on: 'master', path: '/api/v1', body: () => ({ type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: AGENT_ID } } }), expect: [401, 403, 501] },
-  { name: 'master START_MAINTENANCE', on: 'master', path: '/api/v1', body: op('START_MAINTENANCE', { start_maintenance: { machines: [{ hostname: 'h' }] } }), expect: [401, 403, 501] },
-  { name: 'master STOP_MAINTENANCE', on: 'master', path: '/api/v1', body: op('STOP_MAINTENANCE', { stop_maintenance: { machines: [{ hostname: 'h' }] } }), expect: [401, 403, 501] },
-  { name: 'master UPDATE_MAINTENANCE_SCHEDULE', on: 'master', path: '/api/v1', body: op('UPDATE_MAINTENANCE_SCHEDULE', { update_maintenance_schedule: { schedule: {} } }), expect: [401, 403, 501] },
-  { name: 'master UPDATE_QUOTA', on: 'master', path: '/api/v1', body: op('UPDATE_QUOTA', { update_quota: { quota_configs: [{ role: 'dev' }] } }), expect: [401, 403, 501] },
-  { name: 'master RESERVE_RESOURCES', on: 'master', path: '/api/v1', body: () => ({ type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: { value: AGENT_ID }, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, reservations: [{ type: 'DYNAMIC', role: 'dev' }] }] } }), expect: [401, 403, 501] },
-  { name: 'master UNRESERVE_RESOURCES', on: 'master', path: '/api/v1', body: () => ({ type: 'UNRESERVE_RESOURCES', unreserve_resources: { agent_id: { value: AGENT_ID }, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, reservations: [{ type: 'DYNAMIC', role: 'dev', principal: 'ops' }] }] } }), expect: [401, 403, 501] },
-  { name: 'master CREATE_VOLUMES', on: 'master', path: '/api/v1', body: () => ({ type: 'CREATE_VOLUMES', create_volumes: { agent_id: { value: AGENT_ID }, volumes: [{ name: 'disk', type: 'SCALAR', scalar: { value: 1 }, reservations: [{ type: 'DYNAMIC', role: 'dev' }] }] } }), expect: [401, 403, 501] },
-  { name: 'master DESTROY_VOLUMES', on: 'master', path: '/api/v1', body: () => ({ type: 'DESTROY_VOLUMES', destroy_volumes: { agent_id: { value: AGENT_ID }, volumes: [{ name: 'disk', type: 'SCALAR', scalar: { value: 1 }, disk: { persistence: { id: 'v', principal: 'ops' } } }] } }), expect: [401, 403, 501] },
+  // Maintenance and drain (docs/maintenance.md): an unknown agent and an unscheduled machine are 400 once authorized.
+  { name: 'master DRAIN_AGENT (no such agent)', on: 'master', path: '/api/v1', body: op('DRAIN_AGENT', { drain_agent: { agent_id: { value: 'no-such-agent' }, mark_gone: true } }), expect: [401, 403, 400] },
+  { name: 'master START_MAINTENANCE', on: 'master', path: '/api/v1', body: op('START_MAINTENANCE', { start_maintenance: { machines: [{ hostname: 'h' }] } }), expect: [401, 403, 400] },
+  { name: 'master STOP_MAINTENANCE', on: 'master', path: '/api/v1', body: op('STOP_MAINTENANCE', { stop_maintenance: { machines: [{ hostname: 'h' }] } }), expect: [401, 403, 400] },
+  { name: 'master UPDATE_MAINTENANCE_SCHEDULE', on: 'master', path: '/api/v1', body: op('UPDATE_MAINTENANCE_SCHEDULE', { update_maintenance_schedule: { schedule: {} } }), expect: [401, 403, 200] },
+  { name: 'master GET /master/maintenance/schedule', on: 'master', path: '/master/maintenance/schedule', expect: [401, 200, 200] },
+  { name: 'master GET /master/maintenance/status', on: 'master', path: '/master/maintenance/status', expect: [401, 200, 200] },
+  { name: 'master POST /master/maintenance/schedule', on: 'master', path: '/master/maintenance/schedule', method: 'POST', raw: () => ({ body: '{}', type: 'application/json' }), expect: [401, 403, 200] },
+  { name: 'master POST /master/machine/down', on: 'master', path: '/master/machine/down', method: 'POST', raw: () => ({ body: '[{"hostname":"h"}]', type: 'application/json' }), expect: [401, 403, 400] },
+  { name: 'master POST /master/machine/up', on: 'master', path: '/master/machine/up', method: 'POST', raw: () => ({ body: '[{"hostname":"h"}]', type: 'application/json' }), expect: [401, 403, 400] },
+  { name: 'master UPDATE_QUOTA', on: 'master', path: '/api/v1', body: op('UPDATE_QUOTA', { update_quota: { quota_configs: [{ role: 'dev' }] } }), expect: [401, 403, 200] },
+  // Reservations and volumes (docs/resources.md), in an order that makes each one valid for ops: 202 proves it passed.
+  { name: 'master RESERVE_RESOURCES', on: 'master', path: '/api/v1', body: () => ({ type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: { value: AGENT_ID }, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, reservations: [{ type: 'DYNAMIC', role: 'dev', principal: 'ops' }] }, DEV_DISK] } }), expect: [401, 403, 202] },
+  { name: 'master UNRESERVE_RESOURCES', on: 'master', path: '/api/v1', body: () => ({ type: 'UNRESERVE_RESOURCES', unreserve_resources: { agent_id: { value: AGENT_ID }, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, reservations: [{ type: 'DYNAMIC', role: 'dev', principal: 'ops' }] }] } }), expect: [401, 403, 202] },
+  { name: 'master CREATE_VOLUMES', on: 'master', path: '/api/v1', body: () => ({ type: 'CREATE_VOLUMES', create_volumes: { agent_id: { value: AGENT_ID }, volumes: [DEV_VOLUME] } }), expect: [401, 403, 202] },
+  { name: 'master DESTROY_VOLUMES', on: 'master', path: '/api/v1', body: () => ({ type: 'DESTROY_VOLUMES', destroy_volumes: { agent_id: { value: AGENT_ID }, volumes: [DEV_VOLUME] } }), expect: [401, 403, 202] },
+  { name: 'master POST /master/unreserve', on: 'master', path: '/master/unreserve', method: 'POST', raw: () => ({ body: `slaveId=${AGENT_ID}&resources=${encodeURIComponent(JSON.stringify([DEV_DISK]))}`, type: 'application/x-www-form-urlencoded' }), expect: [401, 403, 202] },
+  { name: 'master POST /master/reserve', on: 'master', path: '/master/reserve', method: 'POST', raw: () => ({ body: `slaveId=${AGENT_ID}&resources=${encodeURIComponent(JSON.stringify([DEV_DISK]))}`, type: 'application/x-www-form-urlencoded' }), expect: [401, 403, 202] },
   { name: 'master TEARDOWN', on: 'master', path: '/api/v1', body: () => ({ type: 'TEARDOWN', teardown: { framework_id: { value: ids.tear1!.framework } } }), expect: [401, 403, 200] },
   { name: 'master POST /master/teardown', on: 'master', path: '/master/teardown', method: 'POST', raw: () => ({ body: `frameworkId=${ids.tear2!.framework}`, type: 'application/x-www-form-urlencoded' }), expect: [401, 403, 200] },
   // meso's secret store (docs/security-secrets.md): create_secrets, view_secrets (a filter), delete_secrets.

@@ -4,6 +4,8 @@
 
 import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { join } from 'node:path'
+import type { LogRotation } from '../io/logrotate-policy.ts'
+import { openRotatedSink } from '../io/logrotate.ts'
 
 export interface ConmonCreate {
   conmon: string
@@ -21,6 +23,8 @@ export interface ConmonCreate {
   terminal?: boolean
   stdin?: boolean
   timeoutMs?: number
+  /** Sandbox log rotation (io/logrotate.ts): passthrough output goes through a rotating logger, ctr.log is capped. */
+  logRotation?: LogRotation
 }
 
 export interface Created { pid: number; conmonPid: number }
@@ -38,8 +42,12 @@ export async function conmonCreate(o: ConmonCreate): Promise<Created> {
   ]
   if (o.stdin) args.push('-i', '--leave-stdin-open')
   if (o.terminal) args.push('-t')
-  const out = openSync(o.stdoutPath, 'a')
-  const err = openSync(o.stderrPath, 'a')
+  // conmon replaces a full ctr.log with an empty one; the log pump reads the old one to its end first.
+  if (attached && o.logRotation) args.push('--log-size-max', String(o.logRotation.maxSize))
+  const sink = (path: string) => !attached && o.logRotation ? openRotatedSink(path, o.logRotation) : openSync(path, 'a')
+  const out = sink(o.stdoutPath)
+  let err: number
+  try { err = sink(o.stderrPath) } catch (e) { closeSync(out); throw e }
   let proc
   try {
     // 'socket-fd': the agent's end of the sync socket is ours to close (a 'pipe' end is never closed by Bun either,

@@ -17,6 +17,7 @@ import type { ContainerInfo, NetworkInfo } from '../../core/v1/messages.ts'
 import type { AgentFlags } from '../flags.ts'
 import type { ContainerLimitation, ContainerRef, IsolationContext, Isolator } from '../isolators/isolator.ts'
 import type { ContainerIO, ExecProcess, ExecSpec, Launched, Launcher, LaunchSpec, RecoveredContainer, Termination } from './launcher.ts'
+import { launcherSupport, refuseUnsupported, type LauncherSupport } from './launcher-capabilities.ts'
 import type { ImageProvisioner, ProvisionedImage } from './provisioner.ts'
 
 const log = logger('containerizer')
@@ -45,6 +46,8 @@ interface Container {
 
 export class Containerizer {
   private readonly containers = new Map<string, Container>()
+  /** What the launcher and isolators can honour, read once (after prepare, which finds the container init). */
+  private support?: LauncherSupport
 
   constructor(private readonly o: ContainerizerOptions) {}
 
@@ -60,6 +63,9 @@ export class Containerizer {
 
   async launch(spec: LaunchSpec): Promise<Launched> {
     const { launcher, isolators } = this.o
+    // Before anything is created: a field this agent cannot honour fails the launch, never runs without it.
+    this.support ??= launcherSupport({ launcher, isolators: this.isolatorNames, images: !!this.o.provisioner, flags: this.o.flags })
+    refuseUnsupported(spec, this.support)
     const c: Container = { id: spec.containerId, parentId: spec.parentId, sandbox: spec.sandbox }
     this.containers.set(c.id, c)
     let created = false
@@ -87,7 +93,7 @@ export class Containerizer {
     }
   }
 
-  /** The root filesystem of a container with an image; the posix launcher has none to give (images are ignored there). */
+  /** The root filesystem of a container with an image; the posix launcher has none to give (such launches are refused). */
   private async provision(spec: LaunchSpec): Promise<ProvisionedImage | undefined> {
     const image = spec.container?.mesos?.image
     if (!image || this.o.launcher.name === 'posix') return undefined

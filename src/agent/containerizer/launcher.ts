@@ -6,6 +6,7 @@
 import type { Resources } from '../../core/resources.ts'
 import type { CommandInfo, ContainerInfo } from '../../core/v1/messages.ts'
 import type { ContainerLimitation } from '../isolators/isolator.ts'
+import type { ContainerInit } from './container-init.ts'
 import type { OciSpec } from './oci-spec.ts'
 import type { ProvisionedImage } from './provisioner.ts'
 
@@ -30,6 +31,11 @@ export interface LaunchSpec {
   tty?: boolean
   /** Aborts the launch while its image is still being pulled (the task was killed); docs/security-files.md. */
   signal?: AbortSignal
+  /**
+   * Run a container init as PID 1 (container-init.ts): true (`--init`, label `meso.io/init=true`) or false
+   * (`--no-init`); undefined: the default, an init wherever the task would be PID 1 of its own pid namespace.
+   */
+  init?: boolean
 }
 
 /** What the containerizer hands a launcher: the launch, its provisioned image and the isolators' part of the spec. */
@@ -81,6 +87,8 @@ export interface Launcher {
   readonly name: 'posix' | 'linux'
   /** One-time host preparation; throws with a clear message when the launcher cannot work here. */
   prepare(): Promise<void>
+  /** The container init run as PID 1 (linux, once prepared, when one is installed); the posix launcher has none. */
+  readonly init?: ContainerInit
   /** Creates the container; its process does not run the task before `start` (posix: it does at once). */
   create(launch: ContainerLaunch): Promise<Launched>
   start(containerId: string): Promise<void>

@@ -11,8 +11,10 @@ import { logger } from '../../core/log.ts'
 import type { AgentFlags } from '../flags.ts'
 import { ConmonAttach } from '../io/conmon-attach.ts'
 import { LogPump } from '../io/log-pump.ts'
+import { logRotationOf, type LogRotation } from '../io/logrotate-policy.ts'
 import { detectHierarchy, fixHybridHierarchy, prepareV2Root } from '../isolators/cgroups/hierarchy.ts'
 import { conmonCreate } from './conmon.ts'
+import { findContainerInit, type ContainerInit } from './container-init.ts'
 import { LAUNCH_INTERRUPTED, type ContainerIO, type ContainerLaunch, type ExecProcess, type ExecSpec, type Launched, type Launcher, type RecoveredContainer, type Termination } from './launcher.ts'
 import { execInContainer } from './linux/exec-session.ts'
 import { watchExit } from './linux/exit-watch.ts'
@@ -51,7 +53,7 @@ interface Entry {
   interrupted?: boolean
 }
 
-export type LinuxLauncherFlags = Pick<AgentFlags, 'oci_runtime' | 'cgroups_root' | 'sandbox_directory' | 'switch_user'>
+export type LinuxLauncherFlags = Pick<AgentFlags, 'oci_runtime' | 'cgroups_root' | 'sandbox_directory' | 'switch_user'> & Partial<Pick<AgentFlags, 'logrotate_max_size' | 'logrotate_max_files'>>
 
 export function linuxLauncherUnavailable(flags: Pick<AgentFlags, 'oci_runtime'>): string | undefined {
   if (process.getuid?.() !== 0) return 'the linux launcher needs root (the agent is not running as root)'
@@ -69,6 +71,8 @@ export class LinuxLauncher implements Launcher {
   private readonly entries = new Map<string, Entry>()
   private hostRoot: HostRootEntry[] = []
   groupCommand = ['/bin/sleep', 'infinity']
+  /** PID 1 of containers with a pid namespace of their own (container-init.ts); undefined when none is installed. */
+  init?: ContainerInit
 
   /**
    * `hidden`: host paths containers on the host's root must not see (spec-builder.ts), masked in every such
@@ -95,7 +99,19 @@ export class LinuxLauncher implements Launcher {
     })
     this.groupCommand = [Bun.which('sleep') ?? '/bin/sleep', 'infinity']
     this.hidden = [...new Set(this.hidden)]
+    const init = findContainerInit()
+    if ('missing' in init) {
+      log.warn(`No container init (${init.missing}): tasks run as PID 1 of their pid namespace, which ignores SIGTERM unless the program handles it, so kills wait for the grace period; install catatonit (./install.sh) to fix`)
+    } else {
+      this.init = init
+      log.info(`Container init: ${init.path} runs as PID 1 of every container with its own pid namespace (opt out per task: meso task run --no-init, label meso.io/init=false)`)
+    }
     log.info(`Linux launcher ready: ${this.runtime.name} under conmon, cgroups ${detectHierarchy().version}`)
+  }
+
+  private logRotation(): LogRotation | undefined {
+    const f = this.flags
+    return f.logrotate_max_size && f.logrotate_max_files ? logRotationOf({ logrotate_max_size: f.logrotate_max_size, logrotate_max_files: f.logrotate_max_files }) : undefined
   }
 
   private cgroupsPathFor(id: string, parentId?: string): string {
@@ -116,14 +132,14 @@ export class LinuxLauncher implements Launcher {
     rmSync(bundle, { recursive: true, force: true })
     mkdirSync(bundle, { recursive: true })
     const cgroupsPath = this.cgroupsPathFor(id, launch.parentId)
-    const spec = buildSpec({ launch, bundle, cgroupsPath, parentPid: parent?.data.pid, flags: this.flags, hostRoot: this.hostRoot, hidden: this.hidden })
+    const spec = buildSpec({ launch, bundle, cgroupsPath, parentPid: parent?.data.pid, flags: this.flags, hostRoot: this.hostRoot, hidden: this.hidden, init: this.init })
     // Root-only: the spec holds the task's environment, secret variables included (docs/security-secrets.md).
     writeFileSync(join(bundle, 'config.json'), serializeSpec(spec), { mode: 0o600 })
     const created = await conmonCreate({
       conmon: this.conmon, runtime: this.runtime.binary, runtimeRoot: this.runtime.root, id, bundle,
       exitDir: this.dirs.exits, persistDir: this.dirs.persist(id), socketDir: this.dirs.sockets,
       stdoutPath: join(launch.sandbox, 'stdout'), stderrPath: join(launch.sandbox, 'stderr'),
-      terminal: launch.tty, stdin: launch.stdin,
+      terminal: launch.tty, stdin: launch.stdin, logRotation: this.logRotation(),
     }).catch(async err => {
       await this.runtime.delete(id)
       rmSync(bundle, { recursive: true, force: true })
@@ -165,7 +181,7 @@ export class LinuxLauncher implements Launcher {
   private startIO(e: Entry, fresh: boolean) {
     const a = e.data.attached
     if (!a || !e.data.sandbox) return
-    e.pump = new LogPump(join(e.data.bundle, 'ctr.log'), e.data.sandbox)
+    e.pump = new LogPump(join(e.data.bundle, 'ctr.log'), e.data.sandbox, this.logRotation())
     e.pump.start()
     e.attach = new ConmonAttach(e.id, join(this.dirs.sockets, e.id, 'attach'), join(e.data.bundle, 'ctl'), a.tty, a.stdin,
       () => isAlive(e.data.pid, e.data.pidStart))

@@ -6,6 +6,8 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { logger } from '../../core/log.ts'
+import { releaseFifoLogger, startFifoLogger } from '../io/logrotate.ts'
+import type { LogRotation } from '../io/logrotate-policy.ts'
 import { PipeIO } from '../io/process-io.ts'
 import type { ContainerLaunch, ExecProcess, ExecSpec, Launched, Launcher, RecoveredContainer, Termination } from './launcher.ts'
 import { LAUNCH_INTERRUPTED, waitStatusOf } from './launcher.ts'
@@ -20,7 +22,8 @@ export class PosixLauncher implements Launcher {
   readonly name = 'posix' as const
   private entries = new Map<string, Entry>()
 
-  constructor(private readonly runtimeDir: string, private readonly switchUser: boolean) {}
+  /** `logRotation`: the task's stdout/stderr go through rotating loggers (io/logrotate.ts) instead of straight to the files. */
+  constructor(private readonly runtimeDir: string, private readonly switchUser: boolean, private readonly logRotation?: LogRotation) {}
 
   async prepare() { mkdirSync(join(this.runtimeDir, 'containers'), { recursive: true }) }
 
@@ -29,9 +32,21 @@ export class PosixLauncher implements Launcher {
   /** Starts the process at once: nothing isolates it between create and start. */
   async create(spec: ContainerLaunch): Promise<Launched> {
     const argv = [...userSwitchPrefix(spec.user, this.switchUser), ...spec.argv]
-    const sp = await startSupervised({
-      runDir: this.runDir(spec.containerId), argv, env: spec.env, cwd: spec.sandbox,
-      stdout: join(spec.sandbox, 'stdout'), stderr: join(spec.sandbox, 'stderr'),
+    const runDir = this.runDir(spec.containerId)
+    const output = (stream: 'stdout' | 'stderr') => {
+      const file = join(spec.sandbox, stream)
+      if (!this.logRotation) return file
+      mkdirSync(runDir, { recursive: true })
+      // The monitor's `>>` opens this pipe; the logger on its other end writes (and rotates) the sandbox file.
+      const fifo = join(runDir, `${stream}.pipe`)
+      startFifoLogger(fifo, file, this.logRotation)
+      return fifo
+    }
+    const stdout = output('stdout'), stderr = output('stderr')
+    const sp = await startSupervised({ runDir, argv, env: spec.env, cwd: spec.sandbox, stdout, stderr }).catch(err => {
+      // A task that never started never opened the pipes: release the loggers still waiting for it.
+      if (this.logRotation) for (const fifo of [stdout, stderr]) releaseFifoLogger(fifo)
+      throw err
     })
     const data = { ...sp, sandbox: spec.sandbox }
     this.entries.set(spec.containerId, { sp: data })

@@ -6,6 +6,7 @@ import { logger } from '../../core/log.ts'
 import { Resources } from '../../core/resources.ts'
 import type { KillPolicy, TaskInfo } from '../../core/v1/messages.ts'
 import { hasCapability } from '../../core/v1/messages.ts'
+import { initFromLabels } from '../containerizer/container-init.ts'
 import { commandArgv, type Termination } from '../containerizer/launcher.ts'
 import { withSecrets } from '../secret-values.ts'
 import { AgentExecutorBase, AgentTask, commandEnvironment, graceMs, tokenEnv } from './executor.ts'
@@ -48,6 +49,7 @@ export class CommandExecutor extends AgentExecutorBase {
         container: full.container,
         tty: !!info.container?.tty_info,
         stdin: !!info.container?.tty_info,
+        init: initFromLabels(info.labels),
       })
     } catch (err) {
       const message = `Failed to launch container: ${(err as Error).message}`

@@ -10,6 +10,7 @@ import { logger } from '../../core/log.ts'
 import { Resources } from '../../core/resources.ts'
 import type { KillPolicy, TaskInfo } from '../../core/v1/messages.ts'
 import { hasCapability } from '../../core/v1/messages.ts'
+import { initFromLabels } from '../containerizer/container-init.ts'
 import { commandArgv, type Termination } from '../containerizer/launcher.ts'
 import { withSecrets } from '../secret-values.ts'
 import { AgentExecutorBase, AgentTask, commandEnvironment, graceMs, tokenEnv } from './executor.ts'
@@ -83,6 +84,7 @@ export class DefaultExecutor extends AgentExecutorBase {
         container: full.container,
         tty: !!info.container?.tty_info,
         stdin: !!info.container?.tty_info,
+        init: initFromLabels(info.labels),
       })
       task.pid = launched.pid
       cp.putContainer({ containerId: task.containerId, parent: this.containerId, frameworkId: this.frameworkId, executorId: this.id, taskId: task.id, launcher: this.host.containerizer.launcherName, data: launched.data, state: 'running' })

@@ -1,7 +1,8 @@
 // The few libc calls Bun does not offer, through bun:ffi: SOCK_SEQPACKET connects (conmon's attach socket),
-// receiving a file descriptor over a unix socket (an OCI runtime's --console-socket hands over the pty master), and
-// TIOCSWINSZ. Reads use fs.read with position null (a plain read() on a pool thread): that keeps SEQPACKET record
-// boundaries and works on pty masters, where Bun.file(fd) would pread and fail with ESPIPE.
+// receiving a file descriptor over a unix socket (an OCI runtime's --console-socket hands over the pty master),
+// TIOCSWINSZ, and the pipes of the log rotators (logrotate.ts). Reads use fs.read with position null (a plain read()
+// on a pool thread): that keeps SEQPACKET record boundaries and works on pty masters, where Bun.file(fd) would pread
+// and fail with ESPIPE.
 
 import { dlopen, ptr } from 'bun:ffi'
 import { closeSync, read, rmSync, writeSync } from 'node:fs'
@@ -11,6 +12,7 @@ const SOCK_STREAM = 1
 const SOCK_SEQPACKET = 5
 const SOCK_NONBLOCK = 0o4000
 const SOCK_CLOEXEC = 0o2000000
+const O_CLOEXEC = 0o2000000
 const SHUT_WR = 1
 const TIOCSWINSZ = 0x5414n
 const SCM_RIGHTS = 1
@@ -27,6 +29,8 @@ function load() {
     recvmsg: { args: ['i32', 'ptr', 'i32'], returns: 'i64' },
     ioctl: { args: ['i32', 'u64', 'ptr'], returns: 'i32' },
     shutdown: { args: ['i32', 'i32'], returns: 'i32' },
+    mkfifo: { args: ['ptr', 'u32'], returns: 'i32' },
+    pipe2: { args: ['ptr', 'i32'], returns: 'i32' },
   }).symbols
 }
 const libc = () => (lib ??= load())
@@ -50,6 +54,20 @@ export function connectSeqpacket(path: string): number {
     throw new Error(`cannot connect to ${path}`)
   }
   return fd
+}
+
+/** Creates a named pipe (an existing one at `path` is replaced). */
+export function makeFifo(path: string, mode = 0o600) {
+  rmSync(path, { force: true })
+  const p = new TextEncoder().encode(`${path}\0`)
+  if (libc().mkfifo(ptr(p), mode) !== 0) throw new Error(`mkfifo ${path} failed`)
+}
+
+/** A pipe whose ends are not inherited by children unless handed to them as stdio: [read end, write end]. */
+export function makePipe(): [number, number] {
+  const fds = new Int32Array(2)
+  if (libc().pipe2(ptr(fds), O_CLOEXEC) !== 0) throw new Error('pipe2 failed')
+  return [fds[0]!, fds[1]!]
 }
 
 /** Half-closes a socket: the peer reads EOF (conmon then closes the container's stdin). */

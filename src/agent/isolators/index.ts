@@ -20,6 +20,7 @@ import { posixRlimits } from './posix-rlimits.ts'
 import { posixUsage } from './posix-usage.ts'
 import { unsupportedLinuxSecurity } from './task-security.ts'
 import { createVolumeSecret } from './volume-secret.ts'
+import { createPersistentVolumeIsolator } from '../volumes/persistent-volume-isolator.ts'
 
 /** What an isolator may need to be made. */
 export interface IsolatorSetup {
@@ -30,6 +31,8 @@ export interface IsolatorSetup {
   offer: { resources: Resources; attributes: Attribute[] }
   /** The host's cgroup statistics, read by the cgroups isolators (detected on first use). */
   cgroupStats: () => CgroupStats
+  /** The agent's work dir, where persistent volumes live (volumes/roles/<role>/<id>); else --work_dir. */
+  workDir?: string
 }
 
 type IsolatorFactory = (s: IsolatorSetup) => Isolator | undefined | Promise<Isolator | undefined>
@@ -107,6 +110,8 @@ export async function createIsolators(setup: IsolatorSetup): Promise<Isolator[]>
     const isolator = await ISOLATORS[name]!(setup)
     if (isolator && (setup.launcher === 'linux' || isolator.posix)) isolators.push(isolator)
   }
+  // Always, with either launcher: a task's persistent volumes are mounted (linux) or linked (posix), never dropped.
+  isolators.push(createPersistentVolumeIsolator(setup.launcher, setup.workDir ?? setup.flags.work_dir, setup.flags.switch_user))
   // Always, with either launcher and whatever --isolation says: a task's secret volume is honoured or its launch
   // fails, never dropped (docs/security-secrets.md). Last, so its mounts go over the other volumes.
   isolators.push(createVolumeSecret(setup.launcher, setup.runtimeDir, setup.flags.switch_user))

@@ -24,4 +24,12 @@ export const HANDLERS: Record<string, () => Promise<Handler>> = {
   'secret:create': () => import('./secret-create.ts'),
   'secret:list': () => import('./secret-list.ts'),
   'secret:rm': () => import('./secret-rm.ts'),
+  'volume:list': () => import('./volume-list.ts'),
+  'agent:drain': () => import('./agent-drain.ts'),
+  'agent:deactivate': () => import('./agent-deactivate.ts'),
+  'agent:reactivate': () => import('./agent-reactivate.ts'),
+  'agent:maintenance': () => import('./agent-maintenance.ts'),
+  'quota:set': () => import('./quota-set.ts'),
+  'quota:list': () => import('./quota-list.ts'),
+  'quota:rm': () => import('./quota-rm.ts'),
 }

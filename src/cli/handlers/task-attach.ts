@@ -1,8 +1,21 @@
 import type TaskAttach from '../../commands/task/attach.ts'
 import type { ParsedFor } from '../parsed.ts'
-import { masterUrl } from '../../client/cluster.ts'
+import { CliError, masterUrl } from '../../client/cluster.ts'
 import { attachToTask, parseDetachKeys } from '../../client/container-session.ts'
+import { exitCodeFor } from '../../client/exit-codes.ts'
+import { resolveTask } from '../../client/tasks.ts'
+import { isTerminal } from '../../core/v1/messages.ts'
 
 export async function execute({ flags, args }: ParsedFor<typeof TaskAttach>): Promise<number> {
-  return attachToTask(masterUrl(flags.master), args.task, { noStdin: flags['no-stdin'], detachKeys: parseDetachKeys(flags['detach-keys']) })
+  const master = masterUrl(flags.master)
+  // A finished task has no container to attach to; say so and where its output is, rather than "not running".
+  const { task } = await resolveTask(master, args.task)
+  const last = task.statuses?.at(-1)
+  if (isTerminal(task.state)) {
+    const id = task.task_id.value
+    // An exit code only where the command ran to an end of its own or was killed; a lost task has none.
+    const exit = last && ['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED'].includes(task.state) ? `, exit ${exitCodeFor(last)}` : ''
+    throw new CliError(`task ${id} finished (${task.state}${exit}); see its output with 'meso task logs ${id}'`)
+  }
+  return attachToTask(master, task.task_id.value, { noStdin: flags['no-stdin'], detachKeys: parseDetachKeys(flags['detach-keys']) })
 }

@@ -15,10 +15,14 @@ export async function execute({ flags, args }: ParsedFor<typeof TaskKill>): Prom
   if (res.status !== 202) throw new CliError(`killing ${task.task_id.value} failed: ${await errorText(res)}`)
   if (!flags.wait) { console.log(`kill of ${task.task_id.value} requested`); return }
   const deadline = Date.now() + 60_000
+  // Most tasks die within tens of milliseconds of the kill (the container init forwards SIGTERM), so the first polls
+  // come quickly and back off to 200 ms for the ones that take their grace period.
+  let pause = 10
   for (;;) {
     const now = (await listTasks(master, true)).find(t => t.task.task_id.value === task.task_id.value && t.task.framework_id.value === task.framework_id.value)
     if (!now || DONE.includes(now.task.state)) { console.log(`${task.task_id.value} ${now?.task.state ?? 'gone'}`); return }
     if (Date.now() > deadline) throw new CliError(`task ${task.task_id.value} is still ${now.task.state} after 60s`)
-    await Bun.sleep(200)
+    await Bun.sleep(pause)
+    pause = Math.min(pause * 2, 200)
   }
 }

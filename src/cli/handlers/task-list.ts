@@ -1,11 +1,17 @@
 import type TaskList from '../../commands/task/list.ts'
 import type { ParsedFor } from '../parsed.ts'
-import { masterUrl } from '../../client/cluster.ts'
+import { CliError, masterUrl } from '../../client/cluster.ts'
+import { EXIT } from '../../client/exit-codes.ts'
 import { ago, printJson, short, stateColor, table } from '../../client/output.ts'
 import { listTasks } from '../../client/tasks.ts'
 
 export async function execute({ flags }: ParsedFor<typeof TaskList>): Promise<void> {
+  if (flags.quiet && flags.json) throw new CliError('--quiet and --json exclude each other', EXIT.USAGE)
   const tasks = await listTasks(masterUrl(flags.master), flags.all)
+  if (flags.quiet) {
+    if (tasks.length) process.stdout.write(`${tasks.map(({ task: t }) => t.task_id.value).join('\n')}\n`)
+    return
+  }
   if (flags.json) {
     printJson(tasks.map(({ task: t }) => ({
       id: t.task_id.value, name: t.name, state: t.state, framework_id: t.framework_id.value, agent_id: t.agent_id.value,

@@ -8,7 +8,7 @@ import { parseRlimitArg } from '../../core/rlimits.ts'
 import type { RLimit } from '../../core/v1/messages.ts'
 import { commandAfterDashDash } from '../command-after-dashdash.ts'
 import type { ParsedFor } from '../parsed.ts'
-import { MUST_BE } from '../task-run-values.ts'
+import { envFromFlags, MUST_BE } from '../task-run-values.ts'
 
 const usage = (msg: string): never => { throw new CliError(msg, EXIT.USAGE) }
 
@@ -28,12 +28,8 @@ export async function execute({ flags, argv }: ParsedFor<typeof TaskRun>): Promi
   if (!(cpus > 0)) usage(`--cpus must be ${MUST_BE.cpus}, got ${cpus}`)
   if (!(mem > 0)) usage(`--mem must be ${MUST_BE.mem}, got ${mem}`)
   if (gpus !== undefined && !(Number.isInteger(gpus) && gpus >= 0)) usage(`--gpus must be ${MUST_BE.gpus}, got ${gpus}`)
-  const env: Record<string, string> = {}
-  for (const kv of flags.env ?? []) {
-    const i = kv.indexOf('=')
-    if (i <= 0) usage(`--env expects K=V, got '${kv}'`)
-    env[kv.slice(0, i)] = kv.slice(i + 1)
-  }
+  let env: Record<string, string> = {}
+  try { env = envFromFlags(flags.env, process.env) } catch (err) { usage((err as Error).message) }
   const secretEnv = pairs(flags['secret-env'], '--secret-env', 'NAME=SECRET_PATH')
   const secretFiles = pairs(flags['secret-file'], '--secret-file', 'CONTAINER_PATH=SECRET_PATH')
   const rlimits: RLimit[] = []
@@ -43,6 +39,7 @@ export async function execute({ flags, argv }: ParsedFor<typeof TaskRun>): Promi
   const command = commandAfterDashDash(argv)
   if (flags.interactive && !flags.tty) usage('-i needs -t: Mesos tasks get stdin only through a TTY (use meso task exec -i for piped input)')
   if (flags.tty && flags.detach) usage('-t and --detach exclude each other; attach later with meso task attach')
+  if (flags.init && flags['no-init']) usage('--init and --no-init exclude each other')
   if (!command.length && !flags.image) usage('no command given; usage: meso task run [FLAGS] -- CMD [ARGS...] (or --image REF to run its Entrypoint/Cmd)')
   if (flags.publish?.length && !flags.network) usage("-p needs --network NAME (on the agent's network the task binds host ports itself)")
   const portMappings: PortMapping[] = []
@@ -54,6 +51,6 @@ export async function execute({ flags, argv }: ParsedFor<typeof TaskRun>): Promi
     disk: flags.disk || undefined, gpus, env, secretEnv, secretFiles, role: flags.role,
     detach: flags.detach, timeout: flags.timeout, user: flags.user, tty: flags.tty, interactive: flags.interactive,
     container: await taskContainer(rlimits, flags.image, flags['registry-user'], flags['registry-password-stdin']),
-    network: flags.network, portMappings,
+    network: flags.network, portMappings, init: flags.init ? true : flags['no-init'] ? false : undefined,
   })
 }

@@ -1,7 +1,7 @@
 import { ClientCommand, jsonFlag, caCertFlag, masterFlag } from '../base.ts'
 
 export default class NetworkList extends ClientCommand {
-  static description = 'list the CNI networks configured on the agents (join one with `meso task run --network NAME`)'
+  static description = 'list the CNI networks configured on the agents, with why one is broken (join one with `meso task run --network NAME`)'
   static flags = { master: masterFlag, 'ca-cert': caCertFlag, json: jsonFlag }
 
   async run() {

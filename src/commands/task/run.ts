@@ -22,7 +22,7 @@ export default class TaskRun extends ClientCommand {
     mem: numberFlag(MUST_BE.mem)({ description: 'memory in MB', default: 32 }),
     disk: numberFlag(MUST_BE.disk)({ description: 'disk in MB' }),
     gpus: numberFlag(MUST_BE.gpus)({ description: 'whole GPUs for the task; also lets it run on GPU agents (--gpus 0: on a GPU agent, without a GPU)' }),
-    env: Flags.string({ description: 'environment variable K=V (repeatable)', multiple: true }),
+    env: Flags.string({ description: 'environment variable K=V, or K to pass your own K (repeatable)', multiple: true, helpValue: 'K=V' }),
     'secret-env': Flags.string({ description: "environment variable from the master's secret store, NAME=SECRET_PATH (repeatable; `meso secret create`)", multiple: true, helpValue: 'NAME=PATH' }),
     'secret-file': Flags.string({ description: "file (mode 0400) holding a secret from the store, CONTAINER_PATH=SECRET_PATH; a relative path is in the sandbox (repeatable)", multiple: true, helpValue: 'FILE=PATH' }),
     role: Flags.string({ description: 'role to take resources from', default: '*' }),
@@ -34,9 +34,12 @@ export default class TaskRun extends ClientCommand {
     image: Flags.string({ description: 'run in this Docker/OCI image ([REGISTRY[:PORT]/]REPO[:TAG|@DIGEST]); without a command, its Entrypoint/Cmd run', helpValue: 'REF' }),
     'registry-user': registryUserFlag,
     'registry-password-stdin': registryPasswordStdinFlag,
-    timeout: Flags.integer({ description: 'seconds to wait for resources', default: 60 }),
+    timeout: Flags.integer({ description: 'seconds to wait for resources in use (a task no agent can ever fit fails at once)', default: 60 }),
     network: Flags.string({ description: 'CNI network to join (its own IP; `meso network list` shows them); default: the agent\'s network' }),
-    publish: Flags.string({ char: 'p', description: 'with --network: map HOSTPORT:CONTAINERPORT[/udp] (repeatable); the host ports are requested as ports resources', multiple: true, helpValue: 'HOSTPORT:CONTAINERPORT' }),
+    publish: Flags.string({ char: 'p', description: 'with --network: map HOSTPORT:CONTAINERPORT[/udp] (repeatable); the host ports are requested as ports resources, so they must be in the agents\' ports (default 31000-32000)', multiple: true, helpValue: 'HOSTPORT:CONTAINERPORT' }),
+    // Two flags, not one with allowNo: absent must stay distinct from --no-init (the agent's default applies).
+    init: Flags.boolean({ description: 'run an init as PID 1 that forwards signals and reaps zombies (the default where the agent has one: linux launcher); fails on an agent without one' }),
+    'no-init': Flags.boolean({ description: 'no init: the command itself is PID 1 of its container (ignores SIGTERM unless it handles it)' }),
   }
 
   async run() {

@@ -229,6 +229,24 @@ export interface Offer {
   attributes?: Attribute[]
   executor_ids?: ID[]
   allocation_info?: { role?: string }
+  /** Set when the agent's machine is in a maintenance schedule (src/master/maintenance/). */
+  unavailability?: Unavailability
+}
+
+/** mesos.v1.MachineID: a machine in a maintenance schedule, by hostname and/or IP. */
+export interface MachineID { hostname?: string; ip?: string }
+
+/** mesos.v1.Unavailability: when a machine goes away, and for how long (no duration: indefinitely). */
+export interface Unavailability { start: { nanoseconds: number }; duration?: { nanoseconds: number } }
+
+/** mesos.v1.InverseOffer: the master asks a framework to give back what it uses on an agent under maintenance. */
+export interface InverseOffer {
+  id: ID
+  url?: Offer['url']
+  framework_id: ID
+  agent_id?: ID
+  unavailability: Unavailability
+  resources?: Resource[]
 }
 
 export interface OfferOperation {

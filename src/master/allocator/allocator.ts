@@ -1,17 +1,22 @@
-// The master's allocator, after Mesos' HierarchicalDRF (without quota): each cycle walks the agents in random order
-// and, on each, hands what is left to the role furthest below its fair share, and within that role to the framework
-// furthest below its own. Pure: the master tells it about frameworks, agents and recovered resources, passes the
+// The master's allocator, after Mesos' HierarchicalDRF: each cycle walks the agents in random order and, on each,
+// hands what is left to the role furthest below its fair share, and within that role to the framework furthest below
+// its own. With quota set (Mesos 1.9+ guarantees and limits) a cycle runs in two stages instead, as upstream's
+// `__generateOffers`: see `allocateWithQuota`. Pure: the master tells it about frameworks, agents and recovered resources, passes the
 // time in, and turns the returned allocations into offers.
 //
 // The fairness policy lives in `sorter.ts`, decline filters in `filters.ts`, per-agent bookkeeping in
 // `agent-state.ts`; this file is the loop and the bookkeeping that keeps those three consistent.
 
-import { Resources } from '../../core/resources.ts'
+import { reservationRole, Resources, type Resource } from '../../core/resources.ts'
 import { AgentState, type Holding } from './agent-state.ts'
 import { OfferFilters, refuseSeconds } from './filters.ts'
 import {
   compileMinAllocatable, DEFAULT_MIN_ALLOCATABLE, scalarQuantities, type MinAllocatableAlternative, type ScalarQuantities,
 } from './quantities.ts'
+import {
+  addInto, consumedQuota, isDefaultQuota, isQuotaResource, limitRoom, positiveDifference, shrinkTo, subtractFrom,
+  type Quota,
+} from './quota.ts'
 import { DRFSorter } from './sorter.ts'
 
 export interface AllocatedOffer {
@@ -84,6 +89,8 @@ export class HierarchicalAllocator {
   private readonly candidates = new Set<AgentState>()
   /** Agents holding resources for frameworks the allocator does not know yet, by framework id. */
   private readonly orphans = new Map<string, Set<string>>()
+  /** Non-default quotas, by role (the master only sets them on top-level roles, as Mesos does). */
+  private readonly quotas = new Map<string, Quota>()
   private changed = false
 
   constructor(opts: AllocatorOptions = {}) {
@@ -316,6 +323,39 @@ export class HierarchicalAllocator {
     this.changed = true
   }
 
+  // ---- quota ------------------------------------------------------------------------------------------------------
+
+  /**
+   * Sets a role's quota (upstream `updateQuota`); a quota with neither guarantees nor limits removes it. Validation
+   * (role names, guarantees within limits, top-level roles only) is the master's (src/master/quota/); this only
+   * refuses what would corrupt the allocation.
+   */
+  updateQuota(role: string, quota: Quota): void {
+    for (const [name, v] of [...quota.guarantees, ...quota.limits]) {
+      if (!(v >= 0) || !Number.isFinite(v)) throw new RangeError(`quota of role '${role}' for '${name}' must be a non-negative number, got ${v}`)
+    }
+    if (isDefaultQuota(quota)) this.quotas.delete(role)
+    else this.quotas.set(role, { guarantees: new Map(quota.guarantees), limits: new Map(quota.limits) })
+    this.changed = true
+  }
+
+  removeQuota(role: string): void {
+    if (this.quotas.delete(role)) this.changed = true
+  }
+
+  /** The role's quota (guarantees and limits empty when it has none). */
+  quota(role: string): Quota {
+    return this.quotas.get(role) ?? { guarantees: new Map(), limits: new Map() }
+  }
+
+  /**
+   * Consumed quota of each role asked for (all roles with quota when none are given): its reservations and those of
+   * its sub-roles, offered or not, plus the unreserved non-revocable scalars held in it and its sub-roles.
+   */
+  quotaConsumed(roles?: Iterable<string>): Map<string, Map<string, number>> {
+    return consumedQuota(roles ? new Set(roles) : this.quotas, this.agents.values())
+  }
+
   // ---- the allocation cycle ---------------------------------------------------------------------------------------
 
   /** One allocation cycle at time `now` (ms). Returns one allocation per (framework, agent, role). */
@@ -324,6 +364,7 @@ export class HierarchicalAllocator {
     this.changed = false
     const offers: AllocatedOffer[] = []
     if (this.candidates.size === 0) return offers
+    if (this.quotas.size > 0) return this.allocateWithQuota(now)
 
     const agents = [...this.candidates]
     shuffle(agents, this.random)
@@ -377,6 +418,171 @@ export class HierarchicalAllocator {
       if (!agent.available.isEmpty) this.candidates.add(agent)
     }
     return offers
+  }
+
+  /**
+   * A cycle with quota, in upstream's two stages (`__generateOffers`, Mesos 1.9+):
+   *
+   * 1. Agents in random order; on each, roles in DRF order, only those with a guarantee not yet met by what they
+   *    consume. A role gets unreserved scalars up to its unmet guarantee (chopped from the agent), its own
+   *    reservations and the agent's non-scalars, and on top of that more unreserved scalars up to its limits, as far
+   *    as the headroom allows.
+   * 2. Agents reshuffled; every role in DRF order gets reservations it may use and non-scalars as usual, unreserved
+   *    scalars only up to its (top-level role's) limits and never eating into the headroom.
+   *
+   * The headroom is what unmet guarantees still need: unreserved non-revocable resources that are not allocated are
+   * only handed out beyond `required headroom = Σ (guarantee − consumed)`, so a guarantee can be met in a later
+   * cycle even when its frameworks are not there yet. Consumed quota counts reservations (allocated or not) and
+   * unreserved allocations, so reserving for a role uses up its quota as in Mesos.
+   */
+  private allocateWithQuota(now: number): AllocatedOffer[] {
+    const agents = [...this.candidates]
+    shuffle(agents, this.random)
+    this.candidates.clear()
+
+    const consumed = consumedQuota(this.quotas, this.agents.values())
+    const consumedOf = (role: string) => {
+      let m = consumed.get(role)
+      if (!m) consumed.set(role, m = new Map())
+      return m
+    }
+    /** Unmet guarantees by role with quota, kept up to date as stage 1 allocates. */
+    const unsatisfied = new Map<string, Map<string, number>>()
+    const requiredHeadroom = new Map<string, number>()
+    for (const [role, q] of this.quotas) {
+      const missing = positiveDifference(q.guarantees, consumed.get(role))
+      if (missing.size) unsatisfied.set(role, missing)
+      addInto(requiredHeadroom, missing)
+    }
+    const availableHeadroom = new Map<string, number>()
+    for (const agent of this.agents.values()) addInto(availableHeadroom, scalarQuantities(agent.available.filter(isQuotaResource)))
+
+    // One offer per (framework, agent, role) even when both stages allocate to it (upstream merges them the same way).
+    const byKey = new Map<string, AllocatedOffer>()
+    const charges: Charge[] = []
+    const give = (agent: AgentState, fw: FrameworkState, role: string, toOffer: Resources, q: ScalarQuantities) => {
+      const h = agent.openHolding(fw.id, role)
+      this.attach(fw, h)
+      agent.allocate(h, toOffer)
+      charges.push({ frameworkId: fw.id, role, q })
+      const key = `${fw.id}\u0000${agent.id}\u0000${role}`
+      const stamped = toOffer.allocatedTo(role)
+      const have = byKey.get(key)
+      if (have) have.resources = have.resources.plus(stamped)
+      else byKey.set(key, { frameworkId: fw.id, agentId: agent.id, role, resources: stamped })
+    }
+    const settle = () => {
+      for (const c of charges) this.charge(c.frameworkId, c.role, c.q)
+      charges.length = 0
+    }
+    /** Unreserved scalars beyond guarantees are only offered out of the surplus over the required headroom. */
+    const withinHeadroom = (extra: Resources) =>
+      requiredHeadroom.size === 0 || extra.isEmpty ? extra : shrinkTo(extra, positiveDifference(availableHeadroom, requiredHeadroom), 'drop')
+    /** What a role may be offered here, and its quantities (the agent's cached ones when it is everything). */
+    const offerable = (agent: AgentState, role: string): [Resources, ScalarQuantities] | undefined => {
+      const available = agent.offerableTo(role)
+      if (available.isEmpty) return undefined
+      return [available, available === agent.available ? agent.availableQuantities() : scalarQuantities(available)]
+    }
+
+    // Stage 1: guarantees.
+    for (const agent of agents) {
+      if (unsatisfied.size === 0) break
+      if (agent.available.isEmpty) continue
+      const roleOrder = this.roleSorter.sorted()
+      for (let i = 0; i < roleOrder.length; i++) {
+        const role = roleOrder[i]!
+        // A sub-role's frameworks serve the guarantee of the top-level role its consumption counts against.
+        const top = topLevel(role)
+        const missing = unsatisfied.get(top)
+        if (!missing) continue
+        if (agent.available.isEmpty) break
+        const quota = this.quotas.get(top)!
+        const frameworkOrder = this.roles.get(role)!.frameworks.sorted()
+        for (let j = 0; j < frameworkOrder.length && missing.size > 0; j++) {
+          const fw = this.frameworks.get(frameworkOrder[j]!)!
+          if (this.filterGpuResources && agent.gpus > 0 && !fw.gpu) continue
+          const found = offerable(agent, role)
+          if (!found) break
+          const [available, availableQ] = found
+          if (!this.allocatable(availableQ)) continue
+          const quotaResources = available.filter(isQuotaResource)
+          const guaranteesOffering = shrinkTo(quotaResources, missing, 'drop')
+          // Only a role making progress towards its guarantee is served here; its reservations wait for stage 2.
+          if (guaranteesOffering.isEmpty) continue
+          const guaranteed = scalarQuantities(guaranteesOffering)
+          let additional = quotaResources.minus(guaranteesOffering)
+          if (quota.limits.size > 0) {
+            const used = new Map(consumed.get(top) ?? [])
+            addInto(used, guaranteed)
+            additional = shrinkTo(additional, limitRoom(quota.limits, used), 'keep')
+          }
+          additional = withinHeadroom(additional)
+          const toOffer = guaranteesOffering.plus(additional)
+            .plus(available.filter(r => reservationRole(r) === role || !isQuotaScalar(r)))
+          const q = scalarQuantities(toOffer)
+          if (!this.allocatable(q) || this.filters.isFiltered(fw.id, role, agent.id, toOffer, now)) continue
+          give(agent, fw, role, toOffer, q)
+          const increase = scalarQuantities(guaranteesOffering.plus(additional))
+          subtractFrom(missing, increase)
+          addInto(consumedOf(top), increase)
+          subtractFrom(requiredHeadroom, guaranteed)
+          subtractFrom(availableHeadroom, increase)
+        }
+        if (missing.size === 0) unsatisfied.delete(top)
+      }
+      settle()
+    }
+
+    // Stage 2: everything else, within limits and headroom. Reshuffled so stage 1's preference for the front of the
+    // list is spread out (upstream does the same).
+    shuffle(agents, this.random)
+    // When every role with frameworks is at its limits for every resource the cluster has, agents with only
+    // unreserved scalars left have nothing for anyone (the usual state once quota has handed out what it may).
+    const allAtLimits = this.roleSorter.sorted().every(role => {
+      const quota = this.quotas.get(topLevel(role))
+      return quota !== undefined && !hasRoom(this.clusterTotal, quota.limits, consumed.get(topLevel(role)))
+    })
+    for (const agent of agents) {
+      if (agent.available.isEmpty) continue
+      if (!this.allocatable(agent.availableQuantities())) { this.candidates.add(agent); continue }
+      // An agent with only unreserved non-revocable scalars left has nothing for a role at its limits, nor for anyone
+      // once the headroom has no surplus of what it has: checked up front, so a cycle over agents left over by quota
+      // costs a lookup per role rather than an offer computation.
+      const plain = !agent.availableHasReservations() && agent.available.list.every(isQuotaResource)
+      if (plain && allAtLimits) { this.candidates.add(agent); continue }
+      const roleOrder = this.roleSorter.sorted()
+      for (let i = 0; i < roleOrder.length; i++) {
+        if (agent.available.isEmpty) break
+        if (plain && requiredHeadroom.size > 0 && !hasSurplus(agent.availableQuantities(), availableHeadroom, requiredHeadroom)) break
+        const role = roleOrder[i]!
+        const top = topLevel(role)
+        const quota = this.quotas.get(top)
+        if (plain && quota && quota.limits.size > 0 && !hasRoom(agent.availableQuantities(), quota.limits, consumed.get(top))) continue
+        const frameworkOrder = this.roles.get(role)!.frameworks.sorted()
+        for (let j = 0; j < frameworkOrder.length; j++) {
+          const fw = this.frameworks.get(frameworkOrder[j]!)!
+          if (this.filterGpuResources && agent.gpus > 0 && !fw.gpu) continue
+          const found = offerable(agent, role)
+          if (!found) break
+          const [available, availableQ] = found
+          if (!this.allocatable(availableQ)) continue
+          let additional = available.filter(isQuotaResource)
+          if (quota && quota.limits.size > 0) additional = shrinkTo(additional, limitRoom(quota.limits, consumed.get(top)), 'keep')
+          additional = withinHeadroom(additional)
+          const toOffer = additional.plus(available.filter(r => !isQuotaResource(r)))
+          const q = scalarQuantities(toOffer)
+          if (!this.allocatable(q) || this.filters.isFiltered(fw.id, role, agent.id, toOffer, now)) continue
+          give(agent, fw, role, toOffer, q)
+          const increase = scalarQuantities(additional)
+          if (quota) addInto(consumedOf(top), increase)
+          subtractFrom(availableHeadroom, increase)
+        }
+      }
+      settle()
+      if (!agent.available.isEmpty) this.candidates.add(agent)
+    }
+    return [...byKey.values()]
   }
 
   /**
@@ -597,6 +803,33 @@ export class HierarchicalAllocator {
     if (agent.active && !agent.available.isEmpty) this.candidates.add(agent)
     else this.candidates.delete(agent)
   }
+}
+
+/** The top-level role of `a/b/c` is `a`: quota is set on top-level roles and covers their sub-roles. */
+function topLevel(role: string): string {
+  const i = role.indexOf('/')
+  return i < 0 ? role : role.slice(0, i)
+}
+
+/** Whether any of `q` is under its limit (names without a limit are unlimited). */
+function hasRoom(q: ScalarQuantities, limits: ScalarQuantities, consumed: ScalarQuantities | undefined): boolean {
+  for (const [name, v] of q) {
+    if (v <= 0) continue
+    const limit = limits.get(name)
+    if (limit === undefined || limit - (consumed?.get(name) ?? 0) > 0.0005) return true
+  }
+  return false
+}
+
+/** Whether the headroom has a surplus of anything in `q`. */
+function hasSurplus(q: ScalarQuantities, available: ScalarQuantities, required: ScalarQuantities): boolean {
+  for (const [name, v] of q) if (v > 0 && (available.get(name) ?? 0) - (required.get(name) ?? 0) > 0.0005) return true
+  return false
+}
+
+/** Non-scalars and revocable scalars never count against quota and always go with an offer (upstream). */
+function isQuotaScalar(r: Resource): boolean {
+  return r.type === 'SCALAR' && r.revocable === undefined
 }
 
 /** Fisher–Yates, in place. */

@@ -7,3 +7,4 @@ export {
 } from './allocator.ts'
 export { DEFAULT_REFUSE_SECONDS, MAX_REFUSE_SECONDS, refuseSeconds } from './filters.ts'
 export { DEFAULT_MIN_ALLOCATABLE, type MinAllocatableAlternative } from './quantities.ts'
+export { NO_QUOTA, type Quota } from './quota.ts'

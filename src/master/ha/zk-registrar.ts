@@ -5,8 +5,10 @@
 //   <group>/registry/agents/<agent id>          AgentRecord JSON
 //   <group>/registry/frameworks/<framework id>  FrameworkRecord JSON
 //   <group>/registry/weights                    { role: weight } JSON
+//   <group>/registry/quotas/<encoded role>      QuotaRecord JSON (guarantees and limits)
 //   <group>/registry/sequences/<name>           the next number, as text
 //   <group>/registry/secrets/<encoded path>     a sealed secret (SecretRecord JSON: AES-256-GCM, never the value)
+//   <group>/registry/maintenance                MaintenanceRecord JSON (schedule and machine modes)
 //
 // Every write is fenced: it travels in one multi with a check that this master's membership znode still exists
 // (core/zookeeper/fence.ts), so a deposed leader that has not noticed yet cannot overwrite its successor's state.
@@ -18,6 +20,8 @@ import type { ZooKeeperClient } from '../../core/zookeeper/client.ts'
 import { joinPath } from '../../core/zookeeper/paths.ts'
 import type { Op } from '../../core/zookeeper/records.ts'
 import type { RegistrarOp } from '../outbox.ts'
+import type { MaintenanceRecord } from '../maintenance/schedule.ts'
+import type { QuotaRecord } from '../quota/config.ts'
 import type { AgentRecord, FrameworkRecord, RegistrarSnapshot, RegistrarStore } from '../registrar.ts'
 import type { SecretRecord } from '../secret-store.ts'
 import type { MasterContender } from './contender.ts'
@@ -50,7 +54,7 @@ export class ZooKeeperRegistrar implements RegistrarStore {
   static async open(contender: MasterContender, onFatal: (why: string) => void): Promise<ZooKeeperRegistrar> {
     const root = joinPath(contender.groupPath, 'registry')
     const r = new ZooKeeperRegistrar(contender.zk, contender, root, onFatal)
-    for (const dir of ['agents', 'frameworks', 'sequences', 'secrets']) await contender.zk.mkdirp(joinPath(root, dir))
+    for (const dir of ['agents', 'frameworks', 'sequences', 'secrets', 'quotas']) await contender.zk.mkdirp(joinPath(root, dir))
     return r
   }
 
@@ -73,6 +77,7 @@ export class ZooKeeperRegistrar implements RegistrarStore {
     const agents = await readDir<AgentRecord>('agents')
     const frameworks = await readDir<FrameworkRecord>('frameworks')
     const secrets = await readDir<SecretRecord>('secrets')
+    const quotas = await readDir<QuotaRecord>('quotas')
     const sequences: Record<string, number> = {}
     for (const name of (await zk.getChildren(this.path('sequences'))).children) {
       const path = this.path('sequences', name)
@@ -86,7 +91,13 @@ export class ZooKeeperRegistrar implements RegistrarStore {
       this.existing.add(this.path('weights'))
     }
     this.weights = { ...weights }
-    return { agents, frameworks, weights, sequences, secrets }
+    const snapshot: RegistrarSnapshot = { agents, frameworks, weights, sequences, secrets }
+    if (quotas.length) snapshot.quotas = quotas
+    if (await zk.exists(this.path('maintenance'))) {
+      snapshot.maintenance = JSON.parse(decoder.decode((await zk.getData(this.path('maintenance'))).data)) as MaintenanceRecord
+      this.existing.add(this.path('maintenance'))
+    }
+    return snapshot
   }
 
   write(ops: RegistrarOp[]): void {
@@ -127,6 +138,8 @@ export class ZooKeeperRegistrar implements RegistrarStore {
   private toZooKeeper(op: RegistrarOp): Op[] {
     switch (op.op) {
       case 'putAgent': return [this.put(this.path('agents', op.record.id), JSON.stringify(op.record))]
+      case 'removeAgent': return this.remove(this.path('agents', op.id))
+      case 'putMaintenance': return [this.put(this.path('maintenance'), JSON.stringify(op.record))]
       case 'putFramework': return [this.put(this.path('frameworks', op.record.id), JSON.stringify(op.record))]
       case 'removeFramework': return this.remove(this.path('frameworks', op.id))
       case 'putWeights': {
@@ -134,6 +147,8 @@ export class ZooKeeperRegistrar implements RegistrarStore {
         return [this.put(this.path('weights'), JSON.stringify(this.weights))]
       }
       case 'putSequence': return [this.put(this.path('sequences', op.name), String(op.value))]
+      case 'putQuota': return [this.put(this.path('quotas', encodeURIComponent(op.record.role)), JSON.stringify(op.record))]
+      case 'removeQuota': return this.remove(this.path('quotas', encodeURIComponent(op.role)))
       case 'putSecret': return [this.put(this.path('secrets', encodeURIComponent(op.record.path)), JSON.stringify(op.record))]
       case 'removeSecret': return this.remove(this.path('secrets', encodeURIComponent(op.path)))
     }

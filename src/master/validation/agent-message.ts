@@ -31,6 +31,8 @@ const registration = {
   capabilities: every(v => typeof v === 'string'),
   protocol: (v: unknown) => typeof v === 'number',
   pid: name,
+  // Reservations and volumes the agent holds; their content is checked where they are applied (operations/).
+  checkpointed_resources: (v: unknown) => v === undefined || every(isObject)(v),
 }
 const task = (v: unknown) => isObject(v) && wireId(v.task_id) && wireId(v.framework_id) && taskState(v.state)
 const status = (v: unknown) => isObject(v) && wireId(v.task_id) && taskState(v.state) && (v.uuid === undefined || typeof v.uuid === 'string')

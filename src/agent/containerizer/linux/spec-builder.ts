@@ -3,7 +3,8 @@
 // with Mesos' rules for images), the base mounts of oci-spec.ts, the namespaces a nested container joins, then
 // the isolators' parts (ContainerLaunch.isolate) and the console size of a TTY. Host directories are bound
 // recursively read-only where the kernel can (`rro`), so no mount below them is writable from a task; capabilities
-// start from the secure default that linux/capabilities then sets per container (docs/security-tasks.md).
+// start from the secure default that linux/capabilities then sets per container (docs/security-tasks.md). Last, a
+// container that owns its pid namespace gets the container init as PID 1 (container-init.ts), so signals reach the task.
 
 import { mkdirSync, statSync, symlinkSync } from 'node:fs'
 import { release } from 'node:os'
@@ -12,9 +13,11 @@ import { lookupUser } from '../../../core/posix-user.ts'
 import { commandEnvironment } from '../../executors/executor.ts'
 import type { AgentFlags } from '../../flags.ts'
 import { defaultCapabilities } from '../../isolators/linux-capabilities.ts'
+import { ownsPidNamespace, useInit, withInit, type ContainerInit } from '../container-init.ts'
 import { joinsNamedNetwork, type ContainerLaunch, type LaunchSpec } from '../launcher.ts'
 import { baseSpec, hostRootLayout, readOnlyBindOption, type HostRootEntry, type OciMount, type OciSpec } from '../oci-spec.ts'
 import { mustSwitchUser } from '../user.ts'
+import { lookupCommand } from './command-lookup.ts'
 
 export interface SpecInput {
   launch: ContainerLaunch
@@ -31,6 +34,8 @@ export interface SpecInput {
    * and secrets live there.
    */
   hidden?: readonly string[]
+  /** The static init installed on the agent (undefined: none; tasks then run as PID 1 themselves). */
+  init?: ContainerInit
 }
 
 const READ_ONLY = readOnlyBindOption(release())
@@ -81,11 +86,30 @@ export function buildSpec(i: SpecInput): OciSpec {
   if (ownNetwork && !spec.linux.namespaces.some(n => n.type === 'network')) {
     throw new Error("this agent cannot give containers their own network: add 'network/cni' to --isolation and set --network_cni_config_dir")
   }
+  if (useInit(launch.init, ownsPidNamespace(spec), i.init !== undefined)) {
+    refuseMissingCommand(spec, image ? (image.mounts?.length ? undefined : image.rootfs) : '/')
+    withInit(spec, i.init!)
+  }
   if (launch.tty && launch.container?.tty_info?.window_size) {
     const w = launch.container.tty_info.window_size
     spec.process.consoleSize = { height: w.rows, width: w.columns }
   }
   return spec
+}
+
+/**
+ * crun's own check that the command exists, made before the init is put in front of it (linux/command-lookup.ts):
+ * `root` is the host directory the container's root comes from (undefined: unknown, no check). Paths under a mount
+ * other than a host directory bound to itself are not judged.
+ */
+function refuseMissingCommand(spec: OciSpec, root: string | undefined) {
+  if (!root) return
+  const opaque = spec.mounts.filter(m => !(m.type === 'bind' && m.source === m.destination)).map(m => m.destination.replace(/\/+$/, ''))
+  const env = spec.process.env.find(e => e.startsWith('PATH='))?.slice(5)
+  const argv0 = spec.process.args[0] ?? ''
+  if (lookupCommand(argv0, env, spec.process.cwd, { root, opaque }) === 'missing') {
+    throw new Error(`executable file \`${argv0}\` not found in $PATH: No such file or directory`)
+  }
 }
 
 /**

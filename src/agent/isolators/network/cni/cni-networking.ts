@@ -10,7 +10,9 @@ import { join } from 'node:path'
 import { logger } from '../../../../core/log.ts'
 import type { ContainerInfo, NetworkInfo } from '../../../../core/v1/messages.ts'
 import type { OciMount } from '../../../containerizer/oci-spec.ts'
+import { bridgeConflicts, bridgeUse, type HostNetworkState } from './bridge-conflicts.ts'
 import { loadNetworks, type ResolvedNetworks } from './config-dir.ts'
+import { readHostNetwork } from './host-network.ts'
 import { CniResultError, networkInfoFor, parseCniResult, type CniResult } from './cni-result.ts'
 import { containerHostname, hostnameFile, hostsFile, resolvConfFile } from './container-files.ts'
 import { createNetns, deleteNetns, netnsName, netnsPath } from './netns.ts'
@@ -42,6 +44,8 @@ export interface CniNetworkingOptions {
   pluginTimeoutMs?: number
   /** The host file containers get when no plugin returned DNS. */
   hostResolvConf?: string
+  /** The host's addresses and routes (default: read with iproute2 at every check). */
+  hostNetwork?: () => HostNetworkState | undefined
 }
 
 export class CniNetworking {
@@ -51,17 +55,31 @@ export class CniNetworking {
   /** Setup and teardown of one container never overlap (a kill may arrive while ADD runs). */
   private readonly busy = new Map<string, Promise<unknown>>()
   private reportedProblems = ''
+  private reportedConflicts = ''
 
   constructor(private readonly opts: CniNetworkingOptions) {
     this.store = new NetworkStateStore(opts.stateDir)
   }
 
-  /** The configured networks, read afresh (a network added to the directory needs no agent restart). */
+  /**
+   * The configured networks, read afresh (a network added to the directory needs no agent restart), each bridge
+   * network checked against the host as it is now (bridge-conflicts.ts): a conflicting one is kept with an `error`.
+   */
   networks(): ResolvedNetworks {
     const r = loadNetworks(this.opts.configDir, this.opts.pluginDirs)
     const problems = r.problems.join('\n')
     if (problems && problems !== this.reportedProblems) for (const p of r.problems) log.warn(`Ignoring a CNI config: ${p}`)
     this.reportedProblems = problems
+    const usable = [...r.networks.values()].filter(n => !n.error)
+    if (usable.some(n => bridgeUse(n))) {
+      const host = (this.opts.hostNetwork ?? readHostNetwork)()
+      if (!host) log.warn('Cannot read the host\'s addresses and routes (ip -j -4 addr/route failed): bridge networks are not checked for conflicts')
+      const conflicts = host ? bridgeConflicts(usable, host) : new Map<string, string>()
+      for (const [name, error] of conflicts) r.networks.get(name)!.error = error
+      const report = [...conflicts].map(([name, error]) => `CNI network '${name}' (${r.networks.get(name)!.file}) cannot be used: ${error}`).join('\n')
+      if (report && report !== this.reportedConflicts) for (const line of report.split('\n')) log.warn(line)
+      this.reportedConflicts = report
+    }
     return r
   }
 

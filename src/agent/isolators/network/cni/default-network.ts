@@ -1,6 +1,7 @@
-// The `meso` network `meso up` creates when its CNI config dir has none: a bridge (meso0) with host-local IPAM on a
-// subnet no host route uses, masquerading for outbound traffic, and portmap for `-p HOSTPORT:CONTAINERPORT`.
-// The config builder and the subnet choice are pure; ensureDefaultNetwork writes the file.
+// The `meso` network `meso up` creates when its CNI config dir has none: a bridge (meso0, or the next mesoN the host
+// does not have yet) with host-local IPAM on a subnet no host route uses, masquerading for outbound traffic, and
+// portmap for `-p HOSTPORT:CONTAINERPORT`. The config builder and the bridge/subnet choice are pure;
+// ensureDefaultNetwork writes the file.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -8,6 +9,9 @@ import { DEFAULT_LINUX_ISOLATION } from '../../index.ts'
 import { networksFromFiles } from './config-dir.ts'
 import { isConfigFile } from './network-config.ts'
 import { writeFileAtomic } from './network-state.ts'
+import { bridgeConflicts, type HostNetworkState } from './bridge-conflicts.ts'
+import { cidrsOverlap } from './cidr.ts'
+import { readHostNetwork } from './host-network.ts'
 
 export const DEFAULT_NETWORK = 'meso'
 export const DEFAULT_BRIDGE = 'meso0'
@@ -32,20 +36,7 @@ export function defaultNetworkConfig(o: { subnet: string; dataDir: string; bridg
   }
 }
 
-/** IPv4 CIDR → [network address as uint32, prefix length]. */
-export function parseCidr(cidr: string): [number, number] {
-  const [addr, len] = cidr.split('/')
-  const n = addr!.split('.').reduce((acc, p) => (acc << 8) + Number(p), 0) >>> 0
-  return [n, Number(len ?? 32)]
-}
-
-export function cidrsOverlap(a: string, b: string): boolean {
-  const [na, la] = parseCidr(a)
-  const [nb, lb] = parseCidr(b)
-  const len = Math.min(la, lb)
-  const mask = len === 0 ? 0 : (~0 << (32 - len)) >>> 0
-  return ((na & mask) >>> 0) === ((nb & mask) >>> 0)
-}
+export { cidrsOverlap, parseCidr } from './cidr.ts'
 
 /** The first candidate no route uses (the default route does not count: it covers everything). */
 export function pickSubnet(routes: string[], candidates = SUBNET_CANDIDATES): string | undefined {
@@ -66,20 +57,49 @@ export function findPluginsDir(): string | undefined {
   return PLUGIN_DIR_CANDIDATES.find(d => DEFAULT_PLUGINS.every(p => existsSync(join(d, p))))
 }
 
+/** Top-level key of the configs `meso up` writes: only those may be rewritten by it (libcni ignores the key). */
+export const GENERATED_BY = 'generated_by'
+const GENERATED_VALUE = 'meso up'
+
+/** Bridge names `meso up` tries, in order. */
+export const BRIDGE_CANDIDATES = Array.from({ length: 10 }, (_, i) => `meso${i}`)
+
 /**
- * Writes `meso.conflist` into `configDir` unless a network named `meso` is already configured there.
- * Returns the subnet of a newly written network, or undefined when one existed (or no subnet was free).
+ * Pure: a bridge no link of the host has (another cluster's meso0 keeps its own subnet) and a subnet no host route
+ * uses; undefined when none is free.
  */
-export function ensureDefaultNetwork(configDir: string, dataDir: string): { created: boolean; file?: string; subnet?: string } {
+export function chooseBridgeAndSubnet(host: HostNetworkState, candidates = SUBNET_CANDIDATES): { bridge: string; subnet: string } | undefined {
+  const bridge = BRIDGE_CANDIDATES.find(b => !host.links.has(b))
+  const subnet = pickSubnet(host.routes.map(r => r.dst), candidates)
+  return bridge && subnet ? { bridge, subnet } : undefined
+}
+
+/**
+ * Writes `meso.conflist` into `configDir` unless a network named `meso` is already configured there and can work on
+ * this host. One that `meso up` wrote itself and that now conflicts with the host (bridge-conflicts.ts: its bridge
+ * holds another subnet, or its subnet is routed elsewhere) is rewritten with a free bridge and subnet; one the
+ * operator wrote is left alone, and the agent reports it as broken.
+ */
+export function ensureDefaultNetwork(configDir: string, dataDir: string, host: HostNetworkState | undefined = readHostNetwork()): { created: boolean; file?: string; subnet?: string; bridge?: string; replaced?: string } {
   mkdirSync(configDir, { recursive: true })
   const files = readdirSync(configDir).filter(isConfigFile).map(f => ({ file: join(configDir, f), text: readFileSync(join(configDir, f), 'utf8') }))
   const existing = networksFromFiles(files, () => true).networks.get(DEFAULT_NETWORK)
-  if (existing) return { created: false, file: existing.file }
-  const subnet = pickSubnet(hostRoutes())
-  if (!subnet) return { created: false }
-  const file = join(configDir, `${DEFAULT_NETWORK}.conflist`)
-  writeFileAtomic(file, JSON.stringify(defaultNetworkConfig({ subnet, dataDir }), null, 2) + '\n')
-  return { created: true, file, subnet }
+  let replaced: string | undefined
+  if (existing) {
+    const conflict = host ? bridgeConflicts([existing], host).get(DEFAULT_NETWORK) : undefined
+    if (!conflict || !generatedByMeso(files.find(f => f.file === existing.file)?.text)) return { created: false, file: existing.file }
+    replaced = conflict
+  }
+  const choice = host ? chooseBridgeAndSubnet(host) : (s => s && { bridge: DEFAULT_BRIDGE, subnet: s })(pickSubnet(hostRoutes()))
+  if (!choice) return { created: false }
+  const file = existing?.file ?? join(configDir, `${DEFAULT_NETWORK}.conflist`)
+  const config = { ...defaultNetworkConfig({ ...choice, dataDir }), [GENERATED_BY]: GENERATED_VALUE }
+  writeFileAtomic(file, JSON.stringify(config, null, 2) + '\n')
+  return { created: true, file, ...choice, ...(replaced ? { replaced } : {}) }
+}
+
+function generatedByMeso(text: string | undefined): boolean {
+  try { return (JSON.parse(text ?? '') as Record<string, unknown>)[GENERATED_BY] === GENERATED_VALUE } catch { return false }
 }
 
 /**
@@ -94,7 +114,8 @@ export function upNetworkFlags(base: string, o: { launcher?: string; isolation?:
   const made = ensureDefaultNetwork(configDir, join(base, 'cni', 'networks'))
   const names = (o.isolation ?? DEFAULT_LINUX_ISOLATION).split(',').map(s => s.trim()).filter(Boolean)
   if (!names.includes('network/cni')) names.push('network/cni')
-  const note = made.created ? `created CNI network '${DEFAULT_NETWORK}' (${made.subnet} on bridge ${DEFAULT_BRIDGE}) in ${made.file}`
+  const note = made.replaced ? `rewrote CNI network '${DEFAULT_NETWORK}' in ${made.file} to ${made.subnet} on bridge ${made.bridge}: ${made.replaced}`
+    : made.created ? `created CNI network '${DEFAULT_NETWORK}' (${made.subnet} on bridge ${made.bridge}) in ${made.file}`
     : made.file ? `CNI network '${DEFAULT_NETWORK}' from ${made.file}` : `no free subnet for the '${DEFAULT_NETWORK}' network; add one to ${configDir}`
   return { flags: { network_cni_plugins_dir: pluginsDir, network_cni_config_dir: configDir, isolation: names.join(',') }, note }
 }

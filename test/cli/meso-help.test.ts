@@ -1,0 +1,44 @@
+// Help at any width: wrapped to the width at spaces only, so every word of the text survives whole.
+
+import { describe, expect, test } from 'bun:test'
+import { join } from 'node:path'
+import { MesoHelp } from '../../src/cli/meso-help.ts'
+import { loadOclifConfig } from '../../src/commands/oclif-config.ts'
+
+const config = await loadOclifConfig(join(import.meta.dir, '..', '..', 'src'))
+
+async function render(subject: string[], width: number): Promise<string> {
+  let out = ''
+  const write = process.stdout.write.bind(process.stdout)
+  const log = console.log
+  ;(process.stdout as any).write = (chunk: string | Uint8Array) => { out += typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk); return true }
+  console.log = (...a: unknown[]) => { out += a.join(' ') + '\n' }
+  const ids = config.commands.map(c => [c, c.id] as const)
+  try {
+    await new MesoHelp(config, { stripAnsi: true, maxWidth: width }).showHelp(subject)
+  } finally {
+    for (const [c, id] of ids) c.id = id // oclif's Help rewrites command ids in place
+    ;(process.stdout as any).write = write
+    console.log = log
+  }
+  return out
+}
+
+/** The words of a help text, ignoring layout (oclif pads columns and may move a flag's description below it). */
+const wordsOf = (text: string) => text.split(/\s+/).filter(Boolean)
+
+describe('help wraps to the width without breaking words', () => {
+  for (const subject of [[], ['task'], ['task', 'run'], ['image', 'pull'], ['up']]) {
+    test(`meso ${subject.join(' ')} --help`, async () => {
+      const wide = await render(subject, 400)
+      for (const width of [40, 60, 80, 120]) {
+        const text = await render(subject, width)
+        expect(wordsOf(text)).toEqual(wordsOf(wide))
+        for (const line of text.split('\n')) {
+          // An example (`$ meso …`) stays on one line to be copy-pasteable; a single word may be wider than the line.
+          if (line.length > width && !line.trim().startsWith('$ ')) expect({ width, line, words: line.trim().split(/\s+/).length }).toEqual({ width, line, words: 1 })
+        }
+      }
+    })
+  }
+})
