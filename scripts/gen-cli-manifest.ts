@@ -12,32 +12,14 @@ import { HANDLERS } from '../src/cli/handlers/index.ts'
 import type { CliManifest, CommandDef } from '../src/cli/manifest.ts'
 import { commandDef } from './cli-manifest-builder.ts'
 import { mesoUserAgent } from '../src/cli/user-agent.ts'
-import { MesoHelp } from '../src/cli/meso-help.ts'
+import { helpAsText } from '../src/cli/meso-help.ts'
 import { MANIFEST_HELP_WIDTH } from '../src/cli/text-wrap.ts'
 
 process.env.NO_COLOR = '1'
 process.env.COLUMNS = String(MANIFEST_HELP_WIDTH)
 const config = await loadOclifConfig(join(import.meta.dir, '..', 'src'))
 
-/** Captures what oclif's help prints for `argv`. */
-async function helpText(argv: string[]): Promise<string> {
-  let out = ''
-  const write = process.stdout.write.bind(process.stdout)
-  const log = console.log
-  ;(process.stdout as any).write = (chunk: string | Uint8Array) => { out += typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk); return true }
-  console.log = (...a: unknown[]) => { out += a.join(' ') + '\n' }
-  // oclif's Help rewrites each command's id in place ('task:run' → 'task run'), after which topic help finds no
-  // commands under 'task:'; restore the ids after every rendering.
-  const ids = config.commands.map(c => [c, c.id] as const)
-  try {
-    await new MesoHelp(config, { stripAnsi: true, maxWidth: MANIFEST_HELP_WIDTH }).showHelp(argv)
-  } finally {
-    for (const [c, id] of ids) c.id = id
-    ;(process.stdout as any).write = write
-    console.log = log
-  }
-  return out
-}
+const helpText = (argv: string[]) => helpAsText(config, argv, MANIFEST_HELP_WIDTH)
 
 const rootHelp = await helpText([])
 const topics: Record<string, string> = {}

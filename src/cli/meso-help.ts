@@ -4,7 +4,7 @@
 // unwrapped (a command's summary, the root description) wrap too. The build renders the manifest's help with this
 // class (scripts/gen-cli-manifest.ts) and src/main.ts renders any other width with it, so both agree.
 
-import { CommandHelp, Help } from '@oclif/core'
+import { CommandHelp, Help, type Config } from '@oclif/core'
 import { wrapWords } from './text-wrap.ts'
 
 type ListOptions = { indentation: number; multiline?: boolean; spacer?: string; stripAnsi?: boolean }
@@ -79,4 +79,26 @@ export class MesoHelp extends Help {
   protected override log(...args: string[]): void {
     super.log(...args.map(a => a.split('\n').map(line => /^\S/.test(line) ? wrapWords(line, this.opts.maxWidth) : line).join('\n')))
   }
+}
+
+/**
+ * The help `argv` asks for, as text, at `width` columns without colour (the build's manifest and the tests).
+ * oclif's Help prints through stdout and rewrites each command's id in place ('task:run' → 'task run'), after which
+ * topic help finds no commands under 'task:'; both are undone after every rendering.
+ */
+export async function helpAsText(config: Config, argv: string[], width: number): Promise<string> {
+  let out = ''
+  const write = process.stdout.write.bind(process.stdout)
+  const log = console.log
+  ;(process.stdout as any).write = (chunk: string | Uint8Array) => { out += typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk); return true }
+  console.log = (...a: unknown[]) => { out += a.join(' ') + '\n' }
+  const ids = config.commands.map(c => [c, c.id] as const)
+  try {
+    await new MesoHelp(config, { stripAnsi: true, maxWidth: width }).showHelp(argv)
+  } finally {
+    for (const [c, id] of ids) c.id = id
+    ;(process.stdout as any).write = write
+    console.log = log
+  }
+  return out
 }

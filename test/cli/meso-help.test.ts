@@ -2,27 +2,12 @@
 
 import { describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
-import { MesoHelp } from '../../src/cli/meso-help.ts'
+import { helpAsText } from '../../src/cli/meso-help.ts'
 import { loadOclifConfig } from '../../src/commands/oclif-config.ts'
 
 const config = await loadOclifConfig(join(import.meta.dir, '..', '..', 'src'))
 
-async function render(subject: string[], width: number): Promise<string> {
-  let out = ''
-  const write = process.stdout.write.bind(process.stdout)
-  const log = console.log
-  ;(process.stdout as any).write = (chunk: string | Uint8Array) => { out += typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk); return true }
-  console.log = (...a: unknown[]) => { out += a.join(' ') + '\n' }
-  const ids = config.commands.map(c => [c, c.id] as const)
-  try {
-    await new MesoHelp(config, { stripAnsi: true, maxWidth: width }).showHelp(subject)
-  } finally {
-    for (const [c, id] of ids) c.id = id // oclif's Help rewrites command ids in place
-    ;(process.stdout as any).write = write
-    console.log = log
-  }
-  return out
-}
+const render = (subject: string[], width: number) => helpAsText(config, subject, width)
 
 /** The words of a help text, ignoring layout (oclif pads columns and may move a flag's description below it). */
 const wordsOf = (text: string) => text.split(/\s+/).filter(Boolean)
