@@ -2,8 +2,9 @@
 # Installs what meso needs on this machine and puts `meso` on PATH. Idempotent: run it again any time.
 #   - Node packages (Bun comes from npm as a pinned devDependency), then the compiled binary dist/meso
 #   - runtime packages from the distro when running as root: crun, conmon, catatonit (the static init run as PID 1 of
-#     containers, so tasks die of SIGTERM), CNI plugins, iproute2, iptables, zstd (for zstd-compressed image layers)
-#   - test fixtures/baselines: busybox-static, docker-registry, apache2-utils, skopeo, umoci, podman, hyperfine, jq, zookeeper (a real ZooKeeper for the HA tests), zsh and fish (the completion tests)
+#     containers, so tasks die of SIGTERM), CNI plugins, iproute2, iptables, zstd (for zstd-compressed image layers),
+#     unzip, bzip2, xz-utils (the fetcher unpacks .zip, .tar.bz2 and .tar.xz URIs)
+#   - test fixtures/baselines: busybox-static, docker-registry, apache2-utils, skopeo, umoci, podman, hyperfine, jq, zookeeper (a real ZooKeeper for the HA tests), zsh and fish (the completion tests), zip (the fetcher tests' archives), chromium (the web UI's browser tests), dnsutils (dig, the DNS tests) and dnsmasq-base (the DNS benchmark's baseline)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -58,8 +59,9 @@ link_meso() {
 if [ "$link_only" = 1 ]; then link_meso; exit 0; fi
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  runtime="crun conmon catatonit containernetworking-plugins iproute2 iptables util-linux zstd"
-  extras="python3-minimal busybox-static docker-registry apache2-utils skopeo umoci podman hyperfine jq openssl tmux xz-utils zookeeper zsh fish"
+  runtime="crun conmon catatonit containernetworking-plugins iproute2 iptables util-linux zstd unzip bzip2 xz-utils"
+  extras="python3-minimal busybox-static docker-registry apache2-utils skopeo umoci podman hyperfine jq openssl tmux xz-utils zookeeper zsh fish zip dnsutils dnsmasq-base"
+  extras="$extras chromium" # the web UI's browser tests (test/e2e/ui.test.ts, driven by playwright-core)
   missing=""
   for p in $runtime $extras; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
   if [ -n "$missing" ]; then

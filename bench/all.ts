@@ -39,6 +39,7 @@ export const BENCHMARKS: { name: string; load: () => Promise<Loaded> }[] = [
   { name: 'network', load: async () => { const m = await import('./network.ts'); return { run: m.runNetworkBench, print: m.printNetwork } } },
   { name: 'failover', load: async () => { const m = await import('./failover.ts'); return { run: m.runFailoverBench, print: m.printFailover } } },
   { name: 'kill', load: async () => { const m = await import('./kill.ts'); return { run: m.runKillBench, print: m.printKill } } },
+  { name: 'dns', load: async () => { const m = await import('./dns.ts'); return { run: m.runDnsBench, print: m.printDns } } },
 ]
 
 export async function runAll(opts: { quick: boolean; only?: string[]; out?: string }): Promise<SuiteEntry[]> {

@@ -10,7 +10,7 @@ import { ROOT, tempDir } from './helpers/processes.ts'
 const dir = tempDir('meso-bench-test-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const ALL = ['allocator', 'launch', 'placement', 'footprint', 'startup', 'images', 'network', 'failover', 'kill']
+const ALL = ['allocator', 'launch', 'placement', 'footprint', 'startup', 'images', 'network', 'failover', 'kill', 'dns']
 
 interface Entry { name: string; ms: number; result?: { name: string; machine: string; rows: Record<string, unknown>[]; notes?: string[] }; error?: string }
 
@@ -79,4 +79,10 @@ test('bench/all.ts --quick prints a table per benchmark and writes well-formed r
   const kill = byName.get('kill')!.result!
   if (kill.rows.length) expect(kill.rows.map(r => r.variant)).toEqual(['sleep, container init (default)', 'sleep as PID 1 (meso.io/init=false)', 'crun kill --all TERM → exit recorded (init)'])
   else expect(kill.notes?.join(' ')).toMatch(/skipped/)
+  // DNS: meso's server always; dnsmasq beside it when installed, else a note says it is missing.
+  const dns = byName.get('dns')!.result!
+  expect(dns.rows[0]).toMatchObject({ server: 'meso (src/master/dns)', names: 80000 })
+  expect(dns.rows[0]!['queries/s'] as number).toBeGreaterThan(0)
+  if (dns.rows.length < 2) expect(dns.notes?.join(' ')).toMatch(/dnsmasq not installed/)
+  else expect(dns.rows[1]).toMatchObject({ server: 'dnsmasq (hosts file)' })
 }, 180_000)

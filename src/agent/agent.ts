@@ -1,6 +1,7 @@
 // The agent: registers with the master, runs executors and their tasks in containers through the containerizer,
 // checkpoints everything, and re-adopts running containers after a restart (`--recover=reconnect`).
 
+import { handSandboxTo } from './containerizer/user.ts'
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { hostname as osHostname } from 'node:os'
 import { join } from 'node:path'
@@ -32,6 +33,7 @@ import { StatusUpdateManager } from './status-update-manager.ts'
 import { AgentResources } from './volumes/agent-resources.ts'
 import { volumePathsOf } from './volumes/checkpointed-resources.ts'
 import { isZooKeeperUrl } from '../core/master-address.ts'
+import { newAgentCounters } from './metrics.ts'
 
 const log = logger('agent')
 
@@ -86,7 +88,8 @@ export class Agent implements ExecutorHost {
   private shuttingDown = false
   private detector?: MasterDetector
   private readonly gc: SandboxGc
-  readonly metrics = { launchErrors: 0, validUpdates: 0, invalidUpdates: 0, recoveryErrors: 0 }
+  /** Counters for /metrics/snapshot (src/agent/metrics.ts). */
+  readonly metrics = newAgentCounters()
   readonly nested = new NestedContainers(this)
   /** Static resources with the checkpointed reservations and volumes (CHECKPOINT_RESOURCES) applied. */
   readonly resources: AgentResources
@@ -122,7 +125,9 @@ export class Agent implements ExecutorHost {
 
   async start() {
     await this.containerizer.prepare()
+    const recoveryStarted = performance.now()
     await this.recover()
+    this.metrics.recoveryTimeSecs = (performance.now() - recoveryStarted) / 1000
     this.recovered = true
     if (!this.flags.master) throw new Error('--master is required (host:port of the master, or zk://host:2181/mesos)')
     const detected = isZooKeeperUrl(this.flags.master)
@@ -168,6 +173,7 @@ export class Agent implements ExecutorHost {
         }
         if (!policyOk) {
           log.warn('Resources changed and --strict=false: registering as a new agent; running tasks will be killed')
+          this.metrics.recoveryErrors++
           await this.forgetEverything('agent resources changed')
           return
         }
@@ -359,8 +365,11 @@ export class Agent implements ExecutorHost {
       case 'ACKNOWLEDGE': this.acknowledge(m.framework_id, m.task_id, m.uuid); break
       case 'FRAMEWORK_MESSAGE': {
         const exec = this.frameworks.get(m.framework_id)?.executors.get(m.executor_id)
-        if (exec instanceof CustomExecutor) exec.message(m.data)
-        else log.warn(`Dropping framework message for executor ${m.executor_id} of framework ${m.framework_id}: not a running custom executor`)
+        if (exec instanceof CustomExecutor) { exec.message(m.data); this.metrics.validFrameworkMessages++ }
+        else {
+          this.metrics.invalidFrameworkMessages++
+          log.warn(`Dropping framework message for executor ${m.executor_id} of framework ${m.framework_id}: not a running custom executor`)
+        }
         break
       }
       case 'UPDATE_FRAMEWORK': {
@@ -434,6 +443,7 @@ export class Agent implements ExecutorHost {
     const containerId = newUuid()
     const sandbox = this.sandboxDir(fid, info.executor_id.value, containerId)
     mkdirSync(sandbox, { recursive: true })
+    handSandboxTo(sandbox, info.command?.user ?? framework.user, this.flags.switch_user)
     const latest = join(sandbox, '..', 'latest')
     try { rmSync(latest, { force: true }); symlinkSync(containerId, latest) } catch { /* best effort */ }
     const exec = this.makeExecutor(kind, fid, info, containerId, sandbox)
@@ -600,6 +610,7 @@ export class Agent implements ExecutorHost {
     if (task.statuses.length > 16) task.statuses.shift()
     this.checkpoint.setTaskState(exec.frameworkId, task.id, full.state, task.statuses)
     this.metrics.validUpdates++
+    if (isTerminal(full.state)) this.metrics.tasksEnded[full.state] = (this.metrics.tasksEnded[full.state] ?? 0) + 1
     log.info(`Task ${task.id} of framework ${exec.frameworkId} is ${full.state}${full.message ? `: ${full.message}` : ''}`)
   }
 
@@ -608,6 +619,7 @@ export class Agent implements ExecutorHost {
   }
 
   executorTerminated(exec: AgentExecutorBase, termination?: Termination) {
+    this.metrics.executorsTerminated++
     this.containerEnded(exec.containerId)
     this.gc.schedule(exec.sandbox)
     if (exec.kind !== 'command') {

@@ -14,7 +14,6 @@ import type { Agent } from './agent.ts'
 import { authorizeContainerCall, needsPrincipal, TRUSTED_CALLER, type AgentCaller, type ContainerAction, type ContainerOwner } from './authorization.ts'
 import type { CommandInfo } from '../core/v1/messages.ts'
 import type { ContainerIO, Termination } from './containerizer/launcher.ts'
-import { FileFollowIO } from './io/file-follow.ts'
 import { ContainerCallError, type NestedContainers } from './nested-containers.ts'
 import { signalToSend } from '../core/exit-status.ts'
 
@@ -59,6 +58,10 @@ export function containerCalls(nested: NestedContainers, caller: AgentCaller = T
           if (denied) return denied
           const io = outputOf(agent, nested, id)
           if (!io) return text(404, `Container ${id} cannot be found`)
+          // As Mesos: only a container with an I/O switchboard (a TTY, or a session) can be attached to. A plain
+          // task's output is in its sandbox (`meso task attach` follows it there); a stream of nothing but
+          // heartbeats would leave a Mesos CLI hanging.
+          if (io === 'no-switchboard') return text(500, NO_SWITCHBOARD)
           return outputStream(agent, io, recordio ? codec : 'json', recordio).response
         }
         case 'LAUNCH_NESTED_CONTAINER':
@@ -118,13 +121,12 @@ function need(call: any, key: string) {
 }
 
 
-/** What to stream for ATTACH_CONTAINER_OUTPUT: a session, a switchboard, or the sandbox files of a plain task. */
-function outputOf(agent: Agent, nested: NestedContainers, id: string): ContainerIO | undefined {
+/** What to stream for ATTACH_CONTAINER_OUTPUT: a session's or a TTY container's switchboard; none for a plain task. */
+function outputOf(agent: Agent, nested: NestedContainers, id: string): ContainerIO | 'no-switchboard' | undefined {
   const n = nested.get(id)
-  if (n) return n.io
-  const p = nested.parent(id)
-  if (!p) return undefined
-  return agent.containerizer.io(id) ?? new FileFollowIO(p.sandbox, agent.containerizer.wait(id))
+  if (n) return n.io ?? 'no-switchboard'
+  if (!nested.parent(id)) return undefined
+  return agent.containerizer.io(id) ?? 'no-switchboard'
 }
 
 async function waitFor(agent: Agent, nested: NestedContainers, id: string): Promise<Termination | undefined> {
@@ -181,6 +183,8 @@ async function attachInput(agent: Agent, nested: NestedContainers, req: Request,
           throw err
         }
         const input = call.attach_container_input
+        // upstream Http::_api: a streaming body is only for ATTACH_CONTAINER_INPUT.
+        if (first && call.type !== 'ATTACH_CONTAINER_INPUT') return text(415, `Streaming 'Content-Type' ${RECORDIO} is not supported for ${call.type} call`)
         if (call.type !== 'ATTACH_CONTAINER_INPUT' || !input) return badRequest("Expecting records of type 'ATTACH_CONTAINER_INPUT'")
         if (first) {
           first = false
@@ -213,6 +217,6 @@ async function attachInput(agent: Agent, nested: NestedContainers, req: Request,
   } finally {
     if (id && io) inputAttached.delete(id)
   }
-  if (first) return badRequest('The input stream ended before its first record')
+  if (first) return badRequest('Received EOF while reading request body')
   return new Response(null, { status: 200 })
 }

@@ -89,7 +89,11 @@ export const AGENT_FLAGS = [
   { name: 'json_max_array_length', type: 'int', default: 100000, description: 'most entries in one JSON array or object', check: positiveLimitError },
   // Registry pulls (src/core/registry/stall.ts, docs/security-files.md): Mesos' flag, which its docker store hands to
   // the registry fetcher as curl's -y. A request with no answer, or no bytes, for this long is given up.
-  { name: 'fetcher_stall_timeout', type: 'duration', default: '1mins', description: 'a registry request that gets no answer (connecting included), or no body bytes, for this long fails the pull (a stalled layer download is resumed)' },
+  { name: 'fetcher_stall_timeout', type: 'duration', default: '1mins', description: 'a URI download (CommandInfo.uris) or registry request that gets no answer (connecting included), or no body bytes, for this long fails (a stalled layer download is resumed)' },
+  // The fetcher (src/agent/fetcher, docs/containerizer.md#fetcher): Mesos' flags for CommandInfo.uris and its cache.
+  { name: 'fetcher_cache_size', type: 'bytes', default: '2GB', description: 'size of the fetcher cache (URIs with cache=true), least recently used files evicted first; a URI larger than this is fetched straight into the sandbox; 0 turns caching off' },
+  { name: 'fetcher_cache_dir', type: 'string', description: 'directory of the fetcher cache (its files from an earlier run are deleted when the agent starts); default <work_dir>/fetch' },
+  { name: 'frameworks_home', type: 'string', description: 'directory that relative URI paths (CommandInfo.uris without a scheme or leading /) are resolved against' },
 ] as const satisfies readonly FlagSpec[]
 
 export type AgentFlags = TypedFlags<typeof AGENT_FLAGS>

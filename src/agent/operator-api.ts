@@ -26,6 +26,7 @@ export async function handleAgentOperatorCall(agent: Agent, files: FileServer, r
   const parsed = await readV1Call<any>(req, 'mesos.v1.agent.Call', { streamingRecordIO: true })
   if (parsed instanceof Response) return parsed
   const { call, codec, recordio } = parsed
+  if (call.type === 'ATTACH_CONTAINER_INPUT') return text(415, `Expecting 'Content-Type' to be application/recordio for ATTACH_CONTAINER_INPUT call`)
   const reply = (type: string, body?: unknown) => messageResponse(RESPONSE, codec, body === undefined ? { type } : { type, [subKey(type)]: body })
   if (recordio && !['LAUNCH_NESTED_CONTAINER_SESSION', 'ATTACH_CONTAINER_OUTPUT'].includes(call.type)) {
     return text(406, `Streaming response is not supported for ${call.type}`)

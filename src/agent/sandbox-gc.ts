@@ -5,6 +5,7 @@
 import { rmSync, statfsSync } from 'node:fs'
 import { logger } from '../core/log.ts'
 import type { Checkpoint } from './checkpoint.ts'
+import { gcMetrics } from './metrics.ts'
 
 const log = logger('gc')
 
@@ -21,7 +22,17 @@ export class SandboxGc {
     private readonly intervalMs: number,
     private readonly onRemoved: (path: string) => void = () => {},
     private readonly usage: () => number | undefined = () => diskUsage(workDir),
-  ) {}
+  ) {
+    this.metrics = gcMetrics(() => this.pending, () => this.maxAllowedAgeMs())
+  }
+
+  private readonly metrics: ReturnType<typeof gcMetrics>
+
+  /** How old a finished sandbox may get at the current disk usage (slave/executor_directory_max_allowed_age_secs). */
+  maxAllowedAgeMs(): number {
+    const usage = this.usage()
+    return this.delayMs * (usage === undefined ? 1 : Math.max(0, 1 - this.headroom - usage))
+  }
 
   start() {
     this.timer = setInterval(() => this.collect(), Math.min(this.intervalMs, 60_000))
@@ -37,17 +48,18 @@ export class SandboxGc {
   collect(now = Date.now()) {
     const entries = this.checkpoint.gcEntries()
     if (!entries.length) return
-    const usage = this.usage()
-    const maxAge = this.delayMs * (usage === undefined ? 1 : Math.max(0, 1 - this.headroom - usage))
+    const maxAge = this.maxAllowedAgeMs()
     for (const e of entries) {
       const endedAt = e.removeAt - this.delayMs
       if (now - endedAt < maxAge) continue
       try {
         rmSync(e.path, { recursive: true, force: true })
         this.removed++
+        this.metrics.succeeded.inc()
         this.onRemoved(e.path)
       } catch (err) {
         this.failed++
+        this.metrics.failed.inc()
         log.warn(`Failed to remove sandbox ${e.path}: ${(err as Error).message}`)
       }
       this.checkpoint.unscheduleGc(e.path)

@@ -28,6 +28,7 @@ import { handleAgentOperatorCall, type ContainerCallHandler } from './operator-a
 import { detectResources, parseAttributes } from './resources-detect.ts'
 import { agentMetrics, containersV0, monitorStatisticsV0, stateV0 } from './views.ts'
 import { mesoStateDir } from '../core/state-dir.ts'
+import { agentPrometheus } from './metrics.ts'
 
 const log = logger('agent')
 
@@ -66,6 +67,7 @@ export async function chooseLauncher(flags: AgentFlags, runtimeDir: string, hidd
 export function hiddenHostPaths(flags: AgentFlags, workDir: string, runtimeDir: string): string[] {
   const paths = [workDir, runtimeDir, '/var/lib/meso', join(homedir(), '.meso'), '/root/.meso']
   if (flags.docker_store_dir) paths.push(flags.docker_store_dir)
+  if (flags.fetcher_cache_dir) paths.push(flags.fetcher_cache_dir) // other users' fetched files
   for (const value of [flags.http_credentials, flags.credential, flags.jwt_secret_key, flags.docker_config]) {
     const v = value?.trim()
     if (v && !v.startsWith('{') && !v.startsWith('[')) paths.push(v.startsWith('file://') ? v.slice('file://'.length) : v)
@@ -110,7 +112,14 @@ export async function startAgent(flags: AgentFlags, flagStrings: { name: string;
   })
   const isolators = await createIsolators(setup)
   const { resources, attributes } = setup.offer
-  const containerizer = new Containerizer({ launcher, isolators, provisioner: images.provisioner, flags })
+  // CommandInfo.uris (src/agent/fetcher): the cache's files from an earlier run are deleted now, as upstream's.
+  const { Fetcher } = await import('./fetcher/fetcher.ts')
+  const { fetcherTls } = await import('./fetcher/fetcher-tls.ts')
+  const fetcher = new Fetcher({
+    cacheDir: flags.fetcher_cache_dir ?? join(workDir, 'fetch'), cacheSize: flags.fetcher_cache_size,
+    stallTimeoutMs: flags.fetcher_stall_timeout, frameworksHome: flags.frameworks_home || undefined, switchUser: flags.switch_user, tls: fetcherTls(),
+  })
+  const containerizer = new Containerizer({ launcher, isolators, provisioner: images.provisioner, fetcher, flags })
   const { CniIsolator } = await import('./isolators/network/cni/cni-isolator.ts')
   const { networksResponse } = await import('./isolators/network/cni/attach.ts')
   const cni = isolators.find(i => i instanceof CniIsolator)?.networking
@@ -152,6 +161,8 @@ export async function startAgent(flags: AgentFlags, flagStrings: { name: string;
   router.get('/health', () => new Response(null, { status: 200 }))
   router.get('/version', req => json(versionInfo(), req))
   router.get('/metrics/snapshot', endpoint('/metrics/snapshot', req => json(agentMetrics(agent), req)))
+  // Prometheus text format (docs/metrics.md); authorized as /metrics/snapshot, whose values it carries.
+  router.get('/metrics', endpoint('/metrics/snapshot', () => agentPrometheus(agent)))
   for (const p of ['/monitor/statistics', '/monitor/statistics.json']) router.get(p, endpoint('/monitor/statistics', async (req, _url, c) => json(await monitorStatisticsV0(agent, c.authz.viewer()), req)))
   router.get('/containers', endpoint('/containers', async (req, url, c) => json(await containersV0(agent, url.searchParams, c.authz.viewer()), req)))
   router.get('/api/meso/v1/networks', ro(req => json(networksResponse(cni), req)))

@@ -5,7 +5,6 @@
 
 import type { Viewer } from '../core/authz/viewer.ts'
 import { reservationRole, Resources, toWireResource, type Resource } from '../core/resources.ts'
-import { systemMetrics } from '../core/system-metrics.ts'
 import { isTerminal } from '../core/v1/messages.ts'
 import { versionInfo } from '../core/version.ts'
 import { flattenAttributes, statusV0 } from '../master/views-v0.ts'
@@ -97,37 +96,8 @@ export async function statistics(a: Agent, exec: AgentExecutorBase, containerId:
   return out
 }
 
-export function agentMetrics(a: Agent): Record<string, number> {
-  const out: Record<string, number> = {
-    'slave/registered': a.registered ? 1 : 0,
-    'slave/uptime_secs': Date.now() / 1000 - a.startTime,
-    'slave/frameworks_active': a.frameworks.size,
-    'slave/valid_status_updates': a.metrics.validUpdates,
-    'slave/invalid_status_updates': a.metrics.invalidUpdates,
-    'slave/container_launch_errors': a.metrics.launchErrors,
-    'slave/recovery_errors': a.metrics.recoveryErrors,
-  }
-  const total = Resources.of(a.info.resources)
-  let used = Resources.EMPTY
-  const execStates: Record<string, number> = { registering: 0, running: 0, terminating: 0, terminated: 0 }
-  const taskStates: Record<string, number> = {}
-  for (const exec of a.executors()) {
-    execStates[exec.state] = (execStates[exec.state] ?? 0) + 1
-    for (const t of exec.tasks.values()) {
-      taskStates[t.state] = (taskStates[t.state] ?? 0) + 1
-      if (!t.terminal) used = used.plus(Resources.of(t.info.resources))
-    }
-  }
-  for (const r of ['cpus', 'mem', 'disk', 'gpus']) {
-    const t = total.scalar(r), u = used.scalar(r)
-    out[`slave/${r}_total`] = t
-    out[`slave/${r}_used`] = u
-    out[`slave/${r}_percent`] = t > 0 ? u / t : 0
-  }
-  for (const [k, v] of Object.entries(execStates)) out[`slave/executors_${k}`] = v
-  for (const s of ['staging', 'starting', 'running', 'killing', 'finished', 'failed', 'killed', 'lost']) out[`slave/tasks_${s}`] = taskStates[`TASK_${s.toUpperCase()}`] ?? 0
-  return { ...out, ...systemMetrics() }
-}
+/** Moved to metrics.ts with the rest of the agent's metrics; re-exported for the endpoints that import it here. */
+export { agentMetrics } from './metrics.ts'
 
 function taskV0(a: Agent, exec: AgentExecutorBase, t: AgentTask) {
   return {

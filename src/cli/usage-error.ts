@@ -31,7 +31,7 @@ export function describeOclifError(err: OclifErrorLike, argv: readonly string[],
   const notFound = /^command (\S+?)\.? not found/i.exec(first)
   if (notFound) return { message: unknownCommand(notFound[1]!.split(':'), known), exit: USAGE }
 
-  const command = (err.parse?.input?.context?.id ?? argv.filter(a => !a.startsWith('-')).slice(0, 2).join(':')).split(':').join(' ')
+  const command = err.parse?.input?.context?.id?.split(':').join(' ') ?? typedCommand(argv, known)
   const seeHelp = `see 'meso ${command ? `${command} ` : ''}--help'`
   if (Array.isArray(err.args) && /^Missing \d+ required args?/.test(first)) {
     const names = err.args.map(a => (a.name ?? 'argument').toUpperCase())
@@ -49,4 +49,14 @@ export function unknownCommand(words: readonly string[], known: readonly string[
     if (suggestion) return `unknown command '${words.slice(0, n).join(' ')}'; did you mean '${suggestion}'?`
   }
   return `unknown command '${typed}'; see 'meso --help'`
+}
+
+/** The longest run of leading words that names a known command or topic (`job schedule add`), else the first two. */
+function typedCommand(argv: readonly string[], known: readonly string[]): string {
+  const words = argv.filter(a => !a.startsWith('-'))
+  for (let n = Math.min(words.length, 3); n >= 1; n--) {
+    const c = words.slice(0, n).join(' ')
+    if (known.includes(c)) return c
+  }
+  return words.slice(0, 2).join(' ')
 }

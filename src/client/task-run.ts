@@ -53,6 +53,10 @@ export interface TaskRunOptions {
   interactive?: boolean
   /** --init / --no-init: the container init as PID 1 (label meso.io/init); undefined: the agent's default. */
   init?: boolean
+  /** --uri: fetched into the sandbox by the agent before the command runs (CommandInfo.uris). */
+  uris?: NonNullable<NonNullable<TaskInfo['command']>['uris']>
+  /** TaskInfo.health_check (--health-cmd and friends; docs/health-checks.md). */
+  healthCheck?: Record<string, unknown>
 }
 
 /** Label that makes the master tear the framework down once it is disconnected and has nothing left to run. */
@@ -147,10 +151,11 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
       task_id: { value: taskId },
       agent_id: fit.agent_id,
       resources: want.allocatedTo(role).toWire(true),
-      command: { ...command, ...(variables!.length ? { environment: { variables } } : {}) },
+      command: { ...command, ...(variables!.length ? { environment: { variables } } : {}), ...(o.uris?.length ? { uris: o.uris } : {}) },
     }
     if (container) task.container = container
     if (o.init !== undefined) task.labels = { labels: [{ key: 'meso.io/init', value: String(o.init) }] }
+    if (o.healthCheck) task.health_check = o.healthCheck
     if (secretVolumes.length) task.container = { ...(task.container ?? { type: 'MESOS' }), volumes: [...(task.container?.volumes ?? []), ...secretVolumes] }
     if (o.tty) {
       const size = process.stdout.rows ? { window_size: { rows: process.stdout.rows, columns: process.stdout.columns } } : {}

@@ -7,6 +7,7 @@ import AgentReactivate from './agent/reactivate.ts'
 import AgentMaintenance from './agent/maintenance.ts'
 import ClusterStatus from './cluster/status.ts'
 import Completion from './completion.ts'
+import DnsLookup from './dns/lookup.ts'
 import FrameworkList from './framework/list.ts'
 import FrameworkTeardown from './framework/teardown.ts'
 import HelpCommand from './help.ts'
@@ -15,6 +16,16 @@ import ImageList from './image/list.ts'
 import ImageLoad from './image/load.ts'
 import ImagePull from './image/pull.ts'
 import ImageRm from './image/rm.ts'
+import JobCreate from './job/create.ts'
+import JobHistory from './job/history.ts'
+import JobList from './job/list.ts'
+import JobRm from './job/rm.ts'
+import JobRun from './job/run.ts'
+import JobScheduleAdd from './job/schedule/add.ts'
+import JobScheduleList from './job/schedule/list.ts'
+import JobScheduleRm from './job/schedule/rm.ts'
+import JobShow from './job/show.ts'
+import JobStop from './job/stop.ts'
 import MasterDaemon from './master.ts'
 import NetworkList from './network/list.ts'
 import QuotaList from './quota/list.ts'
@@ -64,6 +75,17 @@ export const COMMANDS = {
   'secret:list': SecretList,
   'secret:rm': SecretRm,
   'volume:list': VolumeList,
+  'dns:lookup': DnsLookup,
+  'job:create': JobCreate,
+  'job:list': JobList,
+  'job:show': JobShow,
+  'job:run': JobRun,
+  'job:stop': JobStop,
+  'job:history': JobHistory,
+  'job:rm': JobRm,
+  'job:schedule:add': JobScheduleAdd,
+  'job:schedule:list': JobScheduleList,
+  'job:schedule:rm': JobScheduleRm,
   completion: Completion,
   help: HelpCommand,
   version: VersionCommand,

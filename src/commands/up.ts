@@ -40,17 +40,21 @@ export default class Up extends Command {
     const masterExtra = extra(flags['master-flag'], MASTER_FLAGS, 'master')
     const agentExtra = extra(flags['agent-flag'], AGENT_FLAGS, 'agent')
     // Credentials, the executor-token key and the authentication defaults (up-auth.ts, docs/security-auth.md).
+    const upDns = await import('./up-dns.ts')
     let auth: import('./up-auth.ts').UpAuth
     try { auth = (await import('./up-auth.ts')).upAuth(base, flags.ip) } catch (err) { fail(err) }
     let masterValues: MasterFlags
     try {
-      masterValues = resolveFlags(MASTER_FLAGS, { ...auth.master, ...masterExtra, ip: flags.ip, port: flags.port, work_dir: join(base, 'master'), registry: flags.registry })
+      masterValues = resolveFlags(MASTER_FLAGS, { ...upDns.upDnsDefaults(flags.port), ...auth.master, ...masterExtra, ip: flags.ip, port: flags.port, work_dir: join(base, 'master'), registry: flags.registry })
     } catch (err) { this.error((err as Error).message, { exit: 2 }) }
+    // DNS (up-dns.ts, docs/discovery.md): on every address on port 53 when containers on the CNI network will need it.
+    masterValues = upDns.withContainerDns(masterValues, masterExtra, await upDns.cniNetworkLikely(flags.launcher))
     let tlsNotes: string[] = []
     try { if (flags.tls) tlsNotes = (await import('./up-tls.ts')).enableDevTls(base, flags.ip) } catch (err) { fail(err) }
     const { startMaster } = await import('../master/server.ts')
     const { startAgent } = await import('../agent/server.ts')
     let master, agent, network
+    let dnsNotes: string[] = []
     try {
       master = await startMaster(masterValues, flagStrings(MASTER_FLAGS, masterValues))
       const agentPort = await freePort(flags.ip, master.server.port! + 1)
@@ -58,6 +62,7 @@ export default class Up extends Command {
       const { upNetworkFlags } = await import('../agent/isolators/network/cni/default-network.ts')
       const { linuxLauncherUnavailable } = await import('../agent/containerizer/linux-launcher.ts')
       network = upNetworkFlags(base, { launcher: flags.launcher, isolation: flags.isolation, linuxUnavailable: linuxLauncherUnavailable({}) })
+      dnsNotes = await upDns.upDnsNotes(master.dns, network?.flags.network_cni_config_dir)
       const agentValues = resolveFlags(AGENT_FLAGS, {
         ...network?.flags,
         ...auth.agent,
@@ -73,8 +78,11 @@ export default class Up extends Command {
     }
     const unregisterCli = auth.registerCli(master.url, agent.url)
     this.log(`meso is up: master ${master.url} (scheduler API ${master.url}/api/v1/scheduler, operator API ${master.url}/api/v1), agent ${agent.url}`)
+    const uiSignIn = masterValues.authenticate_http_readwrite || masterValues.authenticate_http_readonly
+    this.log(`web UI: ${master.url}/${uiSignIn ? ` (sign in as ${(await import('./up-auth.ts')).UP_OPERATOR}; the secret is in ${join(base, 'secrets', 'credentials.json')})` : ''}`)
     for (const line of auth.notes) this.log(line)
     for (const line of tlsNotes) this.log(line)
+    for (const line of dnsNotes) this.log(line)
     if (network) this.log(`${network.note}; join it with: meso task run --network meso -- …`)
     this.log(`state in ${base}; try: meso task run -- echo hello   (Ctrl-C stops the cluster; tasks keep running and are re-adopted on the next start)`)
     await runUntilSignal(async () => { await agent.stop(); await master.stop(); unregisterCli() })

@@ -99,7 +99,8 @@ export class FileServer {
 
   browse(path: string): FileInfoV1[] {
     return this.with(path, t => {
-      if (t.kind === 'memory' || !t.st.isDirectory()) throw new FileError(400, t.kind === 'memory' ? `'${path}' is a file` : `'${path}' is not a directory`)
+      // A file lists as nothing, 200 (upstream FilesProcess::browse: os::ls fails on it and the listing stays empty).
+      if (t.kind === 'memory' || !t.st.isDirectory()) return []
       const base = clean(path)
       return listDirectory(t.fd).map(e => fileInfo(e.st, `${base === '/' ? '' : base}/${e.name}`))
     })

@@ -33,6 +33,7 @@ export function agentWebSocketHandlers(getMaster: () => Master) {
       }
       if ('error' in parsed) {
         log.warn(`Dropping malformed message from agent link ${ws.data.agent?.id ?? ws.data.remote}: ${parsed.error}`)
+        getMaster().state.metrics.inc('master/dropped_messages')
         return
       }
       const msg = parsed.message
@@ -53,6 +54,7 @@ export function agentWebSocketHandlers(getMaster: () => Master) {
         const agent = ws.data.agent
         if (!agent || agent.link !== link) {
           log.warn(`Ignoring ${msg.type} from unregistered agent link ${ws.data.remote}`)
+          master.state.metrics.inc('master/dropped_messages')
           return
         }
         master.fromAgent(agent, msg)

@@ -7,7 +7,7 @@ import type { AgentMessage, MasterMessage } from '../core/agent-protocol.ts'
 import { agentIdFor } from '../core/ids.ts'
 import { logger } from '../core/log.ts'
 import { Resources } from '../core/resources.ts'
-import type { AgentInfo, Task } from '../core/v1/messages.ts'
+import type { AgentInfo, Task, TaskStatus } from '../core/v1/messages.ts'
 import { isTerminal } from '../core/v1/messages.ts'
 import { recoverFramework } from './frameworks.ts'
 import { reconcileReported, restoreCheckpointed, sendCheckpointed } from './operations/agent-resources.ts'
@@ -73,7 +73,9 @@ export function recoverAgents(step: Step, records: AgentRecord[]) {
 /** --agent_reregister_timeout after a master restart: agents that did not come back are unreachable. */
 export function reregisterTimeout(step: Step) {
   for (const a of step.s.agents.values()) {
-    if (a.state === 'recovered') markUnreachable(step, a, 'agent did not re-register after master failover')
+    if (a.state !== 'recovered') continue
+    markUnreachable(step, a, 'agent did not re-register after master failover')
+    step.s.metrics.inc('master/recovery_slave_removals')
   }
 }
 
@@ -142,6 +144,9 @@ export function reregisterAgent(step: Step, msg: Reregister, link: AgentLink): R
   if (refuseIfMachineDown(step, msg.agent_info, msg.pid, link)) return undefined
   let agent = s.agents.get(id)
   const wasUnreachable = agent?.state === 'unreachable'
+  // An agent the master had given up on (unreachable) or never heard of, as opposed to one it recovered from the
+  // registry after its own restart: the frameworks hear about every task it brings back (upstream _reregisterSlave).
+  const cameBack = wasUnreachable || !agent
   if (agent?.link && agent.link !== link && agent.state === 'registered') out.closeLink(agent.link, 'agent re-registered on a new connection')
   out.cancelTimer(timerKey.agentDisconnect(id))
   if (!agent) {
@@ -195,11 +200,15 @@ export function reregisterAgent(step: Step, msg: Reregister, link: AgentLink): R
     const fw = s.frameworks.get(reportedTask.framework_id.value)
     if (!fw) continue
     let task = fw.tasks.get(reportedTask.task_id.value) ?? fw.unreachableTasks.get(reportedTask.task_id.value)
-    if (wasUnreachable && task && !fw.partitionAware) {
-      // Already reported LOST to a non-partition-aware framework: it must not come back. Kill it.
-      agent.tasks.set(key, task)
-      out.toLink(link, { type: 'KILL_TASK', framework_id: fw.id, task_id: task.task_id.value })
-      continue
+    if (cameBack) {
+      // A task the master declared LOST (or UNREACHABLE) is running after all: tracked once, as the agent reports it,
+      // not also among the completed ones (upstream MESOS-9940).
+      const taskId = reportedTask.task_id.value
+      const i = fw.completedTasks.findIndex(t => t.task_id.value === taskId)
+      if (i >= 0) {
+        const [done] = fw.completedTasks.splice(i, 1)
+        task ??= done
+      }
     }
     if (!task) {
       task = { ...reportedTask }
@@ -207,16 +216,24 @@ export function reregisterAgent(step: Step, msg: Reregister, link: AgentLink): R
       s.metrics.taskState(undefined, task.state)
       out.publish('TASK_ADDED', { task })
     } else {
-      const wasUnreachableTask = fw.unreachableTasks.delete(task.task_id.value)
+      fw.unreachableTasks.delete(task.task_id.value)
       fw.tasks.set(task.task_id.value, task)
       const prev = task.state
       task.state = reportedTask.state
       if (reportedTask.statuses?.length) task.statuses = reportedTask.statuses
       if (prev !== task.state) s.metrics.taskState(prev, task.state)
-      if (wasUnreachableTask) {
-        // The framework was told UNREACHABLE; tell it the task is back.
-        out.toFramework(fw, { type: 'UPDATE', update: { status: masterStatus(now, task.task_id.value, task.state, 'REASON_AGENT_REREGISTERED', `Agent ${id} re-registered`, { agent_id: { value: id } }) } })
-      }
+    }
+    if (cameBack) {
+      // Every framework, partition-aware or not, is told the task's state as the agent reports it: a framework that
+      // heard TASK_LOST learns that the task runs after all (upstream _reregisterSlave).
+      const last = reportedTask.statuses?.at(-1)
+      const extra: Partial<TaskStatus> = { agent_id: { value: id } }
+      if (reportedTask.executor_id) extra.executor_id = reportedTask.executor_id
+      if (last?.healthy !== undefined) extra.healthy = last.healthy
+      if (last?.check_status) extra.check_status = last.check_status
+      if (last?.container_status) extra.container_status = last.container_status
+      const message = wasUnreachable ? 'Unreachable agent re-reregistered' : 'Unknown agent reregistered'
+      out.toFramework(fw, { type: 'UPDATE', update: { status: masterStatus(now, task.task_id.value, reportedTask.state, 'REASON_AGENT_REREGISTERED', message, extra) } })
     }
     agent.tasks.set(key, task)
     if (!isTerminal(task.state)) used.push({ frameworkId: fw.id, role: resourceRole(task.resources), resources: resourcesOf(task.resources) })
@@ -339,6 +356,11 @@ export function markUnreachable(step: Step, agent: RegisteredAgent, why: string)
   for (const fw of s.frameworks.values()) out.toFramework(fw, { type: 'FAILURE', failure: { agent_id: { value: agent.id } } })
   s.allocator.removeAgent(agent.id)
   s.metrics.inc('master/slave_removals')
+  // Upstream schedules the transition through a rate limiter (scheduled, then completed or canceled); meso has no
+  // limiter, so every scheduled transition completes at once.
+  s.metrics.inc('master/slave_removals/reason_unhealthy')
+  s.metrics.inc('master/slave_unreachable_scheduled')
+  s.metrics.inc('master/slave_unreachable_completed')
   out.publish('AGENT_REMOVED', { agent_id: { value: agent.id } })
 }
 

@@ -55,7 +55,21 @@ export const MASTER_FLAGS = [
   { name: 'json_max_depth', type: 'int', default: 100, description: 'deepest nesting of arrays and objects in a JSON request', check: positiveLimitError },
   { name: 'json_max_string_length', type: 'bytes', default: '4MB', description: 'longest string in a JSON request (characters)', check: positiveLimitError },
   { name: 'json_max_array_length', type: 'int', default: 100000, description: 'most entries in one JSON array or object', check: positiveLimitError },
+  // The jobs scheduler (docs/jobs.md): Metronome's /v1 API on the master, a built-in framework.
+  { name: 'jobs', type: 'bool', default: true, description: "run the jobs scheduler (Metronome's /v1 REST API: jobs, schedules, runs, pipelines; docs/jobs.md); --no-jobs turns it off" },
+  { name: 'job_history_limit', type: 'int', default: 10, description: 'finished runs kept per job, successful and failed each (the oldest dropped first); also pipeline runs kept per job', check: v => ((v as number) >= 1 && (v as number) <= 1000 ? undefined : 'must be 1-1000') },
   { name: 'max_agent_message_size', type: 'bytes', default: '16MB', description: 'largest message an agent may send on its link; a bigger one closes the link (WebSocket code 1009)', check: positiveLimitError },
+  // DNS service discovery, Mesos-DNS compatible (src/master/dns/, docs/discovery.md). Mesos has no such flags; these
+  // are meso's, named after Mesos-DNS' config keys (Port, Domain, TTL, Resolvers, IPSources, Timeout, EnforceRFC952).
+  { name: 'dns', type: 'bool', default: false, description: 'serve DNS for tasks, agents and masters (<task>.<framework>.mesos; docs/discovery.md) on --dns_port, UDP and TCP; meso up turns it on' },
+  { name: 'dns_port', type: 'int', default: process.getuid?.() === 0 ? 53 : 8053, description: 'DNS port, UDP and TCP (0 picks a free one); default 53 as root, else 8053', check: v => ((v as number) >= 0 && (v as number) <= 65535 ? undefined : 'must be a port (0-65535)') },
+  { name: 'dns_ip', type: 'string', description: "address the DNS listens on (default: --ip); on 0.0.0.0 names outside the domain are forwarded only for loopback and private-network askers" },
+  { name: 'dns_domain', type: 'string', default: 'mesos', description: 'the domain meso answers for', check: v => (/^(?=.{1,200}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(String(v)) ? undefined : 'must be a lower-case domain name (letters, digits, - and dots), e.g. mesos') },
+  { name: 'dns_ttl', type: 'int', default: 60, description: 'TTL of the records served (seconds)', check: v => ((v as number) >= 0 && (v as number) <= 2147483647 ? undefined : 'must be 0 or more seconds') },
+  { name: 'dns_resolvers', type: 'string', description: "upstream resolvers for other names, comma-separated IP or IP:PORT ([IPv6]:PORT); default: the nameservers in /etc/resolv.conf (minus meso's own); 'none' forwards nothing (REFUSED)" },
+  { name: 'dns_ip_sources', type: 'string', default: 'netinfo,mesos,host', description: "where a task's A record address comes from, first that has one: netinfo (container IPs from CNI), mesos, docker (status labels), host (the agent's IP)", check: v => (String(v).split(',').every(x => ['netinfo', 'mesos', 'docker', 'host'].includes(x.trim())) ? undefined : 'must be a comma-separated list of netinfo, mesos, docker, host') },
+  { name: 'dns_forward_timeout', type: 'duration', default: '5secs', description: 'how long each upstream resolver has to answer a forwarded query', check: positive },
+  { name: 'dns_enforce_rfc952', type: 'bool', default: false, description: 'name labels by RFC 952 (24 characters, starting with a letter) instead of RFC 1123 (63)' },
 ] as const satisfies readonly FlagSpec[]
 
 export type MasterFlags = TypedFlags<typeof MASTER_FLAGS>

@@ -5,12 +5,14 @@
 import { frameworkIdFor } from '../core/ids.ts'
 import { logger } from '../core/log.ts'
 import type { FrameworkInfo } from '../core/v1/messages.ts'
+import { frameworkInfoError, frameworkRoleList, frameworkUpdateError, suppressedRolesError } from './validation/scheduler-call.ts'
 import { isTerminal } from '../core/v1/messages.ts'
 import { Framework, type SchedulerConnection, type SchedulerStream } from './framework.ts'
+import { frameworkOfferConstraints, OfferConstraintsFilter, setFrameworkOfferConstraints, type OfferConstraints } from './offer-constraints.ts'
 import { removeOffer } from './offers.ts'
 import { timerKey } from './outbox.ts'
 import type { FrameworkRecord } from './registrar.ts'
-import { HEARTBEAT_INTERVAL_SECONDS, type Step } from './state.ts'
+import { HEARTBEAT_INTERVAL_SECONDS, type MasterState, type Step } from './state.ts'
 import { masterStatus } from './task-status.ts'
 import { applyStatus, removeTask } from './tasks.ts'
 import { frameworkView } from './views-v1.ts'
@@ -20,6 +22,18 @@ const log = logger('master')
 const AUTO_TEARDOWN = { key: 'meso.io/auto-teardown', value: 'idle' }
 
 const record = (fw: Framework): FrameworkRecord => ({ id: fw.id, info: fw.info, registeredTime: fw.registeredTime })
+
+/** What the allocator needs to know about a framework: roles, capabilities, suppressed roles, offer constraints. */
+function allocatorSpec(step: Step, fw: Framework) {
+  const filter = frameworkOfferConstraints(fw)
+  const agents = step.s.agents
+  return {
+    roles: fw.roles, gpuResources: fw.gpuResources, suppressedRoles: [...fw.suppressedRoles],
+    excludesAgent: !filter.isEmpty
+      ? (role: string, agentId: string) => { const a = agents.get(agentId); return a !== undefined && filter.isAgentExcluded(role, a.info) }
+      : undefined,
+  }
+}
 
 /** A framework known from the registrar or an agent's report after a master restart: it has until then to come back. */
 export function recoverFramework(step: Step, id: string, info: FrameworkInfo, registeredTime: number): Framework {
@@ -31,20 +45,53 @@ export function recoverFramework(step: Step, id: string, info: FrameworkInfo, re
   return fw
 }
 
-export type SubscribeResult = { framework: Framework } | { error: string; status: number }
+export type SubscribeResult = { framework: Framework } | { error: string }
+
+/** The `--roles` whitelist (deprecated in Mesos, still enforced there); `*` is always allowed. */
+export function roleWhitelist(s: MasterState): string[] | undefined {
+  const roles = s.flags.roles
+  return roles ? roles.split(',').map(r => r.trim()).filter(Boolean) : undefined
+}
+
+/**
+ * upstream Master::subscribe's checks before authorization (validateFramework, then the allocator options:
+ * suppressed roles and offer constraints). The refusal is what the scheduler hears as an ERROR event.
+ */
+export function subscribeRefusal(s: MasterState, info: FrameworkInfo, suppressedRoles: readonly string[], constraints?: OfferConstraints): { error: string } | { filter: OfferConstraintsFilter } {
+  const invalid = frameworkInfoError(info, { roleWhitelist: roleWhitelist(s) })
+  if (invalid) return { error: invalid }
+  const id = info.id?.value
+  // Torn down, or past its failover timeout: its id is not usable again (upstream isCompletedFramework).
+  if (id && s.completedFrameworks.some(f => f.id === id)) return { error: 'Framework has been removed' }
+  const suppressed = suppressedRolesError(info, suppressedRoles)
+  if (suppressed) return { error: suppressed }
+  return offerConstraintsFilter(info, constraints)
+}
+
+/** Compiles a framework's offer constraints against its roles; the error as upstream's createAllocatorFrameworkOptions. */
+export function offerConstraintsFilter(info: FrameworkInfo, constraints?: OfferConstraints): { error: string } | { filter: OfferConstraintsFilter } {
+  const filter = OfferConstraintsFilter.create(constraints, frameworkRoleList(info))
+  if (filter instanceof OfferConstraintsFilter) return { filter }
+  return { error: filter.roles ? filter.error : `Offer constraints are not valid: ${filter.error}` }
+}
 
 /**
  * SUBSCRIBE: a new framework, or a failover/re-subscription of a known id. The caller has opened `conn`; the
  * framework hears SUBSCRIBED on it first.
  */
-export function subscribe(step: Step, info: FrameworkInfo, suppressedRoles: string[], conn: SchedulerConnection): SubscribeResult {
+export function subscribe(step: Step, info: FrameworkInfo, suppressedRoles: string[], conn: SchedulerConnection, constraints: OfferConstraintsFilter = OfferConstraintsFilter.NONE): SubscribeResult {
   const { s, out, now } = step
   const requestedId = info.id?.value
-  if (requestedId && s.completedFrameworks.some(f => f.id === requestedId)) return { error: 'Framework has been removed', status: 403 }
+  if (requestedId && s.completedFrameworks.some(f => f.id === requestedId)) return { error: 'Framework has been removed' }
   let fw = requestedId ? s.frameworks.get(requestedId) : undefined
   const isNew = !fw
   if (fw) {
-    // Failover: the old connection is told and closed; allowed FrameworkInfo fields are updated.
+    // user and checkpoint silently keep their old values (upstream preserveImmutableFields); the principal may not
+    // change at all (validateUpdate).
+    const changed = frameworkUpdateError(fw.info, { ...info, user: fw.info.user, checkpoint: fw.info.checkpoint })
+    if (changed) return { error: changed }
+    // Failover (upstream failoverFramework): the old connection hears ERROR 'Framework failed over' and is closed;
+    // allowed FrameworkInfo fields are updated.
     out.closeStream(fw, 'Framework failed over')
     fw.stream = undefined
     cancelTimers(step, fw)
@@ -52,7 +99,7 @@ export function subscribe(step: Step, info: FrameworkInfo, suppressedRoles: stri
     // allocator offers the resources again, to the new instance if it wants them.
     for (const offerId of [...fw.offers]) removeOffer(step, offerId, { rescind: false })
     const prev = fw.info
-    fw.info = { ...info, id: { value: fw.id }, user: prev.user, checkpoint: prev.checkpoint, principal: prev.principal ?? info.principal }
+    fw.info = { ...info, id: { value: fw.id }, user: prev.user, checkpoint: prev.checkpoint, principal: prev.principal }
     fw.reregisteredTime = now / 1000
     log.info(`Framework ${fw.id} (${fw.info.name}) re-subscribed`)
   } else {
@@ -73,8 +120,9 @@ export function subscribe(step: Step, info: FrameworkInfo, suppressedRoles: stri
   fw.codec = conn.codec
   fw.active = true
   fw.suppressedRoles = new Set(suppressedRoles)
+  setFrameworkOfferConstraints(fw, constraints)
   out.persist({ op: 'putFramework', record: record(fw) })
-  s.allocator.updateFramework(fw.id, { roles: fw.roles, gpuResources: fw.gpuResources, suppressedRoles })
+  s.allocator.updateFramework(fw.id, allocatorSpec(step, fw))
   s.allocator.activateFramework(fw.id)
   out.toFramework(fw, { type: 'SUBSCRIBED', subscribed: { framework_id: { value: fw.id }, heartbeat_interval_seconds: HEARTBEAT_INTERVAL_SECONDS, master_info: s.info } })
   out.toFramework(fw, { type: 'HEARTBEAT' })
@@ -169,19 +217,42 @@ export function removeFramework(step: Step, fw: Framework) {
   s.completedFrameworks.push(fw)
   const max = s.flags.max_completed_frameworks
   if (s.completedFrameworks.length > max) s.completedFrameworks.splice(0, s.completedFrameworks.length - max)
-  out.closeStream(fw, 'Framework removed')
+  // The stream just ends: upstream's removeFramework disconnects without an ERROR event, and a scheduler that hears
+  // ERROR after its own TEARDOWN reports a failure.
+  out.closeStream(fw)
   fw.stream = undefined
   out.publish('FRAMEWORK_REMOVED', { framework_info: fw.info })
   s.metrics.inc('master/frameworks_removed')
   out.allocate()
 }
 
-/** UPDATE_FRAMEWORK: new FrameworkInfo (id, user, checkpoint and principal cannot change) and suppressed roles. */
-export function updateFramework({ s, out }: Step, fw: Framework, info: FrameworkInfo, suppressedRoles: string[]) {
+/**
+ * UPDATE_FRAMEWORK: new FrameworkInfo, suppressed roles and offer constraints. The edge has refused changes to the
+ * id, user, checkpoint and principal (validation/scheduler-call.ts frameworkUpdateError), as upstream does.
+ */
+export function updateFramework(step: Step, fw: Framework, info: FrameworkInfo, suppressedRoles: string[], constraints: OfferConstraintsFilter = OfferConstraintsFilter.NONE) {
+  const { s, out } = step
+  const before = JSON.stringify(fw.info)
   fw.info = { ...info, id: { value: fw.id }, user: fw.info.user, checkpoint: fw.info.checkpoint, principal: fw.info.principal }
   fw.suppressedRoles = new Set(suppressedRoles)
-  s.allocator.updateFramework(fw.id, { roles: fw.roles, gpuResources: fw.gpuResources, suppressedRoles: [...fw.suppressedRoles] })
+  setFrameworkOfferConstraints(fw, constraints)
+  s.allocator.updateFramework(fw.id, allocatorSpec(step, fw))
   out.persist({ op: 'putFramework', record: record(fw) })
+  // Offers to roles the framework left are rescinded (upstream Master::updateFramework); offers on agents that new
+  // constraints exclude stay, as upstream's allocator only applies constraints to the next allocation.
+  for (const offerId of [...fw.offers]) {
+    const o = s.offers.get(offerId)
+    if (o && !fw.roles.includes(o.role)) removeOffer(step, offerId, { rescind: true })
+  }
+  // Agents and operator subscribers hear about a changed FrameworkInfo (upstream sendFrameworkUpdates).
+  if (JSON.stringify(fw.info) !== before) {
+    for (const agent of s.agents.values()) {
+      if (agent.executors.has(fw.id) || [...agent.tasks.values()].some(t => t.framework_id.value === fw.id)) {
+        out.toAgent(agent, { type: 'UPDATE_FRAMEWORK', framework: fw.info })
+      }
+    }
+    out.publish('FRAMEWORK_UPDATED', { framework: frameworkView(s, fw) })
+  }
   out.allocate()
 }
 

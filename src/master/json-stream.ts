@@ -15,16 +15,22 @@ const SLICE = 1_000
 
 export class JsonStream {
   private readonly nonce = randomUUID()
-  private readonly arrays: { items: unknown[]; map?: (x: any) => unknown }[] = []
+  private readonly arrays: { items: unknown[]; map?: (x: any) => unknown; encodeItem?: (x: any) => string }[] = []
+
+  /**
+   * `encode` writes the document (v1 answers: the protobuf JSON writer, src/core/proto/json-writer.ts, which writes
+   * a placeholder as the string it is); `array`'s `encodeItem` writes each element of a streamed array the same way.
+   */
+  constructor(private readonly encode: (doc: unknown) => string = doc => JSON.stringify(doc)) {}
 
   /**
    * Stands in for `items.map(map)` in the document handed to `response`: a large array becomes a placeholder string
    * that `response` replaces with the elements, mapped and written slice by slice (so the mapped copies of 100k
    * tasks never exist at once); a small one is mapped and returned as it is.
    */
-  array<T, U = T>(items: T[], map?: (item: T) => U): U[] {
+  array<T, U = T>(items: T[], map?: (item: T) => U, encodeItem?: (item: U) => string): U[] {
     if (items.length < STREAM_MIN_ELEMENTS) return map ? items.map(map) : items as unknown as U[]
-    this.arrays.push({ items, map })
+    this.arrays.push({ items, map, encodeItem })
     // A NUL-delimited string with a random nonce: no value in the document can serialise to the same text.
     return `\u0000${this.nonce}:${this.arrays.length - 1}\u0000` as unknown as U[]
   }
@@ -33,7 +39,7 @@ export class JsonStream {
 
   /** The answer for `doc` (built with `array()`), optionally wrapped (JSONP). */
   response(doc: unknown, headers: Record<string, string>, wrap: { before?: string; after?: string } = {}): Response {
-    const text = (wrap.before ?? '') + JSON.stringify(doc) + (wrap.after ?? '')
+    const text = (wrap.before ?? '') + this.encode(doc) + (wrap.after ?? '')
     if (!this.streaming) return new Response(text, { headers })
     const marker = new RegExp(`"\\\\u0000${this.nonce}:(\\d+)\\\\u0000"`, 'g')
     // Alternating literal text and array indexes: text, index, text, index, …, text.
@@ -46,10 +52,11 @@ export class JsonStream {
       async pull(controller: ReadableStreamDirectController) {
         for (let p = 0; p < parts.length; p++) {
           if (p % 2 === 0) { if (parts[p]) controller.write(parts[p]!); continue }
-          const { items, map } = arrays[Number(parts[p])]!
+          const { items, map, encodeItem } = arrays[Number(parts[p])]!
           for (let i = 0; i < items.length; i += SLICE) {
             const slice = items.slice(i, i + SLICE)
-            const inner = JSON.stringify(map ? slice.map(map) : slice).slice(1, -1)
+            const mapped = map ? slice.map(map) : slice
+            const inner = encodeItem ? mapped.map(encodeItem).join(',') : JSON.stringify(mapped).slice(1, -1)
             controller.write((i === 0 ? '[' : ',') + inner + (i + SLICE >= items.length ? ']' : ''))
             await controller.flush()
           }

@@ -16,6 +16,7 @@ import type { MasterFlags } from './flags.ts'
 import { parseMinAllocatable, parseWeights } from './flags.ts'
 import type { Framework, SchedulerConnection, SchedulerStream } from './framework.ts'
 import * as frameworks from './frameworks.ts'
+import type { OfferConstraintsFilter } from './offer-constraints.ts'
 import * as offers from './offers.ts'
 import type { OperationAuthorization } from './operations/accept.ts'
 import type { SpeculativeOperation } from './operations/conversions.ts'
@@ -121,14 +122,15 @@ export class Master {
 
   // ------------------------------------------------------------------------------------------- frameworks
 
-  subscribe(info: FrameworkInfo, suppressedRoles: string[], conn: SchedulerConnection) {
-    return this.run(step => frameworks.subscribe(step, info, suppressedRoles, conn))
+  subscribe(info: FrameworkInfo, suppressedRoles: string[], conn: SchedulerConnection, offerConstraints?: OfferConstraintsFilter) {
+    this.count(info.id?.value ? 'reregister_framework' : 'register_framework')
+    return this.run(step => frameworks.subscribe(step, info, suppressedRoles, conn, offerConstraints))
   }
   schedulerDisconnected(fw: Framework, stream: SchedulerStream) { this.run(step => frameworks.schedulerDisconnected(step, fw, stream)) }
-  teardown(fw: Framework) { this.run(step => frameworks.removeFramework(step, fw)) }
-  updateFramework(fw: Framework, info: FrameworkInfo, suppressedRoles: string[]) { this.run(step => frameworks.updateFramework(step, fw, info, suppressedRoles)) }
-  revive(fw: Framework, roles: string[] | undefined) { this.run(step => frameworks.revive(step, fw, roles)) }
-  suppress(fw: Framework, roles: string[] | undefined) { this.run(step => frameworks.suppress(step, fw, roles)) }
+  teardown(fw: Framework) { this.count('unregister_framework'); this.run(step => frameworks.removeFramework(step, fw)) }
+  updateFramework(fw: Framework, info: FrameworkInfo, suppressedRoles: string[], offerConstraints?: OfferConstraintsFilter) { this.run(step => frameworks.updateFramework(step, fw, info, suppressedRoles, offerConstraints)) }
+  revive(fw: Framework, roles: string[] | undefined) { this.count('revive_offers'); this.run(step => frameworks.revive(step, fw, roles)) }
+  suppress(fw: Framework, roles: string[] | undefined) { this.count('suppress_offers'); this.run(step => frameworks.suppress(step, fw, roles)) }
   updateWeights(weights: Record<string, number>) { this.run(step => frameworks.updateWeights(step, weights)) }
   /** SET_QUOTA / UPDATE_QUOTA / REMOVE_QUOTA, validated and authorized by the caller (src/master/quota/handler.ts). */
   updateQuotas(changes: QuotaChange[]) { this.run(step => updateQuotas(step, changes)) }
@@ -146,6 +148,7 @@ export class Master {
     this.state.metrics.observeAllocation(performance.now() - started)
   }
   accept(fw: Framework, offerIds: string[], operations: OfferOperation[], refuseSeconds: number | undefined, authorize?: offers.TaskAuthorization, lookupSecret?: SecretLookup, authorizeOperation?: OperationAuthorization) {
+    this.countAccept(fw, operations)
     this.run(step => offers.accept(step, fw, offerIds, operations, refuseSeconds, authorize, lookupSecret, authorizeOperation))
   }
 
@@ -155,29 +158,36 @@ export class Master {
   applyOperatorOperation(agentId: string, op: SpeculativeOperation, type: string, principal?: string): OperatorOutcome {
     return this.run(step => applyOperatorOperation(step, agentId, op, type, principal))
   }
-  acknowledgeOperationStatus(fw: Framework, ack: Parameters<typeof feedback.acknowledgeOperationStatus>[2]) { this.run(step => feedback.acknowledgeOperationStatus(step, fw, ack)) }
-  reconcileOperations(fw: Framework, entries: Parameters<typeof feedback.reconcileOperations>[2]) { this.run(step => feedback.reconcileOperations(step, fw, entries)) }
-  decline(fw: Framework, offerIds: string[], refuseSeconds: number | undefined) { this.run(step => offers.decline(step, fw, offerIds, refuseSeconds)) }
+  acknowledgeOperationStatus(fw: Framework, ack: Parameters<typeof feedback.acknowledgeOperationStatus>[2]) { this.countOperationAck(fw, ack); this.run(step => feedback.acknowledgeOperationStatus(step, fw, ack)) }
+  reconcileOperations(fw: Framework, entries: Parameters<typeof feedback.reconcileOperations>[2]) { this.count('reconcile_operations'); this.run(step => feedback.reconcileOperations(step, fw, entries)) }
+  decline(fw: Framework, offerIds: string[], refuseSeconds: number | undefined) { this.count('decline_offers'); this.run(step => offers.decline(step, fw, offerIds, refuseSeconds)) }
   rescindOffer(offerId: string) { this.run(step => offers.rescindOffer(step, offerId)) }
 
   // ------------------------------------------------------------------------------------------- tasks
 
-  kill(fw: Framework, taskId: string, agentId: string | undefined, killPolicy?: KillPolicy) { this.run(step => tasks.kill(step, fw, taskId, agentId, killPolicy)) }
+  kill(fw: Framework, taskId: string, agentId: string | undefined, killPolicy?: KillPolicy) { this.count('kill_task'); this.run(step => tasks.kill(step, fw, taskId, agentId, killPolicy)) }
   acknowledge(fw: Framework, agentId: string, taskId: string, uuid: string) {
+    this.count('status_update_acknowledgement')
     this.run(step => {
       tasks.acknowledge(step, fw, agentId, taskId, uuid)
       drain.checkDrained(step, step.s.agents.get(agentId))
     })
   }
-  reconcile(fw: Framework, list: { task_id: { value: string }; agent_id?: { value: string } }[]) { this.run(step => tasks.reconcileTasks(step, fw, list)) }
-  message(fw: Framework, agentId: string, executorId: string, data: string) { this.run(step => tasks.frameworkMessage(step, fw, agentId, executorId, data)) }
+  reconcile(fw: Framework, list: { task_id: { value: string }; agent_id?: { value: string } }[]) { this.count('reconcile_tasks'); this.run(step => tasks.reconcileTasks(step, fw, list)) }
+  message(fw: Framework, agentId: string, executorId: string, data: string) {
+    this.count('framework_to_executor')
+    // Upstream Master::schedulerMessage: invalid when the agent is unknown or not connected.
+    const agent = this.state.agents.get(agentId)
+    this.state.metrics.inc(agent?.state === 'registered' && agent.link ? 'master/valid_framework_to_executor_messages' : 'master/invalid_framework_to_executor_messages')
+    this.run(step => tasks.frameworkMessage(step, fw, agentId, executorId, data))
+  }
   shutdownExecutor(fw: Framework, agentId: string, executorId: string) { this.run(step => tasks.shutdownExecutor(step, fw, agentId, executorId)) }
-  statusUpdate(agent: RegisteredAgent, update: StatusUpdate) { this.run(step => tasks.statusUpdate(step, agent, update)) }
+  statusUpdate(agent: RegisteredAgent, update: StatusUpdate) { this.countStatusUpdate(update); this.run(step => tasks.statusUpdate(step, agent, update)) }
 
   // ------------------------------------------------------------------------------------------- agents
 
-  registerAgent(msg: Extract<AgentMessage, { type: 'REGISTER' }>, link: AgentLink): RegisteredAgent { return this.run(step => agents.registerAgent(step, msg, link)) }
-  reregisterAgent(msg: Extract<AgentMessage, { type: 'REREGISTER' }>, link: AgentLink): RegisteredAgent | undefined { return this.run(step => agents.reregisterAgent(step, msg, link)) }
+  registerAgent(msg: Extract<AgentMessage, { type: 'REGISTER' }>, link: AgentLink): RegisteredAgent { this.count('register_slave'); return this.run(step => agents.registerAgent(step, msg, link)) }
+  reregisterAgent(msg: Extract<AgentMessage, { type: 'REREGISTER' }>, link: AgentLink): RegisteredAgent | undefined { this.count('reregister_slave'); return this.run(step => agents.reregisterAgent(step, msg, link)) }
   agentDisconnected(agent: RegisteredAgent, link: AgentLink) { this.run(step => agents.agentDisconnected(step, agent, link)) }
   markAgentGone(agent: RegisteredAgent) { this.run(step => agents.markAgentGone(step, agent)) }
   setAgentActive(agent: RegisteredAgent, active: boolean) { this.run(step => agents.setAgentActive(step, agent, active)) }
@@ -195,6 +205,7 @@ export class Master {
 
   /** A message from a registered agent's link (REGISTER and REREGISTER go to their own methods). */
   fromAgent(agent: RegisteredAgent, msg: Exclude<AgentMessage, { type: 'REGISTER' | 'REREGISTER' }>) {
+    this.countAgentMessage(msg)
     this.run(step => {
       switch (msg.type) {
         case 'STATUS_UPDATE': return tasks.statusUpdate(step, agent, msg.update)
@@ -204,6 +215,59 @@ export class Master {
         case 'PONG': return agents.pong(agent, msg.seq)
       }
     })
+  }
+
+  // ------------------------------------------------------------------------------------------- metrics
+  // Mesos counts one `master/messages_*` per message a scheduler or agent sends; here every call from the edges is one
+  // (src/master/metrics.ts lists who feeds which key).
+
+  private count(message: string) { this.state.metrics.inc(`master/messages_${message}`) }
+
+  private countAccept(fw: Framework, operations: OfferOperation[]) {
+    const m = this.state.metrics
+    const now = performance.now()
+    for (const op of operations) {
+      if (op.type) m.frameworkOperation(fw.id, op.type)
+      if (op.type === 'LAUNCH') {
+        // Upstream Master::accept: a LAUNCH without tasks declines the offers.
+        const infos = op.launch?.task_infos ?? []
+        this.count(infos.length ? 'launch_tasks' : 'decline_offers')
+        for (const t of infos) m.launchStarted(fw.id, t.task_id.value, now)
+      } else if (op.type === 'LAUNCH_GROUP') {
+        this.count('launch_tasks')
+        for (const t of op.launch_group?.task_group?.tasks ?? []) m.launchStarted(fw.id, t.task_id.value, now)
+      }
+    }
+  }
+
+  /** Upstream Master::acknowledgeOperationStatus' checks, in feedback.ts' order: which of the two counters. */
+  private countOperationAck(fw: Framework, ack: Parameters<typeof feedback.acknowledgeOperationStatus>[2]) {
+    this.count('operation_status_update_acknowledgement')
+    const s = this.state
+    const agent = ack.agent_id === undefined ? undefined : s.agents.get(ack.agent_id.value)
+    const op = s.operations.get(fw.id, ack.operation_id.value)
+    const valid = !!agent && agent.state !== 'recovered' && agent.state !== 'unreachable' && agent.connected &&
+      !ack.resource_provider_id && !!op && op.statuses.some(x => x.uuid?.value === ack.uuid)
+    s.metrics.inc(valid ? 'master/valid_operation_status_update_acknowledgements' : 'master/invalid_operation_status_update_acknowledgements')
+  }
+
+  private countStatusUpdate(update: StatusUpdate) {
+    this.count('status_update')
+    this.state.metrics.launchProgress(update.framework_id, update.status.task_id.value, update.status.state, performance.now())
+  }
+
+  private countAgentMessage(msg: Exclude<AgentMessage, { type: 'REGISTER' | 'REREGISTER' }>) {
+    switch (msg.type) {
+      case 'STATUS_UPDATE': return this.countStatusUpdate(msg.update)
+      case 'EXECUTOR_MESSAGE': {
+        this.count('executor_to_framework')
+        // Upstream Master::executorMessage: invalid when the framework is unknown or not connected.
+        const fw = this.state.frameworks.get(msg.framework_id)
+        this.state.metrics.inc(fw?.connected ? 'master/valid_executor_to_framework_messages' : 'master/invalid_executor_to_framework_messages')
+        return
+      }
+      case 'EXITED_EXECUTOR': return this.count('exited_executor')
+    }
   }
 
   // ------------------------------------------------------------------------------------------- time and storage

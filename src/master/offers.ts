@@ -69,12 +69,24 @@ export function allocate(step: Step) {
     agent.offers.add(id)
     let list = byFramework.get(fw)
     if (!list) { list = []; byFramework.set(fw, list) }
-    list.push(offer)
+    list.push(multiRole(fw) ? offer : withoutAllocationInfo(offer))
   }
   for (const [fw, offers] of byFramework) {
     fw.counters.offersSent += offers.length
     out.toFramework(fw, { type: 'OFFERS', offers: { offers } })
   }
+}
+
+const multiRole = (fw: Framework) => fw.info.capabilities?.some(c => c.type === 'MULTI_ROLE') ?? false
+
+/**
+ * The offer as a framework without MULTI_ROLE sees it: no `allocation_info` on the offer or its resources
+ * (MESOS-8237, upstream Master::offer), since such schedulers compare whole Resource messages. The book keeps the
+ * stamped offer; what they send back is stamped again on ACCEPT (withAllocationRole, stampConversions).
+ */
+function withoutAllocationInfo(offer: Offer): Offer {
+  const { allocation_info: _, ...rest } = offer
+  return { ...rest, resources: (offer.resources ?? []).map(r => { if (!r.allocation_info) return r; const { allocation_info: __, ...plain } = r; return plain }) }
 }
 
 /**

@@ -13,6 +13,8 @@ import { readV1Call, subKey } from '../core/http/v1-call.ts'
 import { MEDIA } from '../core/http/negotiate.ts'
 import { badRequest, text } from '../core/http/responses.ts'
 import { messageResponse } from '../core/v1/codec.ts'
+import { message } from '../core/proto/index.ts'
+import { toJsonText } from '../core/proto/json-writer.ts'
 import { MASTER_FLAGS } from './flags.ts'
 import { JsonStream } from './json-stream.ts'
 import { HEARTBEAT_INTERVAL_SECONDS, type Master } from './master.ts'
@@ -29,6 +31,8 @@ import { machineText } from './maintenance/schedule.ts'
 const RESPONSE = 'mesos.v1.master.Response'
 /** What messageResponse sends for JSON; the two big answers are streamed (json-stream.ts) with the same header. */
 const JSON_HEADERS = { 'Content-Type': MEDIA.json }
+/** A streamed v1 answer written as messageResponse writes JSON (src/core/proto/json-writer.ts). */
+const v1JsonStream = () => new JsonStream(doc => toJsonText(message(RESPONSE), doc))
 
 /** Calls that change state; the rest are read-only (used for authorization classes). */
 export const MASTER_WRITE_CALLS = new Set(['SET_LOGGING_LEVEL', 'UPDATE_WEIGHTS', 'TEARDOWN', 'MARK_AGENT_GONE', 'DEACTIVATE_AGENT',
@@ -98,15 +102,15 @@ export async function handleMasterOperatorCall({ master, events, files, authz = 
   const viewer = authz.viewer()
   switch (call.type) {
     case 'GET_STATE':
-      if (codec === 'json') { const js = new JsonStream(); return js.response({ type: 'GET_STATE', get_state: getState(s, js, viewer) }, JSON_HEADERS) }
+      if (codec === 'json') { const js = v1JsonStream(); return js.response({ type: 'GET_STATE', get_state: getState(s, js, viewer) }, JSON_HEADERS) }
       return reply('GET_STATE', getState(s, undefined, viewer))
     case 'GET_AGENTS':
-      if (codec === 'json') { const js = new JsonStream(); return js.response({ type: 'GET_AGENTS', get_agents: getAgents(s, js, viewer) }, JSON_HEADERS) }
+      if (codec === 'json') { const js = v1JsonStream(); return js.response({ type: 'GET_AGENTS', get_agents: getAgents(s, js, viewer) }, JSON_HEADERS) }
       return reply('GET_AGENTS', getAgents(s, undefined, viewer))
     case 'GET_FRAMEWORKS': return reply('GET_FRAMEWORKS', getFrameworks(s, viewer))
     case 'GET_EXECUTORS': return reply('GET_EXECUTORS', getExecutors(s, viewer))
     case 'GET_TASKS':
-      if (codec === 'json') { const js = new JsonStream(); return js.response({ type: 'GET_TASKS', get_tasks: getTasks(s, js, viewer) }, JSON_HEADERS) }
+      if (codec === 'json') { const js = v1JsonStream(); return js.response({ type: 'GET_TASKS', get_tasks: getTasks(s, js, viewer) }, JSON_HEADERS) }
       return reply('GET_TASKS', getTasks(s, undefined, viewer))
     case 'GET_ROLES': return reply('GET_ROLES', getRoles(s, viewer))
     case 'GET_OPERATIONS': {

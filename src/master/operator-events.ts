@@ -21,6 +21,14 @@ interface Subscriber { stream: EventStream; codec: Codec; timer: ReturnType<type
 
 export class OperatorEvents {
   private subscribers = new Set<Subscriber>()
+  /** In-process listeners (the DNS records, src/master/dns/feed.ts): every event, whether or not a stream listens. */
+  private listeners = new Set<(type: string, payload: unknown) => void>()
+
+  /** Calls `fn` with each event from now on; returns the function that stops it. */
+  listen(fn: (type: string, payload: unknown) => void): () => void {
+    this.listeners.add(fn)
+    return () => { this.listeners.delete(fn) }
+  }
 
   get count(): number { return this.subscribers.size }
 
@@ -36,6 +44,7 @@ export class OperatorEvents {
   }
 
   publish(type: keyof typeof EVENT_KEY, payload: unknown) {
+    for (const fn of this.listeners) fn(type, payload)
     if (!this.subscribers.size) return
     const event = { type, [EVENT_KEY[type]!]: payload }
     // Encode once per codec, not once per subscriber.

@@ -49,6 +49,12 @@ export type RegistrarOp =
   /** Sealed secrets, replicated with --zk only (the single master keeps its own store: src/master/secret-store.ts). */
   | { op: 'putSecret'; record: SecretRecord }
   | { op: 'removeSecret'; path: string }
+  /**
+   * A generic key-value area for the master's built-in frameworks (src/master/builtin-frameworks/store.ts): `value`
+   * replaces the entry of `key` in `namespace`. Bounded: at most KV_MAX_VALUE_BYTES a value.
+   */
+  | { op: 'putKv'; namespace: string; key: string; value: string }
+  | { op: 'removeKv'; namespace: string; key: string }
 
 export type Effect =
   /** A scheduler event on the framework's current subscription stream (dropped when it has none). */
@@ -93,8 +99,8 @@ export class Outbox {
   toLink(link: AgentLink, message: MasterMessage): void { this.effects.push({ type: 'toLink', link, message }) }
   closeLink(link: AgentLink, reason: string): void { this.effects.push({ type: 'closeLink', link, reason }) }
   persist(...ops: RegistrarOp[]): void { this.effects.push({ type: 'persist', ops }) }
-  /** Ends the framework's current stream, with an ERROR event first. */
-  closeStream(framework: Framework, error: string): void {
+  /** Ends the framework's current stream, with an ERROR event first when `error` is given. */
+  closeStream(framework: Framework, error?: string): void {
     if (framework.stream && !framework.stream.isClosed) this.effects.push({ type: 'closeStream', framework, stream: framework.stream, codec: framework.codec, error })
   }
   publish(event: OperatorEventType, payload: unknown): void { this.effects.push({ type: 'publish', event, payload }) }

@@ -12,6 +12,8 @@ export interface ReconciliationView {
   agentState(agentId: string): 'registered' | 'disconnected' | 'recovered' | 'unreachable' | 'gone' | 'unknown'
   /** True while some agent from the registry has not re-registered since the master started. */
   anyRecoveredAgent(): boolean
+  /** When an unreachable agent was marked so (ms since the epoch). */
+  agentUnreachableTime?(agentId: string): number | undefined
 }
 
 /** Replies for a RECONCILE call; an empty `tasks` list means implicit reconciliation of everything known. */
@@ -37,9 +39,13 @@ export function reconcile(view: ReconciliationView, tasks: { task_id: { value: s
       case 'disconnected':
         out.push(masterStatus(now, id, forFramework('TASK_GONE', view.partitionAware), 'REASON_RECONCILIATION', 'Reconciliation: Task is unknown to the agent', extra))
         break
-      case 'unreachable':
-        out.push(masterStatus(now, id, forFramework('TASK_UNREACHABLE', view.partitionAware), 'REASON_RECONCILIATION', 'Reconciliation: Task is unreachable', extra))
+      case 'unreachable': {
+        // With the time the agent became unreachable, as upstream's _reconcileTasks says it.
+        const since = view.agentUnreachableTime?.(agentId)
+        const when = since !== undefined ? { unreachable_time: { nanoseconds: Math.round(since) * 1e6 } } : {}
+        out.push(masterStatus(now, id, forFramework('TASK_UNREACHABLE', view.partitionAware), 'REASON_RECONCILIATION', 'Reconciliation: Task is unreachable', { ...extra, ...when }))
         break
+      }
       case 'gone':
         out.push(masterStatus(now, id, forFramework('TASK_GONE_BY_OPERATOR', view.partitionAware), 'REASON_RECONCILIATION', 'Reconciliation: Task is gone', extra))
         break

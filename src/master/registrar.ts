@@ -5,6 +5,7 @@
 // for container image registries.)
 
 import { logger } from '../core/log.ts'
+import { registrarMetrics } from './metrics.ts'
 import { openStore, type Store } from '../core/store.ts'
 import type { Resource } from '../core/resources.ts'
 import type { AgentInfo, FrameworkInfo } from '../core/v1/messages.ts'
@@ -55,7 +56,12 @@ export interface RegistrarSnapshot {
   secrets?: SecretRecord[]
   /** The maintenance schedule and its machines' modes (src/master/maintenance/). */
   maintenance?: MaintenanceRecord
+  /** The built-in frameworks' key-value area (putKv/removeKv; src/master/builtin-frameworks/store.ts). */
+  kv?: KvRecord[]
 }
+
+/** One entry of the generic key-value area. */
+export interface KvRecord { namespace: string; key: string; value: string }
 
 /** Where the runtime writes (runtime.ts): the SQLite registrar, or the ZooKeeper one with --zk (ha/zk-registrar.ts). */
 export interface RegistrarStore {
@@ -63,6 +69,8 @@ export interface RegistrarStore {
   write(ops: RegistrarOp[]): void
   /** Writes batched with others; `done(ok)` once durable. */
   batch(ops: RegistrarOp[], done: (ok: boolean) => void): void
+  /** Writes accepted and not yet durable (master/event_queue_dispatches). */
+  pendingWrites?(): number
   close(): void
 }
 
@@ -70,6 +78,7 @@ export class Registrar implements RegistrarStore {
   private batchWrites: RegistrarOp[][] = []
   private batchDone: ((ok: boolean) => void)[] = []
   private batchScheduled = false
+  private readonly metrics = registrarMetrics()
 
   private constructor(private readonly store: Store) {}
 
@@ -83,6 +92,7 @@ export class Registrar implements RegistrarStore {
       CREATE TABLE IF NOT EXISTS weights (role TEXT PRIMARY KEY, weight REAL NOT NULL);
       CREATE TABLE IF NOT EXISTS quotas (role TEXT PRIMARY KEY, config TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS kv (namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (namespace, key));
     `)
     // Registrars written before agents could stay deactivated across restarts lack the column.
     const columns = store.all<{ name: string }>('PRAGMA table_info(agents)').map(c => c.name)
@@ -94,6 +104,7 @@ export class Registrar implements RegistrarStore {
   }
 
   snapshot(): RegistrarSnapshot {
+    const started = performance.now()
     const agents = this.store.all<{ id: string; info: string; pid: string; state: AgentRecordState; unreachable_time: number | null; deactivated: number; drain: string | null }>(
       'SELECT id, info, pid, state, unreachable_time, deactivated, drain FROM agents').map(r => {
       const a: AgentRecord = { id: r.id, info: JSON.parse(r.info), pid: r.pid, state: r.state }
@@ -117,13 +128,18 @@ export class Registrar implements RegistrarStore {
     if (maintenance) snapshot.maintenance = JSON.parse(maintenance.value)
     const quotas = this.store.all<{ config: string }>('SELECT config FROM quotas ORDER BY role').map(r => JSON.parse(r.config) as QuotaRecord)
     if (quotas.length) snapshot.quotas = quotas
+    const kv = this.store.all<KvRecord>('SELECT namespace, key, value FROM kv ORDER BY namespace, key')
+    if (kv.length) snapshot.kv = kv
+    this.metrics.fetched(performance.now() - started)
     return snapshot
   }
 
   /** Applies writes now, in one transaction. */
   write(ops: RegistrarOp[]): void {
-    this.store.transaction(() => { for (const op of ops) this.apply(op) })
+    this.metrics.store.time(() => this.store.transaction(() => { for (const op of ops) this.apply(op) }))
   }
+
+  pendingWrites(): number { return this.batchWrites.length }
 
   /**
    * Queues writes to commit in one transaction with every other batch of this turn of the event loop, then calls
@@ -149,7 +165,7 @@ export class Registrar implements RegistrarStore {
     this.batchDone = []
     let ok = true
     try {
-      this.store.transaction(() => { for (const ops of writes) for (const op of ops) this.apply(op) })
+      this.metrics.store.time(() => this.store.transaction(() => { for (const ops of writes) for (const op of ops) this.apply(op) }))
     } catch (err) {
       ok = false
       // The master's sequences may be ahead of the store now; that only skips numbers, which is allowed.
@@ -193,6 +209,12 @@ export class Registrar implements RegistrarStore {
         break
       case 'putSequence':
         this.store.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', `seq:${op.name}`, String(op.value))
+        break
+      case 'putKv':
+        this.store.run('INSERT OR REPLACE INTO kv (namespace, key, value) VALUES (?, ?, ?)', op.namespace, op.key, op.value)
+        break
+      case 'removeKv':
+        this.store.run('DELETE FROM kv WHERE namespace = ? AND key = ?', op.namespace, op.key)
         break
       case 'putSecret':
       case 'removeSecret':

@@ -21,7 +21,8 @@ import { operationAuthorization } from './operations/authorization.ts'
 import { operationAckError } from './operations/feedback.ts'
 import type { TaskAuthorization } from './offers.ts'
 import { secretLookup, type SecretStore } from './secret-store.ts'
-import { validateSchedulerCall } from './validation/scheduler-call.ts'
+import { frameworkInfoError, frameworkUpdateError, suppressedRolesError, validateSchedulerCall } from './validation/scheduler-call.ts'
+import { offerConstraintsFilter, roleWhitelist, subscribeRefusal } from './frameworks.ts'
 
 const frameworkSubject = (info: FrameworkInfo): Subject | undefined => (info.principal !== undefined ? { value: info.principal } : undefined)
 
@@ -86,22 +87,26 @@ export async function handleSchedulerCall(master: Master, req: Request, principa
     const info = call.subscribe.framework_info
     if (principal !== undefined) {
       if (info.principal !== undefined && info.principal !== principal) {
-        return badRequest(`Authenticated principal '${principal}' does not match principal '${info.principal}' set in FrameworkInfo`)
+        return badRequest(`Failed to validate scheduler::Call: Authenticated principal '${principal}' does not match principal '${info.principal}' set in \`FrameworkInfo\``)
       }
       info.principal = principal
     }
     const streamId = newUuid()
     const headers = { 'Content-Type': MEDIA[out.codec], 'Mesos-Stream-Id': streamId }
-    // A known framework may not be taken over under another principal (upstream validateFrameworkInfoUpdate).
-    const existing = info.id?.value ? master.state.findFramework(info.id.value) : undefined
-    if (existing && existing.info.principal !== undefined && existing.info.principal !== info.principal) {
-      return refuseSubscription(headers, out.codec, "Changing framework's principal is not allowed.")
-    }
+    // From here on a refusal is what Mesos sends (Master::subscribe's refuseSubscription): 200 with a stream id, one
+    // ERROR event, the end of the stream. Schedulers rely on it: pymesos raises instead of calling error() on a 4xx.
+    const suppressedRoles: string[] = call.subscribe.suppressed_roles ?? []
+    const admitted = subscribeRefusal(master.state, info, suppressedRoles, call.subscribe.offer_constraints)
+    if ('error' in admitted) return refuseSubscription(headers, out.codec, admitted.error)
     const denied = frameworkRegistrationError(acls, info)
     if (denied) return refuseSubscription(headers, out.codec, denied)
     const stream = new EventStream(headers)
-    const result = master.subscribe(info, call.subscribe.suppressed_roles ?? [], { stream, streamId, codec: out.codec })
-    if ('error' in result) return text(result.status, result.error)
+    const result = master.subscribe(info, suppressedRoles, { stream, streamId, codec: out.codec }, admitted.filter)
+    if ('error' in result) {
+      stream.send(encodeBody('mesos.v1.scheduler.Event', out.codec, { type: 'ERROR', error: { message: result.error } }))
+      stream.close()
+      return stream.response
+    }
     const fw = result.framework
     stream.closed.then(() => master.schedulerDisconnected(fw, stream))
     return stream.response
@@ -111,7 +116,7 @@ export async function handleSchedulerCall(master: Master, req: Request, principa
   const fw = master.state.findFramework(fwId)
   if (!fw) return badRequest('Framework cannot be found')
   if (principal !== undefined && fw.info.principal !== undefined && fw.info.principal !== principal) {
-    return badRequest(`Authenticated principal '${principal}' does not match principal '${fw.info.principal}' of framework ${fwId}`)
+    return badRequest(`Authenticated principal '${principal}' does not match principal '${fw.info.principal ?? ''}' set in \`FrameworkInfo\``)
   }
   if (!fw.connected) return forbidden('Framework is not subscribed')
   const streamId = req.headers.get('mesos-stream-id')
@@ -154,7 +159,9 @@ export async function handleSchedulerCall(master: Master, req: Request, principa
       master.message(fw, call.message.agent_id.value, call.message.executor_id.value, call.message.data)
       break
     case 'REQUEST':
-      break // accepted and ignored, as by Mesos' built-in allocator
+      // Accepted and ignored, as by Mesos' built-in allocator; counted as Master::request does.
+      master.state.metrics.inc('master/messages_resource_request')
+      break
     case 'ACCEPT_INVERSE_OFFERS':
     case 'DECLINE_INVERSE_OFFERS': {
       // The answer to maintenance (src/master/maintenance/): recorded for GET_MAINTENANCE_STATUS.
@@ -175,12 +182,20 @@ export async function handleSchedulerCall(master: Master, req: Request, principa
       master.reconcileOperations(fw, call.reconcile_operations.operations ?? [])
       break
     case 'UPDATE_FRAMEWORK': {
-      const info = call.update_framework.framework_info
-      if (info.id && info.id.value !== fw.id) return badRequest("'framework_info.id' differs from the framework's id")
-      // The principal cannot change (frameworks.ts keeps the old one); roles are authorized as at SUBSCRIBE.
-      const denied = frameworkRegistrationError(acls, { ...info, id: { value: fw.id }, principal: fw.info.principal })
+      // upstream Master::updateFramework: each check with its own prefix, all 400; authorization last (403).
+      const info: FrameworkInfo = call.update_framework.framework_info
+      const invalid = frameworkInfoError(info, { roleWhitelist: roleWhitelist(master.state) })
+      if (invalid) return badRequest(`Supplied FrameworkInfo is not valid: ${invalid}`)
+      const changed = frameworkUpdateError(fw.info, info)
+      if (changed) return badRequest(`FrameworkInfo update is not valid: ${changed}`)
+      const suppressedRoles: string[] = call.update_framework.suppressed_roles ?? []
+      const options = suppressedRolesError(info, suppressedRoles) ?? offerConstraintsFilter(info, call.update_framework.offer_constraints)
+      if (typeof options === 'string' || 'error' in options) {
+        return badRequest(`'UpdateFramework' call is not valid: ${typeof options === 'string' ? options : options.error}`)
+      }
+      const denied = frameworkRegistrationError(acls, info)
       if (denied) return forbidden(denied)
-      master.updateFramework(fw, info, call.update_framework.suppressed_roles ?? [])
+      master.updateFramework(fw, info, suppressedRoles, options.filter)
       return new Response(null, { status: 200 })
     }
     default:

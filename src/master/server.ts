@@ -5,7 +5,7 @@
 import { hostname as osHostname } from 'node:os'
 import { join } from 'node:path'
 import { AGENT_PROTOCOL_PATH } from '../core/agent-protocol.ts'
-import { basicAuth, describeSubject, guard, parseCredentials, type Authenticators, type Credentials } from '../core/auth.ts'
+import { basicAuth, describeSubject, guard, newSecret, parseCredentials, type Authenticators, type Credentials } from '../core/auth.ts'
 import { aclsFromFlag } from '../core/authz/acls.ts'
 import { authorized, type Subject } from '../core/authz/authorizer.ts'
 import { RequestAuthz } from '../core/authz/request.ts'
@@ -23,7 +23,7 @@ import { JsonStream } from './json-stream.ts'
 import type { MasterFlags } from './flags.ts'
 import { Master } from './master.ts'
 import { masterInfo } from './master-info.ts'
-import { masterMetrics } from './metrics-snapshot.ts'
+import { masterMetrics, masterPrometheus, standbyPrometheus } from './metrics-snapshot.ts'
 import { OperatorEvents } from './operator-events.ts'
 import { handleMasterOperatorCall, MASTER_WRITE_CALLS, masterFileAction } from './operator-api.ts'
 import { contend, type HighAvailability } from './ha/leadership.ts'
@@ -35,11 +35,17 @@ import { handleV0Operation, V0_OPERATION_ENDPOINTS } from './operations/operator
 import { handleSchedulerCall } from './scheduler-api.ts'
 import { handleSecretsCall } from './secrets-api.ts'
 import { handleQuotaV0 } from './quota/handler.ts'
+import { serveUi } from './ui-assets.ts'
+import { AGENT_FILES_OPS, relayAgentFiles } from './ui-agent-files.ts'
 import { SecretStore } from './secret-store.ts'
 import { loadSecretKey } from '../core/secrets/crypto.ts'
 import { decodeBody } from '../core/v1/codec.ts'
+import { KvArea } from './builtin-frameworks/store.ts'
+import { handleJobsRequest, isJobsWrite } from './jobs/jobs-api.ts'
+import { JOBS_PRINCIPAL, startJobs, type RunningJobs } from './jobs/start-jobs.ts'
 import { frameworkV0, rolesV0, slaveV0, stateSummaryV0, stateV0, tasksV0 } from './views-v0.ts'
 import { machineModeV0, maintenanceScheduleV0, maintenanceStatusV0 } from './maintenance/v0-endpoints.ts'
+import { startMasterDns } from './dns/service.ts'
 
 const log = logger('master')
 
@@ -48,6 +54,8 @@ export interface RunningMaster {
   readonly master: Master | undefined
   server: import('bun').Server<LinkData>
   url: string
+  /** The DNS service, with --dns (src/master/dns/service.ts). */
+  readonly dns?: import('./dns/service.ts').MasterDns
   stop(): Promise<void>
 }
 
@@ -80,6 +88,11 @@ async function peekCallType(req: Request): Promise<string> {
 
 export async function startMaster(flags: MasterFlags, flagStrings: { name: string; value: string }[]): Promise<RunningMaster> {
   const credentials: Credentials | undefined = parseCredentials(flags.credentials)
+  // The jobs framework runs in this process: with framework authentication on it gets a credential of its own,
+  // generated here and never written anywhere, unless the operator's --credentials name its principal.
+  const jobsCredential = flags.jobs && (flags.authenticate_http_frameworks || flags.authenticate_frameworks) && credentials
+    ? { principal: JOBS_PRINCIPAL, secret: credentials.get(JOBS_PRINCIPAL) ?? newSecret() } : undefined
+  if (jobsCredential) credentials!.set(jobsCredential.principal, jobsCredential.secret)
   const authenticateFrameworks = flags.authenticate_http_frameworks || flags.authenticate_frameworks
   const needsCreds = flags.authenticate_http_readonly || flags.authenticate_http_readwrite || authenticateFrameworks || flags.authenticate_agents
   if (needsCreds && !credentials) throw new Error('HTTP authentication is enabled but no --credentials were given')
@@ -105,6 +118,9 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
   const startedAt = Date.now()
   const events = new OperatorEvents()
   const router = new Router('master')
+  let jobs: RunningJobs | undefined
+  /** HTTP requests being handled: master/event_queue_http_requests. */
+  let httpInFlight = 0
 
   /** The caller of a read-only (v0) endpoint, authenticated in the read-only realm, with its authorization. */
   const readonly = (h: (req: Request, url: URL, authz: RequestAuthz) => Response | Promise<Response>) => (req: Request, url: URL) => {
@@ -164,9 +180,14 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
   router.get('/flags', readonly((req, _url, authz) => authz.check('VIEW_FLAGS', undefined, 'view the flags') ??
     json({ flags: Object.fromEntries(flagStrings.map(f => [f.name, f.value])) }, req)))
   router.get('/health', () => new Response(null, { status: 200 }))
-  router.get('/redirect', () => new Response(null, { status: 307, headers: { Location: `//${master.info.hostname}:${master.info.port}` } }))
+  // Anything below /redirect is a 404, not a redirect (upstream Master::Http::redirect: it prevents loops).
+  router.get('/redirect', (_req, url) => /^(\/master)?\/redirect\/?$/.test(url.pathname)
+    ? new Response(null, { status: 307, headers: { Location: `//${master.info.hostname}:${master.info.port}` } })
+    : new Response(null, { status: 404 }))
   router.get('/version', req => json(versionInfo(), req))
   router.get('/metrics/snapshot', endpoint('/metrics/snapshot', req => json(masterMetrics(master.state, events.count), req)))
+  // Prometheus text format (docs/metrics.md); authorized as /metrics/snapshot, whose values it carries.
+  router.get('/metrics', endpoint('/metrics/snapshot', () => masterPrometheus(master.state, { subscribers: events.count })))
   router.post('/teardown', async req => {
     const a = guard(req, authn, flags.authenticate_http_readwrite, 'mesos-master-readwrite')
     if (a instanceof Response) return a
@@ -228,6 +249,27 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
     }))
   }
   for (const suffix of ['', '.json']) router.get(`/files/debug${suffix}`, endpoint('/files/debug', (req, url) => files.handle(req, url)))
+  // The jobs scheduler's Metronome API (src/master/jobs/, docs/jobs.md): reads in the read-only realm, the rest in
+  // the read-write realm.
+  if (flags.jobs) {
+    for (const path of ['/v1/jobs', '/v1/pipelines']) {
+      router.on(['GET', 'HEAD', 'POST', 'PUT', 'DELETE'], path, async (req, url) => {
+        const write = isJobsWrite(req.method)
+        const a = guard(req, authn, write ? flags.authenticate_http_readwrite : (flags.authenticate_http_readonly || flags.authenticate_http_readwrite), write ? 'mesos-master-readwrite' : 'mesos-master-readonly')
+        if (a instanceof Response) return a
+        if (!jobs) return text(503, 'The jobs scheduler is starting')
+        return handleJobsRequest(jobs.service, new RequestAuthz(acls, a.subject), req, url)
+      })
+    }
+  }
+  // The web UI (src/master/ui-assets.ts, docs/ui.md): public static files at `/` and /assets/, and the relay to the
+  // agents' files API that its sandbox pages use (ui-agent-files.ts; the agent authenticates the caller).
+  for (const p of ['/', '/index.html', '/assets']) router.on(['GET', 'HEAD'], p, (req, url) => serveUi(req, url))
+  for (const op of AGENT_FILES_OPS) router.on(['GET'], `/api/meso/v1/agent_files/${op}`, readonly((req, url) => relayAgentFiles(master, op, req, url)))
+  // DNS service discovery (--dns; src/master/dns/, docs/discovery.md): bound before HTTP so a taken port fails the start.
+  const dns = flags.dns ? await startMasterDns(flags, flags.advertise_ip ?? (flags.ip === '0.0.0.0' ? '127.0.0.1' : flags.ip)) : undefined
+  // meso extension: where the DNS answers and what it holds (`meso dns lookup` finds the port here).
+  router.get('/api/meso/v1/dns', readonly(req => json(dns ? dns.info() : { enabled: false }, req)))
 
   const server = Bun.serve<LinkData>({
     hostname: flags.ip,
@@ -237,6 +279,9 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
     async fetch(req, srv) {
       const url = new URL(req.url)
       if (!leading) {
+        // A standby's own numbers, as its /metrics/snapshot gives them: a redirect would have Prometheus record the
+        // leader's values under this instance.
+        if (url.pathname === '/metrics' || url.pathname === '/master/metrics') return standbyPrometheus(startedAt)
         const callType = url.pathname.endsWith('/api/v1') ? await smallCallType(req) : ''
         const answer = standbyAnswer(req, url, leader, startedAt, callType)
         if (answer) return answer
@@ -257,11 +302,14 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
         if (srv.upgrade(req, { data: { remote: remote ? `${remote.address}:${remote.port}` : '?' } })) return undefined as unknown as Response
         return badRequest('Expected a WebSocket upgrade')
       }
+      httpInFlight++
       try {
         return (await router.handle(req, srv)) ?? text(404, '')
       } catch (err) {
         log.error(`Error handling ${req.method} ${url.pathname}: ${(err as Error).stack ?? err}`)
         return text(500, `Internal error: ${(err as Error).message}`)
+      } finally {
+        httpInFlight--
       }
     },
     websocket: agentWebSocketHandlers(() => master) as any,
@@ -275,8 +323,18 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
   const lead = (registrar: RegistrarStore, recovered: RegistrarSnapshot) => {
     runtime = new MasterRuntime(registrar, events)
     master = new Master({ info, flags, flagStrings, recovered, runner: runtime, scheme: httpScheme() })
+    const rt = runtime
+    master.state.metrics.liveQueues = () => ({ httpRequests: httpInFlight, dispatches: rt.pendingDispatches, allocatorDispatches: rt.allocationQueued })
     master.start()
     leading = true
+    if (flags.jobs) {
+      // The built-in framework talks to this master on the address it is bound to (reachable from this machine
+      // whatever --advertise_ip says).
+      const kv = new KvArea(recovered.kv ?? [], ops => registrar.write(ops))
+      const self = `${httpScheme()}://${flags.ip === '0.0.0.0' ? '127.0.0.1' : flags.ip}:${boundPort}`
+      jobs = startJobs(kv, { masterUrl: self, historyLimit: flags.job_history_limit, agentReregisterMs: flags.agent_reregister_timeout, ...(jobsCredential ? { credential: jobsCredential } : {}) })
+    }
+    dns?.attach(master, events)
   }
   let ha: HighAvailability | undefined
   if (flags.zk) {
@@ -297,9 +355,11 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
   }
   return {
     get master() { return leading ? master : undefined },
-    server, url,
+    server, url, dns,
     async stop() {
+      jobs?.stop()
       if (runtime) runtime.stop(master.state)
+      dns?.stop()
       await ha?.stop()
       server.stop(true)
       secrets.close()

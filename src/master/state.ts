@@ -118,6 +118,7 @@ export class MasterState {
         return a ? a.state : 'unknown'
       },
       anyRecoveredAgent: () => [...this.agents.values()].some(a => a.state === 'recovered'),
+      agentUnreachableTime: id => { const t = this.agents.get(id)?.unreachableTime; return t === undefined ? undefined : t * 1000 },
     }
   }
 }

@@ -11,6 +11,7 @@ import type { JsonStream } from './json-stream.ts'
 import type { MasterState } from './state.ts'
 import type { RegisteredAgent } from './registered-agent.ts'
 import { flattenedOf } from './resource-lists.ts'
+import { frameworkOfferConstraints } from './offer-constraints.ts'
 import { roleSummaries } from './views-v1.ts'
 import { consumedWithoutOffers, roleQuotaV0 } from './quota/consumed.ts'
 
@@ -152,7 +153,7 @@ export function frameworkV0(m: MasterState, fw: Framework, js?: JsonStream, view
       resources: flattenResources(o.resources ?? []),
     })),
     executors,
-    offer_constraints: {},
+    offer_constraints: frameworkOfferConstraints(fw).constraints ?? {},
   }
   if (fw.info.principal) out.principal = fw.info.principal
   if (fw.reregisteredTime) out.reregistered_time = fw.reregisteredTime

@@ -7,6 +7,9 @@ import type { Viewer } from '../core/authz/viewer.ts'
 import { Resources } from '../core/resources.ts'
 import type { Task } from '../core/v1/messages.ts'
 import { VERSION } from '../core/version.ts'
+import { message } from '../core/proto/index.ts'
+import { toJsonText } from '../core/proto/json-writer.ts'
+import { frameworkOfferConstraints } from './offer-constraints.ts'
 import type { Framework } from './framework.ts'
 import type { JsonStream } from './json-stream.ts'
 import type { MasterState } from './state.ts'
@@ -14,7 +17,8 @@ import type { RegisteredAgent } from './registered-agent.ts'
 import { reservationRoles } from './operations/reservation-roles.ts'
 import { resourcesOf } from './resource-lists.ts'
 
-const time = (seconds: number | undefined) => (seconds === undefined ? undefined : { nanoseconds: Math.round(seconds * 1e9) })
+// From whole milliseconds (the master's clock): `seconds * 1e9` would print float noise (…122999800) in the int64.
+const time = (seconds: number | undefined) => (seconds === undefined ? undefined : { nanoseconds: Math.round(seconds * 1e3) * 1e6 })
 
 function compact<T extends Record<string, unknown>>(o: T): T {
   for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k]
@@ -55,6 +59,7 @@ export function frameworkView(m: MasterState, fw: Framework, viewer?: Viewer) {
     inverse_offers: m.maintenance.inverseOffers.outstanding.size ? m.maintenance.inverseOffers.wireOf(fw.id) : undefined,
     allocated_resources: visible(m.frameworkUsed(fw), viewer).toWire(true),
     offered_resources: visible(m.frameworkOffered(fw), viewer).toWire(true),
+    offer_constraints: frameworkOfferConstraints(fw).constraints,
   })
 }
 
@@ -66,7 +71,7 @@ export function getAgents(m: MasterState, js?: JsonStream, viewer?: Viewer) {
     else if (a.state !== 'unreachable') agents.push(a)
   }
   const view = (a: RegisteredAgent) => agentView(m, a, viewer)
-  return { agents: js ? js.array(agents, view) : agents.map(view), recovered_agents: recovered }
+  return { agents: js ? js.array(agents, view, x => toJsonText(message('mesos.v1.master.Response.GetAgents.Agent'), x)) : agents.map(view), recovered_agents: recovered }
 }
 
 export function getFrameworks(m: MasterState, viewer?: Viewer) {
@@ -89,7 +94,9 @@ export function getTasks(m: MasterState, js?: JsonStream, viewer?: Viewer) {
     else completed.push(task)
   }
   if (!js) return { tasks, unreachable_tasks: unreachable, completed_tasks: completed }
-  return { tasks: js.array(tasks), unreachable_tasks: js.array(unreachable), completed_tasks: js.array(completed) }
+  // Streamed elements are written as the rest of the v1 answer is (src/core/proto/json-writer.ts).
+  const task = (t: Task) => toJsonText(message('mesos.v1.Task'), t)
+  return { tasks: js.array(tasks, undefined, task), unreachable_tasks: js.array(unreachable, undefined, task), completed_tasks: js.array(completed, undefined, task) }
 }
 
 export function getExecutors(m: MasterState, viewer?: Viewer) {

@@ -58,7 +58,8 @@ describe.each(vias)('FileServer via %s', via => {
     expect(status(() => files.read(`${root}/nope`, 0, undefined))).toBe(404)
     expect(status(() => files.read(`${root}/../../etc/passwd`, 0, undefined))).toBe(404)
     expect(status(() => files.read(root, 0, undefined))).toBe(400)
-    expect(status(() => files.browse(`${root}/stdout`))).toBe(400)
+    // A file lists as nothing: 200 [] (upstream FilesProcess::browse, where os::ls fails on a file).
+    expect(files.browse(`${root}/stdout`)).toEqual([])
   })
 
   test('a download over 8 MiB streams through the fd, which is closed at the end and when the client goes away', async () => {

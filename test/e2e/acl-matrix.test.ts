@@ -91,7 +91,7 @@ interface Row {
   /** 'master' or 'agent', and a path. */
   on: 'master' | 'agent'
   path: string | (() => string)
-  method?: 'GET' | 'POST' | 'DELETE'
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE'
   /** A JSON body (an operator or scheduler call), or a raw body with its own content type. */
   body?: () => unknown
   raw?: () => { body: string; type: string }
@@ -131,6 +131,8 @@ const rows: Row[] = [
   { name: 'master /quota', on: 'master', path: '/master/quota', expect: [401, 200, 200] },
   { name: 'master /flags', on: 'master', path: '/master/flags', expect: [401, 403, 200] },
   { name: 'master /metrics/snapshot', on: 'master', path: '/metrics/snapshot', expect: [401, 403, 200] },
+  // Prometheus text: authorized as /metrics/snapshot (GET_ENDPOINT_WITH_PATH '/metrics/snapshot'), whose values it carries.
+  { name: 'master /metrics', on: 'master', path: '/metrics', expect: [401, 403, 200], sees: b => typeof b === 'string' && b.includes('meso_master_elected 1') },
   { name: 'master /files/read /master/log', on: 'master', path: '/files/read?path=/master/log&offset=0', expect: [401, 403, 200] },
   { name: 'master /files/browse /master/log', on: 'master', path: '/files/browse?path=/master/log', expect: [401, 403, 400] },
   { name: 'master /files/download /master/log', on: 'master', path: '/files/download?path=/master/log', expect: [401, 403, 200] },
@@ -179,6 +181,19 @@ const rows: Row[] = [
   { name: 'master GET /api/meso/v1/secrets', on: 'master', path: '/api/meso/v1/secrets', expect: [401, 200, 200], sees: b => b.secrets?.length > 0 },
   { name: 'master DELETE /api/meso/v1/secrets', on: 'master', path: '/api/meso/v1/secrets?path=matrix/s', method: 'DELETE', expect: [401, 403, 200] },
   { name: 'master POST /api/meso/v1/kill_task', on: 'master', path: '/api/meso/v1/kill_task', method: 'POST', body: () => ({ framework_id: ids.killme!.framework, task_id: ids.killme!.task }), expect: [401, 403, 202] },
+  // The jobs scheduler's Metronome API (docs/jobs.md): reads need authentication; what decides what runs needs
+  // run_tasks as the job's user.
+  { name: 'master GET /v1/jobs', on: 'master', path: '/v1/jobs', expect: [401, 200, 200] },
+  { name: 'master POST /v1/jobs', on: 'master', path: '/v1/jobs', method: 'POST', body: () => ({ id: 'matrix-job', run: { cmd: 'true', cpus: 0.1, mem: 16 } }), expect: [401, 403, 201] },
+  { name: 'master GET /v1/jobs/{id}', on: 'master', path: '/v1/jobs/matrix-job?embed=history', expect: [401, 200, 200] },
+  { name: 'master PUT /v1/jobs/{id}', on: 'master', path: '/v1/jobs/matrix-job', method: 'PUT', body: () => ({ id: 'matrix-job', run: { cmd: 'true', cpus: 0.1, mem: 16 } }), expect: [401, 403, 200] },
+  { name: 'master POST /v1/jobs/{id}/schedules', on: 'master', path: '/v1/jobs/matrix-job/schedules', method: 'POST', body: () => ({ id: 'nightly', cron: '0 3 * * *' }), expect: [401, 403, 201] },
+  { name: 'master GET /v1/jobs/{id}/schedules', on: 'master', path: '/v1/jobs/matrix-job/schedules', expect: [401, 200, 200] },
+  { name: 'master DELETE /v1/jobs/{id}/schedules/{id}', on: 'master', path: '/v1/jobs/matrix-job/schedules/nightly', method: 'DELETE', expect: [401, 403, 200] },
+  { name: 'master POST /v1/jobs/{id}/runs', on: 'master', path: '/v1/jobs/matrix-job/runs', method: 'POST', expect: [401, 403, 201] },
+  { name: 'master GET /v1/jobs/{id}/runs', on: 'master', path: '/v1/jobs/matrix-job/runs', expect: [401, 200, 200] },
+  { name: 'master GET /v1/pipelines/{id}/runs', on: 'master', path: '/v1/pipelines/matrix-job/runs', expect: [401, 200, 200] },
+  { name: 'master DELETE /v1/jobs/{id}', on: 'master', path: '/v1/jobs/matrix-job?stopCurrentJobRuns=true', method: 'DELETE', expect: [401, 403, 200] },
   // master: scheduler API (register_frameworks; nobody gets the ERROR event Mesos sends on the open stream)
   { name: 'master scheduler SUBSCRIBE', on: 'master', path: '/api/v1/scheduler', body: op('SUBSCRIBE', { subscribe: { framework_info: { user: me, name: 'matrix' } } }), stream: true, expect: [401, 200, 200], sees: e => e.type === 'SUBSCRIBED' },
   // agent: v0 endpoints
@@ -187,6 +202,7 @@ const rows: Row[] = [
   { name: 'agent /state', on: 'agent', path: '/slave(1)/state', expect: [401, 200, 200], sees: b => b.frameworks.length > 0 && 'flags' in b },
   { name: 'agent /flags', on: 'agent', path: '/flags', expect: [401, 403, 200] },
   { name: 'agent /metrics/snapshot', on: 'agent', path: '/metrics/snapshot', expect: [401, 403, 200] },
+  { name: 'agent /metrics', on: 'agent', path: '/metrics', expect: [401, 403, 200], sees: b => typeof b === 'string' && b.includes('meso_slave_registered 1') },
   { name: 'agent /monitor/statistics', on: 'agent', path: '/monitor/statistics', expect: [401, 403, 200] },
   { name: 'agent /containers', on: 'agent', path: '/containers', expect: [401, 403, 200] },
   { name: 'agent /api/meso/v1/networks', on: 'agent', path: '/api/meso/v1/networks', expect: [401, 200, 200] },

@@ -147,6 +147,11 @@ suite('a root task under the default isolation', () => {
     expect(r.stdout).toBe('CapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapAmb:\t0000000000000000\n')
   })
 
+  test('a non-root task user owns its sandbox (it can write its working directory), as Mesos chowns it', async () => {
+    const r = await meso(['task', 'run', `--master=${master.url}`, '--user=nobody', '--', 'sh', '-c', 'echo written > note && cat note && stat -c %U .'])
+    expect({ code: r.code, out: r.stdout }).toEqual({ code: 0, out: 'written\nnobody\n' })
+  })
+
   test('`meso task exec` sessions get the same capabilities, no_new_privs and seccomp filter as the task', async () => {
     const d = await meso(['task', 'run', `--master=${master.url}`, '--detach', '--name=sec-exec', '--', 'sleep', '120'])
     expect(d.code).toBe(0)

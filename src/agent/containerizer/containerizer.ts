@@ -3,7 +3,8 @@
 // MesosContainerizer does (src/slave/containerizer/mesos/containerizer.cpp); executors, nested containers and the
 // operator API only talk to it. docs/containerizer.md walks through the lifecycle.
 //
-//   launch:   provision the image → isolators prepare → launcher create (the spec, with the isolators' isolate)
+//   launch:   provision the image → isolators prepare → fetch CommandInfo.uris → launcher create (the spec, with
+//             the isolators' isolate)
 //             → launcher start → isolators watch
 //   destroy:  launcher destroy → isolators cleanup, in reverse → provisioner destroy
 //   recover:  launcher destroys orphans (isolators and provisioner release theirs) → launcher recover
@@ -19,6 +20,8 @@ import type { ContainerLimitation, ContainerRef, IsolationContext, Isolator } fr
 import type { ContainerIO, ExecProcess, ExecSpec, Launched, Launcher, LaunchSpec, RecoveredContainer, Termination } from './launcher.ts'
 import { launcherSupport, refuseUnsupported, type LauncherSupport } from './launcher-capabilities.ts'
 import type { ImageProvisioner, ProvisionedImage } from './provisioner.ts'
+import { containerizerMetrics } from '../metrics.ts'
+import type { Fetcher } from '../fetcher/fetcher.ts'
 
 const log = logger('containerizer')
 
@@ -28,6 +31,8 @@ export interface ContainerizerOptions {
   isolators: Isolator[]
   /** Container images (linux launcher with --image_providers=docker). */
   provisioner?: ImageProvisioner
+  /** CommandInfo.uris into the sandbox, after the isolators' prepare and before the container is created. */
+  fetcher?: Fetcher
   flags: AgentFlags
 }
 
@@ -49,6 +54,9 @@ export class Containerizer {
   /** What the launcher and isolators can honour, read once (after prepare, which finds the container init). */
   private support?: LauncherSupport
 
+  /** slave/container_launch_errors, containerizer/mesos/container_destroy_errors, the launch histogram. */
+  private readonly metrics = containerizerMetrics()
+
   constructor(private readonly o: ContainerizerOptions) {}
 
   /** The launcher's name, as checkpointed with each container. */
@@ -65,7 +73,10 @@ export class Containerizer {
     const { launcher, isolators } = this.o
     // Before anything is created: a field this agent cannot honour fails the launch, never runs without it.
     this.support ??= launcherSupport({ launcher, isolators: this.isolatorNames, images: !!this.o.provisioner, flags: this.o.flags })
-    refuseUnsupported(spec, this.support)
+    const started = performance.now()
+    // Upstream counts an executor's container that failed to start (Slave::executorLaunched); nested ones are not.
+    const launchFailed = () => { if (!spec.parentId) this.metrics.launchErrors.inc() }
+    try { refuseUnsupported(spec, this.support) } catch (err) { launchFailed(); throw err }
     const c: Container = { id: spec.containerId, parentId: spec.parentId, sandbox: spec.sandbox }
     this.containers.set(c.id, c)
     let created = false
@@ -79,14 +90,25 @@ export class Containerizer {
         const info = await isolator.prepare?.(ctx)
         if (info?.env) env = { ...env, ...info.env }
       }
+      // Upstream fetches between isolate and exec; here before create, since crun (and the spec builder's command
+      // check) look for the executable at create, and a URI may be what brings it (src/agent/fetcher/).
+      await this.o.fetcher?.fetch({ containerId: spec.containerId, command: spec.command, sandbox: spec.sandbox, user: spec.user, signal: spec.signal })
+      spec.signal?.throwIfAborted()
       const launched = await launcher.create({ ...spec, env, image, isolate: s => { for (const isolator of isolators) isolator.isolate?.(s, ctx) } })
       created = true
       c.pid = launched.pid
       await launcher.start(c.id)
       this.watch(c)
+      this.metrics.launchSeconds.observe((performance.now() - started) / 1000)
       return launched
     } catch (err) {
-      if (created) await launcher.destroy(c.id).catch(e => log.warn(`Container ${c.id}: destroying it after a failed launch: ${(e as Error).message}`))
+      launchFailed()
+      if (created) {
+        await launcher.destroy(c.id).catch(e => {
+          this.metrics.destroyErrors.inc()
+          log.warn(`Container ${c.id}: destroying it after a failed launch: ${(e as Error).message}`)
+        })
+      }
       this.containers.delete(c.id)
       await this.release(c.id)
       throw err
@@ -151,7 +173,7 @@ export class Containerizer {
 
   /** Kills what is left of the container and releases everything it held. The sandbox stays. */
   async destroy(containerId: string) {
-    await this.o.launcher.destroy(containerId)
+    await this.o.launcher.destroy(containerId).catch(err => { this.metrics.destroyErrors.inc(); throw err })
     this.containers.delete(containerId)
     await this.release(containerId)
   }
@@ -160,9 +182,9 @@ export class Containerizer {
   private async release(containerId: string) {
     for (const isolator of [...this.o.isolators].reverse()) {
       if (!isolator.cleanup) continue
-      try { await isolator.cleanup(containerId) } catch (err) { log.warn(`Container ${containerId}: ${isolator.name} cleanup failed: ${(err as Error).message}`) }
+      try { await isolator.cleanup(containerId) } catch (err) { this.metrics.destroyErrors.inc(); log.warn(`Container ${containerId}: ${isolator.name} cleanup failed: ${(err as Error).message}`) }
     }
-    try { await this.o.provisioner?.destroy(containerId) } catch (err) { log.warn(`Container ${containerId}: removing its root filesystem failed: ${(err as Error).message}`) }
+    try { await this.o.provisioner?.destroy(containerId) } catch (err) { this.metrics.destroyErrors.inc(); log.warn(`Container ${containerId}: removing its root filesystem failed: ${(err as Error).message}`) }
   }
 
   /** After an agent restart: destroys containers the checkpoint does not know, re-adopts the others. */

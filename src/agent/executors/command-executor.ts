@@ -8,9 +8,10 @@ import type { KillPolicy, TaskInfo } from '../../core/v1/messages.ts'
 import { hasCapability } from '../../core/v1/messages.ts'
 import { initFromLabels } from '../containerizer/container-init.ts'
 import { commandArgv, type Termination } from '../containerizer/launcher.ts'
+import { TaskChecks, withCheckStatus } from '../checks/task-checks.ts'
 import { withSecrets } from '../secret-values.ts'
 import { AgentExecutorBase, AgentTask, commandEnvironment, graceMs, tokenEnv } from './executor.ts'
-import { killedDuringLaunchStatus, launchFailedStatus, maxCompletionTimeStatus, processEndedStatus } from './terminal-status.ts'
+import { killedDuringLaunchStatus, launchFailedStatus, maxCompletionTimeStatus, processEndedStatus, type ExecutorStatus } from './terminal-status.ts'
 
 const log = logger('command-executor')
 
@@ -20,6 +21,8 @@ export class CommandExecutor extends AgentExecutorBase {
   private maxTimeReached = false
   /** Aborts the container launch (its image pull) when the task is killed before it runs. */
   private launching?: AbortController
+  /** The task's check and health check (docs/health-checks.md), while it runs. */
+  private checks?: TaskChecks
 
   async launch(tasks: TaskInfo[]) {
     const info = tasks[0]!
@@ -28,7 +31,7 @@ export class CommandExecutor extends AgentExecutorBase {
     this.tasks.set(task.id, task)
     this.state = 'running'
     this.host.checkpoint.putTask({ frameworkId: this.frameworkId, taskId: task.id, executorId: this.id, info, state: task.state, containerId: this.containerId, killRequested: false })
-    this.host.update(this, task, { state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' })
+    this.update(task, { state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' })
     const user = info.command?.user ?? this.host.frameworkInfo(this.frameworkId).user
     let launched
     // The TaskInfo with its secret values, for this launch only (docs/security-secrets.md); `info` is redacted.
@@ -54,7 +57,7 @@ export class CommandExecutor extends AgentExecutorBase {
     } catch (err) {
       const message = `Failed to launch container: ${(err as Error).message}`
       log.warn(`Task ${task.id} of framework ${this.frameworkId}: ${message}`)
-      this.host.update(this, task, task.killRequested ? killedDuringLaunchStatus() : launchFailedStatus(message))
+      this.update(task, task.killRequested ? killedDuringLaunchStatus() : launchFailedStatus(message))
       await this.host.containerizer.destroy(this.containerId).catch(() => {})
       this.host.checkpoint.removeContainer(this.containerId)
       this.state = 'terminated'
@@ -67,7 +70,9 @@ export class CommandExecutor extends AgentExecutorBase {
       // A kill arrived while the container was being created.
       void this.host.containerizer.kill(this.containerId, 'SIGKILL')
     } else {
-      this.host.update(this, task, { state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', container_status: this.host.containerStatus(this.containerId, launched.pid) })
+      task.containerStatus = this.host.containerStatus(this.containerId, launched.pid)
+      this.update(task, { state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR' })
+      this.startChecks(task)
     }
     this.armDeadline(task)
     this.watch(task)
@@ -83,6 +88,18 @@ export class CommandExecutor extends AgentExecutorBase {
     }, remaining)
   }
 
+  private update(task: AgentTask, status: ExecutorStatus) {
+    // Once the container runs, every update carries its status (network infos, pid), not only TASK_RUNNING:
+    // upstream Slave::statusUpdate merges the container's status into each update an executor sends.
+    const merged = status.container_status || !task.containerStatus ? status : { ...status, container_status: task.containerStatus }
+    this.host.update(this, task, withCheckStatus(task, merged))
+  }
+
+  private startChecks(task: AgentTask) {
+    this.checks = new TaskChecks(this, task, () => this.kill(task.id))
+    this.checks.start()
+  }
+
   private watch(task: AgentTask) {
     void this.host.containerizer.wait(this.containerId).then(t => this.exited(task, t))
   }
@@ -90,9 +107,13 @@ export class CommandExecutor extends AgentExecutorBase {
   private async exited(task: AgentTask, t: Termination) {
     clearTimeout(this.deadline)
     clearTimeout(task.killTimer)
+    this.checks?.stop()
     if (!task.terminal) {
       const maxTime = this.maxTimeReached && !task.killRequested
-      this.host.update(this, task, maxTime ? maxCompletionTimeStatus() : processEndedStatus(t, task.killRequested))
+      const end = maxTime ? maxCompletionTimeStatus() : processEndedStatus(t, task.killRequested)
+      // Killed for failing its health check: the terminal status says so (upstream sets healthy, no reason).
+      if (this.checks?.killedByHealthCheck && task.killRequested) end.healthy = false
+      this.update(task, end)
     }
     await this.host.containerizer.destroy(this.containerId).catch(err => log.warn(`Failed to destroy container ${this.containerId}: ${(err as Error).message}`))
     this.host.checkpoint.removeContainer(this.containerId)
@@ -111,8 +132,9 @@ export class CommandExecutor extends AgentExecutorBase {
     }
     task.killRequested = true
     this.host.checkpoint.setKillRequested(this.frameworkId, taskId)
+    this.checks?.stop()
     if (hasCapability(this.host.frameworkInfo(this.frameworkId), 'TASK_KILLING_STATE')) {
-      this.host.update(this, task, { state: 'TASK_KILLING', source: 'SOURCE_EXECUTOR' })
+      this.update(task, { state: 'TASK_KILLING', source: 'SOURCE_EXECUTOR' })
     }
     if (task.pid === undefined) {
       // Launch in progress: an image pull is abandoned now; a container created meanwhile is killed on completion.
@@ -126,6 +148,7 @@ export class CommandExecutor extends AgentExecutorBase {
   async shutdown(reason: string) {
     log.info(`Shutting down command executor ${this.id} of framework ${this.frameworkId}: ${reason}`)
     const task = [...this.tasks.values()][0]
+    this.checks?.stop()
     if (task && !task.terminal) {
       task.killRequested = true
       this.host.checkpoint.setKillRequested(this.frameworkId, task.id)
@@ -143,6 +166,9 @@ export class CommandExecutor extends AgentExecutorBase {
     if (task.killRequested) {
       // The kill was asked before the restart; make sure it happens.
       void this.host.containerizer.kill(this.containerId, 'SIGKILL')
+    } else if (task.state === 'TASK_RUNNING') {
+      // Checks start over after an agent restart: a new delay and grace period.
+      this.startChecks(task)
     }
     this.armDeadline(task)
     this.watch(task)

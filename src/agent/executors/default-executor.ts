@@ -3,6 +3,7 @@
 // linux launcher, its namespaces). When a task fails or is killed, the rest of the group is killed; a KILL of any
 // task kills the whole group; the executor ends when no task is left.
 
+import { handSandboxTo } from '../containerizer/user.ts'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { newUuid } from '../../core/ids.ts'
@@ -12,9 +13,10 @@ import type { KillPolicy, TaskInfo } from '../../core/v1/messages.ts'
 import { hasCapability } from '../../core/v1/messages.ts'
 import { initFromLabels } from '../containerizer/container-init.ts'
 import { commandArgv, type Termination } from '../containerizer/launcher.ts'
+import { TaskChecks, withCheckStatus } from '../checks/task-checks.ts'
 import { withSecrets } from '../secret-values.ts'
 import { AgentExecutorBase, AgentTask, commandEnvironment, graceMs, tokenEnv } from './executor.ts'
-import { killedDuringLaunchStatus, launchFailedStatus, processEndedStatus } from './terminal-status.ts'
+import { killedDuringLaunchStatus, launchFailedStatus, processEndedStatus, type ExecutorStatus } from './terminal-status.ts'
 
 const log = logger('default-executor')
 
@@ -23,6 +25,13 @@ export class DefaultExecutor extends AgentExecutorBase {
   private groupKilling = false
   /** Abort the launches in progress (image pulls) of the group's container and of each task's, when killed. */
   private readonly launching = new Map<string, AbortController>()
+  /** Each running task's check and health check, by task id (docs/health-checks.md). */
+  private readonly checks = new Map<string, TaskChecks>()
+  /**
+   * A task was killed for failing its health check: every task's terminal status then says `healthy: false`, as
+   * upstream's default executor does (a flag of the executor, MESOS-8543).
+   */
+  private unhealthy = false
 
   async launch(infos: TaskInfo[]) {
     this.state = 'running'
@@ -39,7 +48,7 @@ export class DefaultExecutor extends AgentExecutorBase {
         for (const info of infos) {
           const task = new AgentTask(this.frameworkId, this.id, info)
           this.tasks.set(task.id, task)
-          this.host.update(this, task, this.groupKilling ? killedDuringLaunchStatus() : launchFailedStatus(`Failed to launch executor container: ${(err as Error).message}`))
+          this.update(task, this.groupKilling ? killedDuringLaunchStatus() : launchFailedStatus(`Failed to launch executor container: ${(err as Error).message}`))
         }
         this.finishIfDone()
         return
@@ -57,14 +66,15 @@ export class DefaultExecutor extends AgentExecutorBase {
     // executor's sandbox is reachable with a SANDBOX_PATH volume of type PARENT.
     const sandbox = join(this.sandbox, 'tasks', task.id)
     mkdirSync(sandbox, { recursive: true })
+    handSandboxTo(sandbox, info.command?.user ?? this.host.frameworkInfo(this.frameworkId).user, this.host.flags.switch_user)
     cp.putTask({ frameworkId: this.frameworkId, taskId: task.id, executorId: this.id, info, state: task.state, containerId: task.containerId, killRequested: false })
     if (this.groupKilling) {
       task.killRequested = true
-      this.host.update(this, task, { state: 'TASK_KILLED', source: 'SOURCE_EXECUTOR', message: 'Task group was killed before this task started' })
+      this.update(task, { state: 'TASK_KILLED', source: 'SOURCE_EXECUTOR', message: 'Task group was killed before this task started' })
       this.finishIfDone()
       return
     }
-    this.host.update(this, task, { state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' })
+    this.update(task, { state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' })
     try {
       cp.putContainer({ containerId: task.containerId, parent: this.containerId, frameworkId: this.frameworkId, executorId: this.id, taskId: task.id, launcher: this.host.containerizer.launcherName, data: {}, state: 'launching' })
       const launching = new AbortController()
@@ -88,10 +98,12 @@ export class DefaultExecutor extends AgentExecutorBase {
       })
       task.pid = launched.pid
       cp.putContainer({ containerId: task.containerId, parent: this.containerId, frameworkId: this.frameworkId, executorId: this.id, taskId: task.id, launcher: this.host.containerizer.launcherName, data: launched.data, state: 'running' })
-      this.host.update(this, task, { state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', container_status: this.host.containerStatus(task.containerId, launched.pid) })
+      task.containerStatus = { ...this.host.containerStatus(task.containerId, launched.pid), container_id: { value: task.containerId, parent: { value: this.containerId } } }
+      this.update(task, { state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR' })
+      this.startChecks(task)
     } catch (err) {
       this.launching.delete(task.containerId)
-      this.host.update(this, task, task.killRequested ? killedDuringLaunchStatus() : launchFailedStatus(`Failed to launch container: ${(err as Error).message}`))
+      this.update(task, task.killRequested ? killedDuringLaunchStatus() : launchFailedStatus(`Failed to launch container: ${(err as Error).message}`))
       cp.removeContainer(task.containerId)
       this.killGroup('a task of the group failed to launch')
       this.finishIfDone()
@@ -102,15 +114,34 @@ export class DefaultExecutor extends AgentExecutorBase {
     this.watch(task)
   }
 
+  private update(task: AgentTask, status: ExecutorStatus) {
+    // Once the task's container runs, every update carries its status (network infos, pid), not only TASK_RUNNING
+    // (upstream Slave::statusUpdate merges it into each update), with the container id's `parent`: the task's
+    // container is nested in the executor's.
+    const merged = status.container_status || !task.containerStatus ? status : { ...status, container_status: task.containerStatus }
+    this.host.update(this, task, withCheckStatus(task, merged))
+  }
+
+  private startChecks(task: AgentTask) {
+    const checks = new TaskChecks(this, task, () => {
+      this.unhealthy = true
+      this.killGroup(`task ${task.id} failed its health check`)
+    })
+    this.checks.set(task.id, checks)
+    checks.start()
+  }
+
   private watch(task: AgentTask) {
     void this.host.containerizer.wait(task.containerId!).then(t => this.exited(task, t))
   }
 
   private async exited(task: AgentTask, t: Termination) {
     clearTimeout(task.killTimer)
+    this.checks.get(task.id)?.stop()
     if (!task.terminal) {
       const end = processEndedStatus(t, task.killRequested)
-      this.host.update(this, task, end)
+      if (this.unhealthy) end.healthy = false
+      this.update(task, end)
       if (end.state === 'TASK_FAILED' || end.state === 'TASK_KILLED') this.killGroup(`task ${task.id} ${end.state === 'TASK_FAILED' ? 'failed' : 'was killed'}`)
     }
     this.host.containerEnded(task.containerId!)
@@ -131,8 +162,9 @@ export class DefaultExecutor extends AgentExecutorBase {
     if (task.terminal || task.killRequested) return
     task.killRequested = true
     this.host.checkpoint.setKillRequested(this.frameworkId, task.id)
+    this.checks.get(task.id)?.stop()
     if (hasCapability(this.host.frameworkInfo(this.frameworkId), 'TASK_KILLING_STATE')) {
-      this.host.update(this, task, { state: 'TASK_KILLING', source: 'SOURCE_EXECUTOR' })
+      this.update(task, { state: 'TASK_KILLING', source: 'SOURCE_EXECUTOR' })
     }
     if (task.pid === undefined) {
       // Launch in progress: an image pull is abandoned now; a container created meanwhile is killed on completion.
@@ -168,6 +200,8 @@ export class DefaultExecutor extends AgentExecutorBase {
     for (const task of this.tasks.values()) {
       if (task.terminal || !task.containerId) continue
       if (task.killRequested) void this.host.containerizer.kill(task.containerId, 'SIGKILL')
+      // Checks start over after an agent restart: a new delay and grace period.
+      else if (task.state === 'TASK_RUNNING') this.startChecks(task)
       this.watch(task)
     }
     this.finishIfDone()

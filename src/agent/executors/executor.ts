@@ -17,6 +17,8 @@ export class AgentTask {
   statuses: TaskStatus[] = []
   containerId?: string
   pid?: number
+  /** What every update carries once the container runs (network infos, pid); taken at launch, while the network is up. */
+  containerStatus?: TaskStatus['container_status']
   killRequested = false
   killTimer?: ReturnType<typeof setTimeout>
   launchedAt = Date.now()
@@ -28,8 +30,8 @@ export class AgentTask {
 export type ExecutorState = 'registering' | 'running' | 'terminating' | 'terminated'
 
 export interface ExecutorHost {
-  /** The agent flags executors read (registration timeouts, shutdown grace period). */
-  readonly flags: Pick<AgentFlags, 'executor_registration_timeout' | 'executor_reregistration_timeout' | 'executor_shutdown_grace_period'>
+  /** The agent flags executors read (registration timeouts, shutdown grace period, --switch_user for sandboxes). */
+  readonly flags: Pick<AgentFlags, 'executor_registration_timeout' | 'executor_reregistration_timeout' | 'executor_shutdown_grace_period' | 'switch_user'>
   readonly containerizer: Containerizer
   readonly checkpoint: Checkpoint
   readonly agentId: string

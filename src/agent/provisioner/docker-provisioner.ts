@@ -22,6 +22,8 @@ import { credentialsFromImage } from './image-credentials.ts'
 import { parseBytes, planGc, type GcPlan } from './image-gc.ts'
 import { ImagePuller, type PullListener } from './image-puller.ts'
 import { ImageStore, type ImageRecord } from './image-store.ts'
+import { imagePullMetrics } from '../metrics.ts'
+import type { Timer } from '../../core/metrics/timer.ts'
 
 const log = logger('provisioner')
 
@@ -62,6 +64,8 @@ export class DockerImageProvisioner implements ImageProvisioner {
   readonly store: ImageStore
   readonly backend: RootfsBackend
   private readonly puller: ImagePuller
+  /** containerizer/mesos/provisioner/docker_store/image_pull_ms (src/agent/metrics.ts). */
+  private readonly pullTimer: Timer
   private readonly containers = new Map<string, ContainerImage>()
   private readonly clients = new Map<string, RegistryClient>()
   private readonly agentCredentials?: Map<string, RegistryCredentials>
@@ -101,6 +105,7 @@ export class DockerImageProvisioner implements ImageProvisioner {
     // Mesos hands --fetcher_stall_timeout to its registry fetcher (src/slave/containerizer/mesos/provisioner/docker/store.cpp).
     if (typeof flags.fetcher_stall_timeout === 'number') this.stallTimeoutMs = flags.fetcher_stall_timeout
     this.puller = new ImagePuller({ store: this.store, client: (r, c) => this.client(r, c) })
+    this.pullTimer = imagePullMetrics()
     log.info(`Docker images: store ${this.store.root}, backend ${this.backend.name}, default registry ${this.localDir ?? this.defaultRegistry}${this.insecure.size ? `, plain HTTP for ${[...this.insecure].join(',')}` : ''}`)
   }
 
@@ -138,9 +143,11 @@ export class DockerImageProvisioner implements ImageProvisioner {
         ? await this.loadLocal(ref)
         : await this.puller.pull(ref, credentialsFor(ref.registry, credentials, this.agentCredentials), listener, signal)
     } catch (err) {
+      this.pullTimer.record(performance.now() - started)
       if (signal?.aborted) throw new Error(`pull of image ${name} abandoned: ${(signal.reason as Error)?.message ?? signal.reason}`)
       throw new Error(`failed to pull image ${name}: ${(err as Error).message}`)
     }
+    this.pullTimer.record(performance.now() - started)
     log.info(`Pulled image ${name} (${record.manifest_digest.slice(0, 19)}, ${record.layers.length} layers, ${mb(record.size)}) in ${((performance.now() - started) / 1000).toFixed(2)}s`)
     void this.autoGc()
     return record

@@ -4,6 +4,8 @@ import { EXIT } from '../../client/exit-codes.ts'
 import { taskContainer } from '../../client/images.ts'
 import { parsePortMapping, type PortMapping } from '../../client/port-mappings.ts'
 import { runTask } from '../../client/task-run.ts'
+import { parseUriFlag, type CommandUri } from '../../client/uri-flag.ts'
+import { DurationError, parseDuration } from '../../core/duration.ts'
 import { parseRlimitArg } from '../../core/rlimits.ts'
 import type { RLimit } from '../../core/v1/messages.ts'
 import { commandAfterDashDash } from '../command-after-dashdash.ts'
@@ -23,6 +25,39 @@ function pairs(list: readonly string[] | undefined, flag: string, shape: string)
   return out
 }
 
+/**
+ * Podman's --health-* flags as a Mesos COMMAND health check: the first check runs one interval after the start (as
+ * podman's), the start period is Mesos' grace period. Undefined without --health-cmd.
+ */
+export function healthCheckFromFlags(f: { 'health-cmd'?: string; 'health-interval'?: string; 'health-retries'?: number; 'health-timeout'?: string; 'health-start-period'?: string }): Record<string, unknown> | undefined {
+  const seconds = (flag: 'health-interval' | 'health-timeout' | 'health-start-period', dflt: number, positive: boolean): number => {
+    const text = f[flag]
+    if (text === undefined) return dflt
+    let ms = NaN
+    try { ms = parseDuration(text) } catch (err) { if (!(err instanceof DurationError)) throw err; usage(`--${flag}: ${err.message}`) }
+    if (positive ? !(ms > 0) : !(ms >= 0)) usage(`--${flag} must be ${positive ? 'more than' : 'at least'} 0s, got '${text}'`)
+    return ms / 1000
+  }
+  if (f['health-cmd'] === undefined) {
+    const stray = (['health-interval', 'health-retries', 'health-timeout', 'health-start-period'] as const).find(k => f[k] !== undefined)
+    if (stray) usage(`--${stray} needs --health-cmd`)
+    return undefined
+  }
+  if (!f['health-cmd'].trim()) usage('--health-cmd needs a command')
+  const retries = f['health-retries'] ?? 3
+  if (!(Number.isInteger(retries) && retries >= 1)) usage(`--health-retries must be a whole number of at least 1, got ${retries}`)
+  const interval = seconds('health-interval', 30, true)
+  return {
+    type: 'COMMAND',
+    command: { shell: true, value: f['health-cmd'] },
+    delay_seconds: interval,
+    interval_seconds: interval,
+    timeout_seconds: seconds('health-timeout', 30, true),
+    grace_period_seconds: seconds('health-start-period', 0, false),
+    consecutive_failures: retries,
+  }
+}
+
 export async function execute({ flags, argv }: ParsedFor<typeof TaskRun>): Promise<number> {
   const { cpus, mem, gpus } = flags
   if (!(cpus > 0)) usage(`--cpus must be ${MUST_BE.cpus}, got ${cpus}`)
@@ -36,7 +71,12 @@ export async function execute({ flags, argv }: ParsedFor<typeof TaskRun>): Promi
   for (const r of flags.rlimit ?? []) {
     try { rlimits.push(parseRlimitArg(r)) } catch (err) { usage((err as Error).message) }
   }
+  const uris: CommandUri[] = []
+  for (const u of flags.uri ?? []) {
+    try { uris.push(parseUriFlag(u)) } catch (err) { usage((err as Error).message) }
+  }
   const command = commandAfterDashDash(argv)
+  const healthCheck = healthCheckFromFlags(flags)
   if (flags.interactive && !flags.tty) usage('-i needs -t: Mesos tasks get stdin only through a TTY (use meso task exec -i for piped input)')
   if (flags.tty && flags.detach) usage('-t and --detach exclude each other; attach later with meso task attach')
   if (flags.init && flags['no-init']) usage('--init and --no-init exclude each other')
@@ -51,6 +91,7 @@ export async function execute({ flags, argv }: ParsedFor<typeof TaskRun>): Promi
     disk: flags.disk || undefined, gpus, env, secretEnv, secretFiles, role: flags.role,
     detach: flags.detach, timeout: flags.timeout, user: flags.user, tty: flags.tty, interactive: flags.interactive,
     container: await taskContainer(rlimits, flags.image, flags['registry-user'], flags['registry-password-stdin']),
-    network: flags.network, portMappings, init: flags.init ? true : flags['no-init'] ? false : undefined,
+    network: flags.network, portMappings, init: flags.init ? true : flags['no-init'] ? false : undefined, uris,
+    healthCheck,
   })
 }

@@ -13,6 +13,8 @@ export default class TaskRun extends ClientCommand {
     "$ meso task run --image busybox:1.36 -- sh -c 'cat /etc/os-release'",
     '$ meso task run --detach --network meso -p 31080:8080 -- python3 -m http.server 8080',
     '$ meso task run --secret-env DB_PASSWORD=team/db/password --secret-file db.pass=team/db/password -- ./serve',
+    '$ meso task run --uri https://example.com/tool.tar.gz --uri https://example.com/run.sh,executable=true -- ./run.sh',
+    "$ meso task run --detach --health-cmd 'test -f ready' --health-interval 5s --health-retries 3 -- ./serve",
   ]
   static flags = {
     master: masterFlag,
@@ -24,6 +26,7 @@ export default class TaskRun extends ClientCommand {
     gpus: numberFlag(MUST_BE.gpus)({ description: 'whole GPUs for the task; also lets it run on GPU agents (--gpus 0: on a GPU agent, without a GPU)' }),
     env: Flags.string({ description: 'environment variable K=V, or K to pass your own K (repeatable)', multiple: true, helpValue: 'K=V' }),
     'secret-env': Flags.string({ description: "environment variable from the master's secret store, NAME=SECRET_PATH (repeatable; `meso secret create`)", multiple: true, helpValue: 'NAME=PATH' }),
+    uri: Flags.string({ description: 'fetch this URL (http, https, file:// or an absolute path on the agent) into the sandbox before the command runs; archives (.tar.gz, .zip, …) are unpacked; options after commas: extract=false, executable=true, cache=true, output_file=NAME (repeatable)', multiple: true, helpValue: 'URL[,OPTION=VALUE]' }),
     'secret-file': Flags.string({ description: "file (mode 0400) holding a secret from the store, CONTAINER_PATH=SECRET_PATH; a relative path is in the sandbox (repeatable)", multiple: true, helpValue: 'FILE=PATH' }),
     role: Flags.string({ description: 'role to take resources from', default: '*' }),
     user: Flags.string({ description: 'user to run as (default: you)' }),
@@ -40,6 +43,12 @@ export default class TaskRun extends ClientCommand {
     // Two flags, not one with allowNo: absent must stay distinct from --no-init (the agent's default applies).
     init: Flags.boolean({ description: 'run an init as PID 1 that forwards signals and reaps zombies (the default where the agent has one: linux launcher); fails on an agent without one' }),
     'no-init': Flags.boolean({ description: 'no init: the command itself is PID 1 of its container (ignores SIGTERM unless it handles it)' }),
+    // Podman's health check flags, mapped onto a Mesos COMMAND health check (docs/health-checks.md).
+    'health-cmd': Flags.string({ description: "shell command run inside the task's container to check its health (exit 0: healthy); `meso task list` shows HEALTH", helpValue: 'CMD' }),
+    'health-interval': Flags.string({ description: 'with --health-cmd: time between checks, also before the first (default 30s)', helpValue: 'DURATION' }),
+    'health-retries': Flags.integer({ description: 'with --health-cmd: failed checks in a row that kill the task (default 3)', helpValue: 'N' }),
+    'health-timeout': Flags.string({ description: 'with --health-cmd: time a check may run before it counts as failed (default 30s)', helpValue: 'DURATION' }),
+    'health-start-period': Flags.string({ description: 'with --health-cmd: failures in this time after the start do not count until a check passed (default 0s)', helpValue: 'DURATION' }),
   }
 
   async run() {

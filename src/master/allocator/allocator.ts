@@ -45,6 +45,8 @@ export interface FrameworkSpec {
   /** The GPU_RESOURCES capability. */
   gpuResources: boolean
   active?: boolean
+  /** Offer constraints (src/master/offer-constraints.ts): agents the framework must not be offered under a role. */
+  excludesAgent?: (role: string, agentId: string) => boolean
 }
 
 export interface FrameworkUsage { agentId: string; role: string; resources: Resources }
@@ -56,6 +58,7 @@ interface FrameworkState {
   suppressed: Set<string>
   gpu: boolean
   active: boolean
+  excludesAgent?: (role: string, agentId: string) => boolean
   /** Roles under which the framework is a client of that role's sorter: its roles plus any it still holds resources in. */
   readonly tracked: Set<string>
   /** What it holds, on any agent; the same objects as in `AgentState.holdings`. */
@@ -111,7 +114,7 @@ export class HierarchicalAllocator {
     const roles = new Set(f.roles)
     const fw: FrameworkState = {
       id, roles, suppressed: new Set((f.suppressedRoles ?? []).filter(r => roles.has(r))), gpu: f.gpuResources,
-      active: f.active ?? true, tracked: new Set(), holdings: new Set(), heldRoles: new Map(),
+      active: f.active ?? true, tracked: new Set(), holdings: new Set(), heldRoles: new Map(), excludesAgent: f.excludesAgent,
     }
     this.frameworks.set(id, fw)
     for (const role of roles) this.track(fw, role)
@@ -151,6 +154,7 @@ export class HierarchicalAllocator {
     for (const role of newRoles) this.track(fw, role)
     fw.roles = newRoles
     fw.gpu = f.gpuResources
+    fw.excludesAgent = f.excludesAgent
     const suppressed = new Set((f.suppressedRoles ?? []).filter(r => newRoles.has(r)))
     // Mesos revives roles that stop being suppressed, which clears their filters.
     const revived = [...fw.suppressed].filter(r => !suppressed.has(r))
@@ -401,6 +405,7 @@ export class HierarchicalAllocator {
           const frameworkId = frameworkOrder[j]!
           const fw = this.frameworks.get(frameworkId)!
           if (this.filterGpuResources && agent.gpus > 0 && !fw.gpu) continue
+          if (fw.excludesAgent?.(role, agent.id)) continue
           if (this.filters.isFiltered(frameworkId, role, agent.id, offerable, now)) continue
           // Mesos offers a framework everything its role may use on the agent.
           const h = agent.openHolding(frameworkId, role)
@@ -502,6 +507,7 @@ export class HierarchicalAllocator {
         for (let j = 0; j < frameworkOrder.length && missing.size > 0; j++) {
           const fw = this.frameworks.get(frameworkOrder[j]!)!
           if (this.filterGpuResources && agent.gpus > 0 && !fw.gpu) continue
+          if (fw.excludesAgent?.(role, agent.id)) continue
           const found = offerable(agent, role)
           if (!found) break
           const [available, availableQ] = found
@@ -563,6 +569,7 @@ export class HierarchicalAllocator {
         for (let j = 0; j < frameworkOrder.length; j++) {
           const fw = this.frameworks.get(frameworkOrder[j]!)!
           if (this.filterGpuResources && agent.gpus > 0 && !fw.gpu) continue
+          if (fw.excludesAgent?.(role, agent.id)) continue
           const found = offerable(agent, role)
           if (!found) break
           const [available, availableQ] = found

@@ -9,6 +9,7 @@
 //   <group>/registry/sequences/<name>           the next number, as text
 //   <group>/registry/secrets/<encoded path>     a sealed secret (SecretRecord JSON: AES-256-GCM, never the value)
 //   <group>/registry/maintenance                MaintenanceRecord JSON (schedule and machine modes)
+//   <group>/registry/kv/<namespace>/<encoded key>  a built-in framework's value (builtin-frameworks/store.ts)
 //
 // Every write is fenced: it travels in one multi with a check that this master's membership znode still exists
 // (core/zookeeper/fence.ts), so a deposed leader that has not noticed yet cannot overwrite its successor's state.
@@ -22,9 +23,10 @@ import type { Op } from '../../core/zookeeper/records.ts'
 import type { RegistrarOp } from '../outbox.ts'
 import type { MaintenanceRecord } from '../maintenance/schedule.ts'
 import type { QuotaRecord } from '../quota/config.ts'
-import type { AgentRecord, FrameworkRecord, RegistrarSnapshot, RegistrarStore } from '../registrar.ts'
+import type { AgentRecord, FrameworkRecord, KvRecord, RegistrarSnapshot, RegistrarStore } from '../registrar.ts'
 import type { SecretRecord } from '../secret-store.ts'
 import type { MasterContender } from './contender.ts'
+import { registrarMetrics } from '../metrics.ts'
 
 const log = logger('registrar')
 
@@ -42,6 +44,9 @@ export class ZooKeeperRegistrar implements RegistrarStore {
   private closed = false
   /** A write failed: nothing after it is written (the master is stepping down). */
   private failed = false
+  private readonly metrics = registrarMetrics()
+  /** Writes queued and not yet durable (master/event_queue_dispatches). */
+  private pending = 0
 
   private constructor(
     private readonly zk: ZooKeeperClient,
@@ -54,7 +59,7 @@ export class ZooKeeperRegistrar implements RegistrarStore {
   static async open(contender: MasterContender, onFatal: (why: string) => void): Promise<ZooKeeperRegistrar> {
     const root = joinPath(contender.groupPath, 'registry')
     const r = new ZooKeeperRegistrar(contender.zk, contender, root, onFatal)
-    for (const dir of ['agents', 'frameworks', 'sequences', 'secrets', 'quotas']) await contender.zk.mkdirp(joinPath(root, dir))
+    for (const dir of ['agents', 'frameworks', 'sequences', 'secrets', 'quotas', 'kv']) await contender.zk.mkdirp(joinPath(root, dir))
     return r
   }
 
@@ -62,6 +67,7 @@ export class ZooKeeperRegistrar implements RegistrarStore {
 
   /** Everything the registry holds (read once, by a newly elected leader). */
   async snapshot(): Promise<RegistrarSnapshot> {
+    const started = performance.now()
     const zk = this.zk
     const readDir = async <T>(dir: string): Promise<T[]> => {
       const { children } = await zk.getChildren(this.path(dir))
@@ -93,10 +99,21 @@ export class ZooKeeperRegistrar implements RegistrarStore {
     this.weights = { ...weights }
     const snapshot: RegistrarSnapshot = { agents, frameworks, weights, sequences, secrets }
     if (quotas.length) snapshot.quotas = quotas
+    const kv: KvRecord[] = []
+    for (const namespace of (await zk.getChildren(this.path('kv'))).children.sort()) {
+      this.existing.add(this.path('kv', namespace))
+      for (const key of (await zk.getChildren(this.path('kv', namespace))).children.sort()) {
+        const path = this.path('kv', namespace, key)
+        kv.push({ namespace, key: decodeURIComponent(key), value: decoder.decode((await zk.getData(path)).data) })
+        this.existing.add(path)
+      }
+    }
+    if (kv.length) snapshot.kv = kv
     if (await zk.exists(this.path('maintenance'))) {
       snapshot.maintenance = JSON.parse(decoder.decode((await zk.getData(this.path('maintenance'))).data)) as MaintenanceRecord
       this.existing.add(this.path('maintenance'))
     }
+    this.metrics.fetched(performance.now() - started)
     return snapshot
   }
 
@@ -112,10 +129,12 @@ export class ZooKeeperRegistrar implements RegistrarStore {
     if (this.closed) { done?.(false); return }
     // Turned into ZooKeeper ops now, in order, so `existing` matches what the queue will have written.
     const zkOps = ops.flatMap(op => this.toZooKeeper(op))
+    this.pending++
     this.queue = this.queue.then(async () => {
+      this.pending--
       if (this.failed) { done?.(false); return }
       try {
-        for (const chunk of chunks(zkOps)) await this.contender.fencedWrite(chunk)
+        await this.metrics.store.timeAsync(async () => { for (const chunk of chunks(zkOps)) await this.contender.fencedWrite(chunk) })
         done?.(true)
       } catch (err) {
         this.failed = true
@@ -151,8 +170,17 @@ export class ZooKeeperRegistrar implements RegistrarStore {
       case 'removeQuota': return this.remove(this.path('quotas', encodeURIComponent(op.role)))
       case 'putSecret': return [this.put(this.path('secrets', encodeURIComponent(op.record.path)), JSON.stringify(op.record))]
       case 'removeSecret': return this.remove(this.path('secrets', encodeURIComponent(op.path)))
+      case 'putKv': {
+        // The namespace's znode first, created once (namespaces are fixed names such as 'jobs').
+        const dir = this.path('kv', op.namespace)
+        const mkdir: Op[] = this.existing.has(dir) ? [] : [this.put(dir, '')]
+        return [...mkdir, this.put(this.path('kv', op.namespace, encodeURIComponent(op.key)), op.value)]
+      }
+      case 'removeKv': return this.remove(this.path('kv', op.namespace, encodeURIComponent(op.key)))
     }
   }
+
+  pendingWrites(): number { return this.pending }
 
   /** Waits for queued writes (used on a graceful stop). */
   flushed(): Promise<void> { return this.queue }

@@ -27,7 +27,9 @@ export function validateSchedulerCall(call: any): string | undefined {
   if (sub && call[sub] === undefined) return `Expecting '${sub}' to be present`
   if (call.type === 'SUBSCRIBE') {
     const info = call.subscribe.framework_info as FrameworkInfo
-    if ((call.framework_id?.value ?? undefined) !== (info.id?.value ?? undefined)) {
+    // Upstream also refuses a framework_info.id without framework_id; meso accepts it (older clients, and meso's own
+    // tests, re-subscribe with the id in FrameworkInfo alone) and only refuses two different ids.
+    if (call.framework_id && info.id && call.framework_id.value !== info.id.value) {
       return "'framework_id' differs from 'subscribe.framework_info.id'"
     }
     return frameworkInfoFieldsError(info)

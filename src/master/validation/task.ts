@@ -5,6 +5,7 @@ import { formatRanges, Resources, ResourceError, validateResources, type Resourc
 import { rlimitsError } from '../../core/rlimits.ts'
 import type { ExecutorInfo, TaskInfo } from '../../core/v1/messages.ts'
 import { executorInfoFieldsError, idError, taskInfoFieldsError } from './fields.ts'
+import { groupTaskChecksError, taskChecksError } from '../../agent/checks/check-validation.ts'
 
 export interface TaskValidationContext {
   frameworkId: string
@@ -41,6 +42,8 @@ export function validateTask(task: TaskInfo, ctx: TaskValidationContext): string
   if (task.max_completion_time && task.max_completion_time.nanoseconds < 0) {
     return 'Task\'s `max_completion_time` must be non-negative'
   }
+  const checksErr = taskChecksError(task)
+  if (checksErr) return checksErr
   if (task.limits && Object.keys(task.limits).length) {
     return "Task's `limits` need the agent capability TASK_RESOURCE_LIMITS, which this agent does not support"
   }
@@ -91,6 +94,8 @@ export function validateTaskGroup(executor: ExecutorInfo, tasks: TaskInfo[], ctx
     if (t.executor) return `Task '${t.task_id.value}' in a task group must not set 'executor'`
     if (t.container?.type === 'DOCKER') return `Docker ContainerInfo is not supported on task '${t.task_id.value}' of a task group`
     if (ids.has(t.task_id.value)) return `Task group has duplicate task ID: ${t.task_id.value}`
+    const groupChecksErr = groupTaskChecksError(t)
+    if (groupChecksErr) return groupChecksErr
     ids.add(t.task_id.value)
     const err = validateTask({ ...t, command: t.command ?? { shell: false, value: 'unused' } }, ctx)
     if (err) return err

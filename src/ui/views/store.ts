@@ -1,0 +1,102 @@
+// The page's live data: the cluster state reduced from the SUBSCRIBE stream, usage samples for the charts, the
+// leading master, and the connection's state. Views read it through useStore(), which re-renders at most once per
+// animation frame however fast events arrive.
+
+import { useEffect, useState } from 'preact/hooks'
+import { operatorCall } from '../api/http.ts'
+import { subscribe, type Connection } from '../api/subscription.ts'
+import { applyEvent, emptyClusterState, isTerminal, type ClusterState, type OperatorEvent } from '../model/cluster-state.ts'
+import { addScalars, CHARTED, zeroScalars, type Charted, type Scalars } from '../model/resources.ts'
+import { Series } from '../model/series.ts'
+
+/** One usage sample every SAMPLE_MS, SAMPLES kept: the last 10 minutes. */
+export const SAMPLE_MS = 5000
+export const SAMPLES = 120
+
+export interface MasterSummary { id?: string; hostname?: string; address?: string; version?: string; startTime?: number; electedTime?: number }
+
+export interface Usage { used: Scalars; total: Scalars }
+
+export class Store {
+  cluster: ClusterState = emptyClusterState()
+  connection: Connection = { state: 'connecting' }
+  leader: MasterSummary | undefined
+  readonly usage = Object.fromEntries(CHARTED.map(k => [k, new Series<number>(SAMPLES)])) as Record<Charted, Series<number>>
+  private listeners = new Set<() => void>()
+  private sub: ReturnType<typeof subscribe> | undefined
+  private sampler: ReturnType<typeof setInterval> | undefined
+  private frame = 0
+
+  start() {
+    this.sub = subscribe({
+      event: e => this.onEvent(e),
+      connection: c => {
+        this.connection = c
+        if (c.state === 'live') void this.loadLeader()
+        this.changed()
+      },
+    })
+    this.sampler = setInterval(() => this.sample(), SAMPLE_MS)
+  }
+
+  stop() { this.sub?.stop(); clearInterval(this.sampler) }
+
+  /** After signing in: subscribe again at once. */
+  retry() { this.sub?.retry() }
+
+  private onEvent(e: OperatorEvent) {
+    const before = this.cluster.version
+    applyEvent(this.cluster, e)
+    if (e.type === 'SUBSCRIBED') this.sample()
+    if (this.cluster.version !== before) this.changed()
+  }
+
+  private async loadLeader() {
+    try {
+      const r = await operatorCall<{ get_master?: { master_info?: { id?: string; hostname?: string; address?: { ip?: string; port?: number }; version?: string }; start_time?: number; elected_time?: number } }>({ type: 'GET_MASTER' })
+      const m = r.get_master
+      const info = m?.master_info
+      this.leader = { id: info?.id, hostname: info?.hostname, address: info?.address ? `${info.address.ip}:${info.address.port}` : undefined, version: info?.version, startTime: m?.start_time, electedTime: m?.elected_time }
+      this.changed()
+    } catch { /* the overview shows the leader as unknown; the stream itself says whether the master answers */ }
+  }
+
+  /** Used (active tasks' resources) and total (agents' resources) now. */
+  usageNow(): Usage {
+    const total = zeroScalars()
+    for (const a of this.cluster.agents.values()) addScalars(total, a.total_resources ?? a.agent_info.resources)
+    const used = zeroScalars()
+    for (const t of this.cluster.tasks.values()) if (!isTerminal(t.state)) addScalars(used, t.resources)
+    return { used, total }
+  }
+
+  private sample() {
+    if (!this.cluster.subscribed) return
+    const { used } = this.usageNow()
+    const now = Date.now()
+    for (const k of CHARTED) this.usage[k].push(now, used[k])
+    this.changed()
+  }
+
+  listen(f: () => void): () => void {
+    this.listeners.add(f)
+    return () => this.listeners.delete(f)
+  }
+
+  private changed() {
+    if (this.frame) return
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0
+      for (const f of this.listeners) f()
+    })
+  }
+}
+
+export const store = new Store()
+
+/** Re-renders the calling component whenever the store changes. */
+export function useStore(): Store {
+  const [, setTick] = useState(0)
+  useEffect(() => store.listen(() => setTick(t => t + 1)), [])
+  return store
+}
