@@ -34,6 +34,15 @@ import QuotaSet from './quota/set.ts'
 import SecretCreate from './secret/create.ts'
 import SecretList from './secret/list.ts'
 import SecretRm from './secret/rm.ts'
+import ServiceDeploy from './service/deploy.ts'
+import ServiceList from './service/list.ts'
+import ServiceRestart from './service/restart.ts'
+import ServiceRm from './service/rm.ts'
+import ServiceRollback from './service/rollback.ts'
+import ServiceScale from './service/scale.ts'
+import ServiceShow from './service/show.ts'
+import ServiceTasks from './service/tasks.ts'
+import ServiceVersions from './service/versions.ts'
 import TaskAttach from './task/attach.ts'
 import TaskExec from './task/exec.ts'
 import TaskKill from './task/kill.ts'
@@ -86,6 +95,15 @@ export const COMMANDS = {
   'job:schedule:add': JobScheduleAdd,
   'job:schedule:list': JobScheduleList,
   'job:schedule:rm': JobScheduleRm,
+  'service:deploy': ServiceDeploy,
+  'service:list': ServiceList,
+  'service:show': ServiceShow,
+  'service:scale': ServiceScale,
+  'service:restart': ServiceRestart,
+  'service:rollback': ServiceRollback,
+  'service:rm': ServiceRm,
+  'service:tasks': ServiceTasks,
+  'service:versions': ServiceVersions,
   completion: Completion,
   help: HelpCommand,
   version: VersionCommand,

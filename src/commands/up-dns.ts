@@ -3,6 +3,8 @@
 // reach it at their bridge's gateway, and the network's config names it as their nameserver with the domain in the
 // search path. resolv.conf cannot carry a port: on any other port containers keep the host's resolvers, said at start.
 
+import { createSocket } from 'node:dgram'
+import { createServer } from 'node:net'
 import type { MasterFlags } from '../master/flags.ts'
 import type { MasterDns } from '../master/dns/service.ts'
 
@@ -41,4 +43,29 @@ export async function upDnsNotes(dns: MasterDns | undefined, cniConfigDir: strin
     ? `containers on the 'meso' network resolve through ${nameserver}:53 (search ${info.domain}): curl http://web.marathon.${info.domain}:8080 works from a task`
     : `the 'meso' network's config was not written by meso up: add "dns": {"nameservers": ["<its gateway>"], "search": ["${info.domain}"]} to its bridge plugin for containers to use the DNS`)
   return lines
+}
+
+/**
+ * Port 53 is often taken on a workstation (systemd-resolved, dnsmasq, a libvirt network): `meso up` then serves DNS
+ * on a free port and says so, rather than failing to start. An operator's explicit --dns_port is left to fail loudly.
+ */
+export async function withFreeDnsPort(values: MasterFlags, explicit: Record<string, string>): Promise<{ values: MasterFlags; note?: string }> {
+  if (!values.dns || values.dns_port !== 53 || explicit.dns_port !== undefined) return { values }
+  const ip = values.dns_ip ?? values.ip
+  if (await canBind(ip, 53)) return { values }
+  return { values: { ...values, dns_port: 0 }, note: `port 53 on ${ip} is taken (another DNS server?): DNS is on a free port instead` }
+}
+
+async function canBind(ip: string, port: number): Promise<boolean> {
+  const udp = await new Promise<boolean>(resolve => {
+    const sock = createSocket(ip.includes(':') ? 'udp6' : 'udp4')
+    sock.once('error', () => { sock.close(); resolve(false) })
+    sock.bind(port, ip, () => sock.close(() => resolve(true)))
+  })
+  if (!udp) return false
+  return new Promise<boolean>(resolve => {
+    const srv = createServer()
+    srv.once('error', () => resolve(false))
+    srv.listen(port, ip, () => srv.close(() => resolve(true)))
+  })
 }

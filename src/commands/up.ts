@@ -49,6 +49,8 @@ export default class Up extends Command {
     } catch (err) { this.error((err as Error).message, { exit: 2 }) }
     // DNS (up-dns.ts, docs/discovery.md): on every address on port 53 when containers on the CNI network will need it.
     masterValues = upDns.withContainerDns(masterValues, masterExtra, await upDns.cniNetworkLikely(flags.launcher))
+    const freeDns = await upDns.withFreeDnsPort(masterValues, masterExtra)
+    masterValues = freeDns.values
     let tlsNotes: string[] = []
     try { if (flags.tls) tlsNotes = (await import('./up-tls.ts')).enableDevTls(base, flags.ip) } catch (err) { fail(err) }
     const { startMaster } = await import('../master/server.ts')
@@ -62,7 +64,7 @@ export default class Up extends Command {
       const { upNetworkFlags } = await import('../agent/isolators/network/cni/default-network.ts')
       const { linuxLauncherUnavailable } = await import('../agent/containerizer/linux-launcher.ts')
       network = upNetworkFlags(base, { launcher: flags.launcher, isolation: flags.isolation, linuxUnavailable: linuxLauncherUnavailable({}) })
-      dnsNotes = await upDns.upDnsNotes(master.dns, network?.flags.network_cni_config_dir)
+      dnsNotes = [...(freeDns.note ? [freeDns.note] : []), ...await upDns.upDnsNotes(master.dns, network?.flags.network_cni_config_dir)]
       const agentValues = resolveFlags(AGENT_FLAGS, {
         ...network?.flags,
         ...auth.agent,

@@ -4,14 +4,50 @@
 // meanwhile) and left two copies of itself in memory (the string and the encoded body). In slices, the master
 // handles other work between them and the client reads while the rest is written.
 //
-// What is sent is still one snapshot of which tasks exist (the arrays are taken when the request arrives); a task
-// updated while its answer is being written may appear with its newer state, as it would in the next answer.
+// Keeping the master serving needs more than slicing: a slice that the socket takes at once does not give the event
+// loop back (awaiting a flush that has nothing to wait for only yields to microtasks), so a fast reader on loopback
+// used to get the whole answer in one turn, with every scheduler call and agent message waiting behind it. All
+// answers being written share one budget per turn of the event loop (stateTurn below): each waiting answer writes at
+// least one slice, more while the turn's budget lasts, and then the loop goes back to the sockets (setImmediate) so
+// that requests and agent messages that arrived meanwhile are handled before the next slices. Slices are small
+// (about 1–2 ms of serialising each) so that a turn stays short however many answers are being written.
+//
+// What is sent is one snapshot of which tasks exist and of everything but the long arrays (taken when the request
+// arrives); a task updated while its answer is being written may appear with its newer state, as it would in the
+// next answer.
 
 import { randomUUID } from 'node:crypto'
+import { markSliced } from '../core/http/compression.ts'
 
 /** Arrays shorter than this are written inline: small answers stay one synchronous JSON.stringify. */
 export const STREAM_MIN_ELEMENTS = 5_000
-const SLICE = 1_000
+/** Elements per slice: about 1.5 ms of serialising for a task of GET_STATE on a 2-vCPU VM. */
+const SLICE = 100
+/** Serialising time that all answers being written may take together in one turn of the event loop. */
+export const TURN_BUDGET_MS = 5
+
+/**
+ * The turn budget shared by every answer being written. `next()` resolves at once while the current turn has budget
+ * left, else in the next turn (after the event loop has polled the sockets), where the budget starts afresh and every
+ * answer that was waiting gets at least one slice.
+ */
+const stateTurn = {
+  startedAt: -Infinity,
+  waiting: [] as (() => void)[],
+  scheduled: false,
+  next(): Promise<void> | undefined {
+    if (performance.now() - this.startedAt < TURN_BUDGET_MS) return undefined
+    if (!this.scheduled) {
+      this.scheduled = true
+      setImmediate(() => {
+        this.scheduled = false
+        this.startedAt = performance.now()
+        for (const go of this.waiting.splice(0)) go()
+      })
+    }
+    return new Promise<void>(resolve => this.waiting.push(resolve))
+  },
+}
 
 export class JsonStream {
   private readonly nonce = randomUUID()
@@ -54,6 +90,8 @@ export class JsonStream {
           if (p % 2 === 0) { if (parts[p]) controller.write(parts[p]!); continue }
           const { items, map, encodeItem } = arrays[Number(parts[p])]!
           for (let i = 0; i < items.length; i += SLICE) {
+            const wait = stateTurn.next()
+            if (wait) await wait
             const slice = items.slice(i, i + SLICE)
             const mapped = map ? slice.map(map) : slice
             const inner = encodeItem ? mapped.map(encodeItem).join(',') : JSON.stringify(mapped).slice(1, -1)
@@ -64,6 +102,6 @@ export class JsonStream {
         controller.close()
       },
     })
-    return new Response(body, { headers })
+    return markSliced(new Response(body, { headers }))
   }
 }

@@ -11,6 +11,7 @@ import { authorized, type Subject } from '../core/authz/authorizer.ts'
 import { RequestAuthz } from '../core/authz/request.ts'
 import { FileServer, LogBuffer } from '../core/files.ts'
 import { Router } from '../core/http/router.ts'
+import { compressResponse } from '../core/http/compression.ts'
 import { serveOptions } from '../core/http/server-limits.ts'
 import { badRequest, json, text, unauthorized } from '../core/http/responses.ts'
 import { logger, onLogLine } from '../core/log.ts'
@@ -61,15 +62,15 @@ export interface RunningMaster {
 
 /**
  * A v0 JSON answer whose long task lists are written in slices (json-stream.ts); small answers go through `json`
- * unchanged. The `?jsonp=` rule is `json`'s own.
+ * unchanged. The `?jsonp=` rule is `json`'s own. Gzip-encoded for clients that accept it (core/http/compression.ts).
  */
-function streamedJson(req: Request, build: (js: JsonStream) => unknown): Response {
+function streamedJson(req: Request, build: (js: JsonStream) => unknown): Promise<Response> {
   const js = new JsonStream()
   const doc = build(js)
-  if (!js.streaming) return json(doc, req)
+  if (!js.streaming) return compressResponse(req, json(doc, req))
   const jsonp = new URL(req.url).searchParams.get('jsonp')
-  if (jsonp && /^[A-Za-z_$][\w$.]*$/.test(jsonp)) return js.response(doc, { 'Content-Type': 'text/javascript' }, { before: `${jsonp}(`, after: ');' })
-  return js.response(doc, { 'Content-Type': 'application/json' })
+  if (jsonp && /^[A-Za-z_$][\w$.]*$/.test(jsonp)) return compressResponse(req, js.response(doc, { 'Content-Type': 'text/javascript' }, { before: `${jsonp}(`, after: ');' }))
+  return compressResponse(req, js.response(doc, { 'Content-Type': 'application/json' }))
 }
 
 export function defaultMasterWorkDir(): string {
@@ -141,17 +142,18 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
     const write = MASTER_WRITE_CALLS.has(await peekCallType(req))
     const a = guard(req, authn, write ? flags.authenticate_http_readwrite : (flags.authenticate_http_readonly || flags.authenticate_http_readwrite), write ? 'mesos-master-readwrite' : 'mesos-master-readonly')
     if (a instanceof Response) return a
-    return handleMasterOperatorCall({ master, events, files, authz: new RequestAuthz(acls, a.subject) }, req)
+    // Large answers (GET_STATE, GET_TASKS, …) gzip-encoded for clients that accept it; event streams never.
+    return compressResponse(req, await handleMasterOperatorCall({ master, events, files, authz: new RequestAuthz(acls, a.subject) }, req))
   })
   const state = readonly((req, _url, authz) => streamedJson(req, js => stateV0(master.state, js, authz.viewer())))
   for (const p of ['/state', '/state.json']) router.get(p, state)
-  router.get('/state-summary', readonly((req, _url, authz) => json(stateSummaryV0(master.state, authz.viewer()), req)))
+  router.get('/state-summary', readonly((req, _url, authz) => compressResponse(req, json(stateSummaryV0(master.state, authz.viewer()), req))))
   router.get('/slaves', readonly((req, url, authz) => {
     const id = url.searchParams.get('slave_id')
     const s = master.state
     const viewer = authz.viewer()
     const agents = [...s.agents.values()].filter(a => a.state !== 'recovered' && (!id || a.id === id))
-    return json({ slaves: agents.map(a => slaveV0(s, a, true, viewer)), recovered_slaves: [...s.agents.values()].filter(a => a.state === 'recovered').map(a => a.info) }, req)
+    return compressResponse(req, json({ slaves: agents.map(a => slaveV0(s, a, true, viewer)), recovered_slaves: [...s.agents.values()].filter(a => a.state === 'recovered').map(a => a.info) }, req))
   }))
   router.get('/frameworks', readonly((req, url, authz) => {
     const id = url.searchParams.get('framework_id')
@@ -164,7 +166,7 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
       unregistered_frameworks: [],
     }))
   }))
-  for (const p of ['/tasks', '/tasks.json']) router.get(p, readonly((req, url, authz) => json(tasksV0(master.state, url.searchParams, authz.viewer()), req)))
+  for (const p of ['/tasks', '/tasks.json']) router.get(p, readonly((req, url, authz) => compressResponse(req, json(tasksV0(master.state, url.searchParams, authz.viewer()), req))))
   for (const p of ['/roles', '/roles.json']) router.get(p, readonly((req, _url, authz) => json(rolesV0(master.state, authz.viewer()), req)))
   router.get('/weights', readonly((req, _url, authz) => {
     const viewer = authz.viewer()

@@ -232,7 +232,7 @@ describe('the isolators the agent runs', () => {
   })
   test('linux launcher without linux/seccomp: LinuxInfo.seccomp fails the launch, capabilities still apply', async () => {
     const isolators = await createIsolators(setup('linux', 'cgroups/cpu'))
-    expect(isolators.map(i => i.name)).toEqual(['linux-info-check', 'cgroups/cpu', 'filesystem/linux', 'linux/capabilities', 'volume/secret'])
+    expect(isolators.map(i => i.name)).toEqual(['linux-info-check', 'cgroups/cpu', 'filesystem/linux', 'linux/capabilities', 'volume/persistent', 'volume/secret'])
     expect(() => isolators[0]!.prepare!(asking({ seccomp: { unconfined: true } }))).toThrow("this agent's --isolation does not include linux/seccomp")
     expect(() => isolators[0]!.prepare!(asking({ effective_capabilities: caps('SYS_ADMIN') }))).not.toThrow()
     expect((await createIsolators(setup('linux'))).map(i => i.name)).not.toContain('linux-info-check')

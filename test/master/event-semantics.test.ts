@@ -299,3 +299,21 @@ describe('unreachable agents', () => {
     expect(s.unreachable_time?.nanoseconds).toBe(h.now * 1e6)
   })
 })
+
+describe('executor calls (upstream common::validation::validateExecutorCall)', () => {
+  test('an UPDATE must come from the executor with a 16-byte uuid; a MESSAGE must carry its message', async () => {
+    const { executorCallError } = await import('../../src/agent/executor-api.ts')
+    const ids = { framework_id: { value: 'F' }, executor_id: { value: 'E' } }
+    const uuid = Buffer.alloc(16, 1).toString('base64')
+    const update = (status: Record<string, unknown>) => executorCallError({ type: 'UPDATE', ...ids, update: { status: { task_id: { value: 't' }, state: 'TASK_RUNNING', uuid, ...status } } })
+    expect(update({ source: 'SOURCE_EXECUTOR' })).toBeUndefined()
+    expect(update({ source: 'SOURCE_AGENT' })).toBe("Received Call from executor E of framework F with invalid source, expecting 'SOURCE_EXECUTOR'")
+    expect(update({})).toBe("Received Call from executor E of framework F with invalid source, expecting 'SOURCE_EXECUTOR'")
+    expect(update({ source: 'SOURCE_EXECUTOR', state: 'TASK_STAGING' })).toBe('Received TASK_STAGING from executor E of framework F which is not allowed')
+    expect(update({ source: 'SOURCE_EXECUTOR', executor_id: { value: 'X' } })).toBe('ExecutorID in Call: E does not match ExecutorID in TaskStatus: X')
+    expect(update({ source: 'SOURCE_EXECUTOR', uuid: 'AAAA' })).toBe('Invalid UUID: expected 16 bytes, got 3')
+    expect(executorCallError({ type: 'MESSAGE', ...ids })).toBe("Expecting 'message' to be present")
+    expect(executorCallError({ type: 'SUBSCRIBE', ...ids })).toBe("Expecting 'subscribe' to be present")
+    expect(executorCallError({ type: 'HEARTBEAT', ...ids })).toBeUndefined()
+  })
+})

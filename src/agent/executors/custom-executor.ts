@@ -139,7 +139,11 @@ export class CustomExecutor extends AgentExecutorBase {
     if (status.state === 'TASK_STAGING') return 'Executors must not send TASK_STAGING'
     if (!status.uuid) return "Status update must have 'uuid' set"
     if (status.executor_id && status.executor_id.value !== this.id) return 'Status update has a mismatched executor id'
-    this.host.update(this, task, { ...status, source: 'SOURCE_EXECUTOR', executor_id: { value: this.id } })
+    // The executor's container status (network infos, pid) is merged into every update it sends, as upstream's
+    // Slave::statusUpdate does; what the executor set itself (its container id with a parent, say) wins.
+    const ours = this.pid !== undefined ? this.host.containerStatus(this.containerId, this.pid) : undefined
+    const container_status = ours ? { ...ours, ...status.container_status } : status.container_status
+    this.host.update(this, task, { ...status, source: 'SOURCE_EXECUTOR', executor_id: { value: this.id }, ...(container_status ? { container_status } : {}) })
     this.send({ type: 'ACKNOWLEDGED', acknowledged: { task_id: status.task_id, uuid: status.uuid } })
     return undefined
   }

@@ -57,9 +57,17 @@ export function startFifoLogger(fifo: string, file: string, rot: LogRotation) {
   spawnLogger(fifo, 'ignore', file, rot)
 }
 
-/** Ends a logger whose writer never came: opening the pipe as a writer (without blocking) and closing it is its EOF. */
-export function releaseFifoLogger(fifo: string) {
-  try { closeQuietly(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK)) } catch { /* no logger waits: ENXIO */ }
+/**
+ * Ends a logger whose writer never came: opening the pipe as a writer (without blocking) and closing it is its EOF.
+ * A logger that has not opened its end yet (still starting, on a loaded machine) makes the open fail with ENXIO;
+ * it is tried again for a while, or the logger would wait for a writer forever.
+ */
+export function releaseFifoLogger(fifo: string, until = Date.now() + 10_000) {
+  try {
+    closeQuietly(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENXIO' && Date.now() < until) setTimeout(() => releaseFifoLogger(fifo, until), 50)
+  }
 }
 
 /**

@@ -43,4 +43,13 @@ export const HANDLERS: Record<string, () => Promise<Handler>> = {
   'job:schedule:list': () => import('./job-schedule-list.ts'),
   'job:schedule:rm': () => import('./job-schedule-rm.ts'),
   'dns:lookup': () => import('./dns-lookup.ts'),
+  'service:deploy': () => import('./service-deploy.ts'),
+  'service:list': () => import('./service-list.ts'),
+  'service:show': () => import('./service-show.ts'),
+  'service:scale': () => import('./service-scale.ts'),
+  'service:restart': () => import('./service-restart.ts'),
+  'service:rollback': () => import('./service-rollback.ts'),
+  'service:rm': () => import('./service-rm.ts'),
+  'service:tasks': () => import('./service-tasks.ts'),
+  'service:versions': () => import('./service-versions.ts'),
 }

@@ -239,9 +239,9 @@ export class JobsService {
     if (!run) throw runNotFound(jobId, runId)
     const task = liveTask(run)
     if (task) this.killer.kill(task.id, this.taskAgents.get(task.id), spec.run.taskKillGracePeriodSeconds)
+    // A pipeline step stopped this way fails once its task is gone, which skips what waits for it (pipeline-run.ts).
     const stopped = onStopRequested(run, this.now())
     this.updateRun(stopped)
-    if (stopped.pipelineRunId) this.abortPipeline(stopped.pipelineRunId, `${jobId} (stopped)`)
     return stopped
   }
 
@@ -370,11 +370,6 @@ export class JobsService {
     if (p.status !== 'ACTIVE') log.info(`Job ${p.jobId}: pipeline run ${p.id} ${p.status}`)
   }
 
-  private abortPipeline(pipelineRunId: string, because: string) {
-    const p = this.findPipeline(pipelineRunId)
-    if (!p || p.status !== 'ACTIVE') return
-    this.replacePipeline(abortPipelineRun(p, because, this.now()))
-  }
 
   // ------------------------------------------------------------------------------------------- time
 

@@ -119,6 +119,22 @@ describe('jobs service', () => {
     expect(service.history('a').successCount).toBe(1)
   })
 
+  test('stopping a step of a pipeline run kills its task and skips what waits for it', () => {
+    const { service, kills } = boot(join(tempDir(), 'r.db'), { now: 5_000 })
+    service.createJob(parseJobSpec({ id: 'a', run: { cmd: 'sleep 100' } }))
+    service.createJob(parseJobSpec({ id: 'b', dependencies: [{ id: 'a' }], run: { cmd: 'true' } }))
+    const p = service.startPipeline('b')
+    runTasks(service, () => 'TASK_RUNNING')
+    const stepRun = p.steps[0]!.runId!
+    service.stopRun('a', stepRun)
+    expect(kills).toEqual([`a_${stepRun}.1`])
+    service.taskStatus('a', stepRun, `a_${stepRun}.1`, 'TASK_KILLED')
+    const after = service.pipelineRun('b', p.id)
+    expect(after.status).toBe('FAILED')
+    expect(after.steps.map(s => [s.jobId, s.status, s.skippedBecause])).toEqual([['a', 'FAILED', undefined], ['b', 'SKIPPED', 'a']])
+    expect(service.getRun('a', stepRun)).toMatchObject({ status: 'FAILED', failureReason: 'stopped' })
+  })
+
   test("Metronome's conflicts: duplicate id, delete with active runs or dependents", () => {
     const { service, kills } = boot(join(tempDir(), 'r.db'), { now: 0 })
     service.createJob(parseJobSpec({ id: 'a', run: { cmd: 'true' } }))
