@@ -59,7 +59,7 @@ link_meso() {
 if [ "$link_only" = 1 ]; then link_meso; exit 0; fi
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  runtime="crun conmon catatonit containernetworking-plugins iproute2 iptables util-linux zstd unzip bzip2 xz-utils"
+  runtime="crun conmon catatonit containernetworking-plugins iproute2 iptables nftables util-linux zstd unzip bzip2 xz-utils"
   extras="python3-minimal busybox-static docker-registry apache2-utils skopeo umoci podman hyperfine jq openssl tmux xz-utils zookeeper zsh fish zip dnsutils dnsmasq-base"
   extras="$extras chromium" # the web UI's browser tests (test/e2e/ui.test.ts, driven by playwright-core)
   missing=""

@@ -40,6 +40,8 @@ export const BENCHMARKS: { name: string; load: () => Promise<Loaded> }[] = [
   { name: 'failover', load: async () => { const m = await import('./failover.ts'); return { run: m.runFailoverBench, print: m.printFailover } } },
   { name: 'kill', load: async () => { const m = await import('./kill.ts'); return { run: m.runKillBench, print: m.printKill } } },
   { name: 'dns', load: async () => { const m = await import('./dns.ts'); return { run: m.runDnsBench, print: m.printDns } } },
+  { name: 'vip', load: async () => { const m = await import('./vip.ts'); return { run: m.runVipBench, print: m.printVip } } },
+  { name: 'services', load: async () => { const m = await import('./services.ts'); return { run: m.runServicesBench, print: m.printServices } } },
 ]
 
 export async function runAll(opts: { quick: boolean; only?: string[]; out?: string }): Promise<SuiteEntry[]> {

@@ -1,17 +1,27 @@
 // Master footprint: RSS of the master process and the latency of GET_STATE (v1 operator API, JSON) and
 // /master/state (v0) with N simulated agents (bench/sim/) and M running tasks, against the same measures taken in
-// the same run with the same agents and no tasks. Tasks are launched by a framework on the v1 scheduler API and
-// never finish; the framework stays subscribed while the master is measured, as in a real cluster.
+// the same run with the same agents and no tasks; each answer plain and gzip-encoded (Accept-Encoding: gzip).
+// Tasks are launched by a framework on the v1 scheduler API and never finish; the framework stays subscribed while
+// the master is measured, as in a real cluster.
+//
+// Then, loaded, whether the master keeps serving while it writes state answers: a probe framework
+// (lib/probe-framework.ts) on a few agents of its own launches a short task at a steady pace, and the p50/p99 of its
+// ACCEPT and ACKNOWLEDGE calls and of the agents' status update round trips (STATUS_UPDATE → ACKNOWLEDGE) are taken
+// with nothing else going on and while 4 clients (lib/state-fetchers.ts, another process) fetch /master/state over
+// and over, in alternating phases.
 //
 //   bun bench/footprint.ts [--quick] [--agents N] [--tasks M]
 
 import { startBenchMaster, waitForMetrics } from './lib/bench-master.ts'
 import { GreedyFramework } from './lib/greedy-framework.ts'
 import { printResult } from './lib/print-result.ts'
-import { interleaved, machine, median, type BenchResult } from './lib/measure.ts'
+import { interleaved, loadNote, machine, median, percentile, type BenchResult } from './lib/measure.ts'
 import { baselineMaster, mesoDescription } from './lib/meso-bin.ts'
+import { ProbeFramework } from './lib/probe-framework.ts'
 import { peakRssBytes, rssBytes } from './lib/procfs.ts'
 import { Fleet, SIM_AGENT_RESOURCES } from './sim/fleet.ts'
+import { BUN, ROOT } from './lib/meso-bin.ts'
+import { join } from 'node:path'
 
 export interface FootprintOptions { quick: boolean; agents?: number; tasks?: number; rounds?: number }
 
@@ -24,6 +34,11 @@ interface Snapshot {
   stateMs: number[]
   getStateMB: number
   stateMB: number
+  /** The same answers gzip-encoded (timed to their last compressed byte, not decompressed) and their size. */
+  getStateGzipMs: number[]
+  stateGzipMs: number[]
+  getStateGzipMB: number
+  stateGzipMB: number
 }
 
 /** Times a request to its last byte; the body is not parsed (that would be the client's cost, not the master's). */
@@ -54,19 +69,23 @@ function stringifyFloor(body: ArrayBuffer | undefined, rounds = 3): number {
 async function snapshot(url: string, pid: number, rounds: number, settleMs: number): Promise<Snapshot> {
   const getStateSizes: number[] = []
   const stateSizes: number[] = []
+  const getStateGzipSizes: number[] = []
+  const stateGzipSizes: number[] = []
   const last: { body?: ArrayBuffer } = {}
+  // fetch() asks for gzip by default and would decompress in this process: each variant says what it accepts.
+  const getState = (encoding: string) => () => fetch(`${url}/api/v1`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Accept-Encoding': encoding }, body: '{"type":"GET_STATE"}', decompress: false,
+  } as RequestInit)
+  const state = (encoding: string) => () => fetch(`${url}/master/state`, { headers: { 'Accept-Encoding': encoding }, decompress: false } as RequestInit)
   // RSS at rest: the launch burst's garbage is collected and its pages returned over several seconds (JSC's GC and
   // allocator scavenger), so reading at once would report the burst, not the master's state.
   await Bun.sleep(settleMs)
   const rss = rssBytes(pid)
   const results = await interleaved([
-    {
-      name: 'GET_STATE',
-      run: () => timed(() => fetch(`${url}/api/v1`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: '{"type":"GET_STATE"}',
-      }), getStateSizes, last),
-    },
-    { name: '/master/state', run: () => timed(() => fetch(`${url}/master/state`), stateSizes) },
+    { name: 'GET_STATE', run: () => timed(getState('identity'), getStateSizes, last) },
+    { name: '/master/state', run: () => timed(state('identity'), stateSizes) },
+    { name: 'GET_STATE gzip', run: () => timed(getState('gzip'), getStateGzipSizes) },
+    { name: '/master/state gzip', run: () => timed(state('gzip'), stateGzipSizes) },
   ], rounds)
   const rssAfter = rssBytes(pid)
   return {
@@ -77,10 +96,95 @@ async function snapshot(url: string, pid: number, rounds: number, settleMs: numb
     stateMs: results.get('/master/state')!,
     getStateMB: (getStateSizes.at(-1) ?? 0) / 2 ** 20,
     stateMB: (stateSizes.at(-1) ?? 0) / 2 ** 20,
+    getStateGzipMs: results.get('GET_STATE gzip')!,
+    stateGzipMs: results.get('/master/state gzip')!,
+    getStateGzipMB: (getStateGzipSizes.at(-1) ?? 0) / 2 ** 20,
+    stateGzipMB: (stateGzipSizes.at(-1) ?? 0) / 2 ** 20,
   }
 }
 
-interface Measured { empty: Snapshot; full: Snapshot; running: number; failed: string; registerSeconds: number; fillSeconds: number; peakMB: number }
+/** What the probe measured in one kind of phase: call and update round trips, ms. */
+interface Phase { accept: number[]; acknowledge: number[]; update: number[] }
+
+interface Serving {
+  idle: Phase
+  fetching: Phase
+  /** The state fetches made while `fetching` was measured: each one's time to its last byte, ms. */
+  fetchMs: number[]
+  fetchMB: number
+  fetchErrors: string
+  probeAgents: number
+  probeFailures: string
+  phaseSeconds: number
+  rounds: number
+}
+
+/** Clients fetching `path` for `seconds` from another process (lib/state-fetchers.ts). */
+async function stateFetchers(url: string, clients: number, seconds: number): Promise<{ ms: number[]; bytes: number; errors: number; lastError: string }> {
+  const proc = Bun.spawn([BUN, join(ROOT, 'bench/lib/state-fetchers.ts'), url, String(clients), String(seconds), '/master/state', 'identity'], { stdout: 'pipe', stderr: 'inherit' })
+  const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited])
+  if (code !== 0) throw new Error(`state fetchers exited with ${code}: ${out.slice(-500)}`)
+  return JSON.parse(out.trim().split('\n').at(-1)!)
+}
+
+/**
+ * The loaded master's service to a probe framework (on agents of its own: the cluster is full), idle and while
+ * FETCHERS clients fetch /master/state, in alternating phases.
+ */
+async function serving(url: string, firstAgent: number, quick: boolean): Promise<Serving> {
+  const probe = new ProbeFramework(url, PROBE_EVERY_MS)
+  let probeFleet: Fleet | undefined
+  const probeAgents = quick ? 20 : 40
+  const phaseSeconds = quick ? 3 : 10
+  const rounds = quick ? 1 : 2
+  const idle: Phase = { accept: [], acknowledge: [], update: [] }
+  const fetching: Phase = { accept: [], acknowledge: [], update: [] }
+  const fetchMs: number[] = []
+  let fetchBytes = 0
+  let fetchErrors = ''
+  try {
+    // Subscribed before its agents come: their first offers go to it, not to the full cluster's framework.
+    await probe.start()
+    probeFleet = await Fleet.start({ master: url, agents: probeAgents, first: firstAgent, resources: SIM_AGENT_RESOURCES, taskMs: 100 })
+    const fleet = probeFleet
+    await Bun.sleep(2000)
+    const begin = async () => { probe.take(); await fleet.roundTrips(true) }
+    const end = async (into: Phase) => {
+      const s = probe.take()
+      into.accept.push(...s.accept)
+      into.acknowledge.push(...s.acknowledge)
+      into.update.push(...await fleet.roundTrips(false))
+    }
+    await interleaved([
+      { name: 'idle', run: async () => { await begin(); await Bun.sleep(phaseSeconds * 1000); await end(idle) } },
+      {
+        name: 'fetching',
+        run: async () => {
+          await begin()
+          const r = await stateFetchers(url, FETCHERS, phaseSeconds)
+          await end(fetching)
+          fetchMs.push(...r.ms)
+          fetchBytes = r.bytes
+          if (r.errors) fetchErrors = `${r.errors} state fetches failed (last: ${r.lastError})`
+        },
+      },
+    ], rounds, 0)
+  } finally {
+    await probe.teardown().catch(() => {})
+    await probeFleet?.stop()
+  }
+  return {
+    idle, fetching, fetchMs, fetchMB: fetchBytes / 2 ** 20, fetchErrors, probeAgents, phaseSeconds, rounds,
+    probeFailures: probe.failed ? `${probe.failed} probe tasks failed (last: ${probe.lastFailure})` : '',
+  }
+}
+
+/** Concurrent /master/state clients while the probe is measured (the issue's scenario). */
+const FETCHERS = 4
+/** The probe launches one task this often (while it holds an offer). */
+const PROBE_EVERY_MS = 25
+
+interface Measured { empty: Snapshot; full: Snapshot; serving: Serving; running: number; failed: string; registerSeconds: number; fillSeconds: number; peakMB: number }
 
 async function measure(agents: number, tasks: number, rounds: number, quick: boolean, command?: string[]): Promise<Measured> {
   const master = await startBenchMaster([], {}, command)
@@ -104,9 +208,11 @@ async function measure(agents: number, tasks: number, rounds: number, quick: boo
     // Every update acknowledged (the agents hold no unacknowledged update), so the master is at rest.
     await waitForMetrics(master.url, m => m['master/tasks_running'] === fw!.running, 30_000)
     const full = await snapshot(master.url, master.pid, rounds, settleMs)
+    const peakMB = peakRssBytes(master.pid) / 2 ** 20
+    const serve = await serving(master.url, agents, quick)
     return {
-      empty, full, running: fw.running, failed: fw.failed ? `${fw.failed} tasks did not start (last: ${fw.lastFailure})` : '',
-      registerSeconds: fleet.registerMs / 1000, fillSeconds, peakMB: peakRssBytes(master.pid) / 2 ** 20,
+      empty, full, serving: serve, running: fw.running, failed: fw.failed ? `${fw.failed} tasks did not start (last: ${fw.lastFailure})` : '',
+      registerSeconds: fleet.registerMs / 1000, fillSeconds, peakMB,
     }
   } finally {
     await fw?.teardown().catch(() => {})
@@ -122,6 +228,7 @@ export async function runFootprintBench(opts: FootprintOptions): Promise<BenchRe
   const agents = opts.agents ?? (opts.quick ? 500 : 10_000)
   const tasks = opts.tasks ?? (opts.quick ? 5_000 : 100_000)
   const rounds = opts.rounds ?? (opts.quick ? 3 : 5)
+  const load = loadNote()
   const baseline = baselineMaster()
   const runs: { label: string; m: Measured }[] = [{ label: mesoDescription(), m: await measure(agents, tasks, rounds, opts.quick) }]
   if (baseline) runs.push({ label: baseline.label, m: await measure(agents, tasks, rounds, opts.quick, baseline.command) })
@@ -137,6 +244,17 @@ export async function runFootprintBench(opts: FootprintOptions): Promise<BenchRe
       'GET_STATE median ms': median(s.getStateMs), 'GET_STATE max ms': Math.max(...s.getStateMs), 'GET_STATE MB': s.getStateMB,
       'GET_STATE stringify floor ms': s.stringifyFloorMs,
       '/master/state median ms': median(s.stateMs), '/master/state max ms': Math.max(...s.stateMs), '/master/state MB': s.stateMB,
+      'GET_STATE gzip median ms': median(s.getStateGzipMs), 'GET_STATE gzip MB': s.getStateGzipMB,
+      '/master/state gzip median ms': median(s.stateGzipMs), '/master/state gzip MB': s.stateGzipMB,
+    })
+    const serve = m.serving
+    const servingRow = (state: string, p: Phase, extra: Record<string, number | string>) => ({
+      master: label, state, agents: agents + serve.probeAgents, tasks: m.running,
+      'ACCEPT p50 ms': percentile(p.accept, 0.5), 'ACCEPT p99 ms': percentile(p.accept, 0.99),
+      'ACKNOWLEDGE p50 ms': percentile(p.acknowledge, 0.5), 'ACKNOWLEDGE p99 ms': percentile(p.acknowledge, 0.99),
+      'agent update p50 ms': percentile(p.update, 0.5), 'agent update p99 ms': percentile(p.update, 0.99),
+      'samples (ACCEPT/ACK/update)': `${p.accept.length}/${p.acknowledge.length}/${p.update.length}`,
+      ...extra,
     })
     rows.push(row('no tasks (baseline)', 0, empty), row('loaded', m.running, full), {
       master: label, state: 'ratio loaded / baseline', agents: '', tasks: '',
@@ -145,7 +263,14 @@ export async function runFootprintBench(opts: FootprintOptions): Promise<BenchRe
       'GET_STATE median ms': median(full.getStateMs) / median(empty.getStateMs), 'GET_STATE max ms': '', 'GET_STATE MB': full.getStateMB / empty.getStateMB,
       'GET_STATE stringify floor ms': full.stringifyFloorMs / empty.stringifyFloorMs,
       '/master/state median ms': median(full.stateMs) / median(empty.stateMs), '/master/state max ms': '', '/master/state MB': full.stateMB / empty.stateMB,
-    })
+      'GET_STATE gzip median ms': median(full.getStateGzipMs) / median(empty.getStateGzipMs), 'GET_STATE gzip MB': full.getStateGzipMB / empty.getStateGzipMB,
+      '/master/state gzip median ms': median(full.stateGzipMs) / median(empty.stateGzipMs), '/master/state gzip MB': full.stateGzipMB / empty.stateGzipMB,
+    }, servingRow('serving, idle', serve.idle, {}), servingRow(`serving, ${FETCHERS} clients fetching /master/state`, serve.fetching, {
+      '/master/state fetches': serve.fetchMs.length, 'fetch median ms': median(serve.fetchMs), 'fetch p99 ms': percentile(serve.fetchMs, 0.99),
+    }))
+    notes.push(`${label}: serving measured over ${serve.rounds} × ${serve.phaseSeconds} s of each phase (alternating) with ${serve.probeAgents} probe agents ` +
+      `beside the full cluster; while fetching, the ${FETCHERS} clients made ${serve.fetchMs.length} fetches of ${serve.fetchMB.toFixed(1)} MB.` +
+      `${serve.fetchErrors ? ' ' + serve.fetchErrors + '.' : ''}${serve.probeFailures ? ' ' + serve.probeFailures + '.' : ''}`)
     notes.push(`${label}: ${agents} simulated agents registered in ${m.registerSeconds.toFixed(1)} s; ${m.running} tasks launched and running in ` +
       `${m.fillSeconds.toFixed(1)} s; peak RSS (VmHWM) over the run ${Math.round(m.peakMB)} MB.${m.failed ? ' ' + m.failed : ''}`)
   }
@@ -160,11 +285,17 @@ export async function runFootprintBench(opts: FootprintOptions): Promise<BenchRe
     })
   }
   notes.unshift(
+    load,
     `Agents: ${SIM_AGENT_RESOURCES} each; tasks: 0.1 cpus / 32 MB, never finishing, launched by a framework on the v1 scheduler API that stays subscribed.`,
     `Latency: ${rounds} interleaved requests each (after one warm-up), timed to the last byte of the JSON body. RSS (VmRSS) ` +
       `read ${(opts.quick ? 2000 : SETTLE_MS) / 1000} s after the last launch, and again right after the state requests. ` +
       'Stringify floor: JSON.stringify of the same GET_STATE document (parsed from the answer) in the benchmark process, ' +
-      'the serialisation cost alone that any JavaScript master pays on this machine.',
+      'the serialisation cost alone that any JavaScript master pays on this machine. Gzip: Accept-Encoding: gzip, timed to the ' +
+      'last compressed byte (the client does not decompress), size as sent.',
+    `Serving: a probe framework launches a 100 ms task every ${PROBE_EVERY_MS} ms on ${opts.quick ? 20 : 40} agents of its own and acknowledges every ` +
+      'update; ACCEPT and ACKNOWLEDGE: from sending the call to its 202; agent update: from the agent sending STATUS_UPDATE to the ' +
+      "master's ACKNOWLEDGE reaching it (which includes the probe's ACKNOWLEDGE call). The state fetchers run in their own process on " +
+      'the same 2 vCPUs: their CPU is part of what the master competes with.',
   )
   return { name: 'footprint', machine: machine(), rows, notes }
 }

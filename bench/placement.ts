@@ -10,7 +10,7 @@
 import { startBenchMaster, waitForMetrics, type BenchMaster } from './lib/bench-master.ts'
 import { GreedyFramework } from './lib/greedy-framework.ts'
 import { printResult } from './lib/print-result.ts'
-import { machine, percentile, type BenchResult } from './lib/measure.ts'
+import { loadNote, machine, percentile, type BenchResult } from './lib/measure.ts'
 import { baselineMaster, mesoDescription } from './lib/meso-bin.ts'
 import { CpuMeter, peakRssBytes, rssBytes } from './lib/procfs.ts'
 import { Fleet, SIM_AGENT_RESOURCES } from './sim/fleet.ts'
@@ -114,6 +114,7 @@ export async function runPlacementBench(opts: PlacementOptions): Promise<BenchRe
   const seconds = opts.seconds ?? (opts.quick ? 5 : 60)
   const taskMs = opts.taskMs ?? (opts.quick ? 500 : 2000)
   const maxInFlight = opts.quick ? 500 : 2000
+  const load = loadNote()
   const baseline = baselineMaster()
   const runs: { label: string; r: PlacementRun }[] = [{ label: `meso master (${mesoDescription()})`, r: await placementRun(agents, seconds, taskMs, maxInFlight) }]
   if (baseline) runs.push({ label: `meso master (${baseline.label})`, r: await placementRun(agents, seconds, taskMs, maxInFlight, baseline.command) })
@@ -123,16 +124,22 @@ export async function runPlacementBench(opts: PlacementOptions): Promise<BenchRe
     'tasks/s (window)': Math.round(x.perSecond), 'tasks/s (2nd half)': Math.round(x.perSecondSecondHalf),
     'ACCEPT→RUNNING p50 ms': x.p50, 'p99 ms': x.p99, 'ACCEPT→STARTING p50 ms': x.startingP50,
     'master cores': x.masterCores, 'master CPU µs/task': x.perSecond > 0 ? (x.masterCores * 1e6) / x.perSecond : NaN,
+    // The comparable figure on a shared machine: what one core of the master would place at this cost per task.
+    'tasks/s per master core': x.masterCores > 0 ? x.perSecond / x.masterCores : NaN,
     'sim cores': x.simCores, 'scheduler cores': x.schedulerCores, 'master RSS MB': Math.round(x.masterRssMB),
     'agents registered/s': Math.round(agents / x.registerSeconds),
     'vs Nomad C2M 3,750/s': x.perSecond / NOMAD_C2M_PER_SECOND,
     ...(baseline ? { 'vs baseline': x.perSecond / runs[1]!.r.perSecond } : {}),
   }))
   const notes = [
+    load,
     `${agents} simulated agents (${SIM_AGENT_RESOURCES}) registered in ${r.registerSeconds.toFixed(1)} s; ` +
       `${r.launched} tasks launched in ${r.accepts} ACCEPTs from ${r.offers} offers; ${r.running} reached TASK_RUNNING in the window.`,
     `The framework keeps at most ${maxInFlight} tasks between ACCEPT and TASK_RUNNING (offers beyond that are held), ` +
       `acknowledges every update, and launches 0.1 cpus / 32 MB tasks; each task runs ${taskMs} ms.`,
+    'Master CPU per task (user + system, from /proc/<pid>/stat over the window, divided by the tasks that reached TASK_RUNNING) is ' +
+      'the figure to compare on a shared 2-vCPU machine, where the master competes with the simulated agents, the scheduler and ' +
+      'other work for the CPUs; "tasks/s per master core" is its inverse: the rate one core of the master would sustain.',
     `Ratio: against Nomad's published C2M rate (3,750 placements/s on far bigger hardware), a reference line, not a run on this machine.`,
     ...(baseline ? [`The baseline row runs the same benchmark against the master of ${process.env.MESO_BENCH_BASELINE} (its sources under the same Bun), right after.`] : []),
     ...runs.flatMap(({ label, r: x }) => x.notes.map(n => `${label}: ${n}`)),

@@ -10,7 +10,7 @@ import { ROOT, tempDir } from './helpers/processes.ts'
 const dir = tempDir('meso-bench-test-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const ALL = ['allocator', 'launch', 'placement', 'footprint', 'startup', 'images', 'network', 'failover', 'kill', 'dns']
+const ALL = ['allocator', 'launch', 'placement', 'footprint', 'startup', 'images', 'network', 'failover', 'kill', 'dns', 'vip', 'services']
 
 interface Entry { name: string; ms: number; result?: { name: string; machine: string; rows: Record<string, unknown>[]; notes?: string[] }; error?: string }
 
@@ -61,9 +61,16 @@ test('bench/all.ts --quick prints a table per benchmark and writes well-formed r
   expect(placement!['tasks/s (window)']).toBeGreaterThan(0)
 
   const footprint = byName.get('footprint')!.result!.rows
-  expect(footprint.map(r => r.state)).toEqual(['no tasks (baseline)', 'loaded', 'ratio loaded / baseline'])
+  expect(footprint.map(r => r.state)).toEqual(['no tasks (baseline)', 'loaded', 'ratio loaded / baseline', 'serving, idle', 'serving, 4 clients fetching /master/state'])
   expect(footprint[1]).toMatchObject({ agents: 500, tasks: 5000 })
-  for (const k of ['RSS at rest MB', 'GET_STATE median ms', '/master/state median ms']) expect(typeof footprint[1]![k]).toBe('number')
+  for (const k of ['RSS at rest MB', 'GET_STATE median ms', '/master/state median ms', 'GET_STATE gzip MB', '/master/state gzip median ms']) expect(typeof footprint[1]![k]).toBe('number')
+  // The gzip answer is smaller than the plain one (a size, not a speed).
+  expect(footprint[1]!['/master/state gzip MB'] as number).toBeLessThan(footprint[1]!['/master/state MB'] as number)
+  // Serving latencies were sampled in both phases, and the state fetchers did fetch.
+  for (const row of footprint.slice(3)) {
+    for (const k of ['ACCEPT p99 ms', 'ACKNOWLEDGE p99 ms', 'agent update p99 ms']) expect(typeof row[k]).toBe('number')
+  }
+  expect(footprint[4]!['/master/state fetches'] as number).toBeGreaterThan(0)
 
   const startup = byName.get('startup')!.result!.rows.map(r => r.command)
   for (const c of ['meso --help', 'bare Bun binary (prints one line)', 'meso up → /health and agent registered']) expect(startup).toContain(c)
@@ -85,4 +92,15 @@ test('bench/all.ts --quick prints a table per benchmark and writes well-formed r
   expect(dns.rows[0]!['queries/s'] as number).toBeGreaterThan(0)
   if (dns.rows.length < 2) expect(dns.notes?.join(' ')).toMatch(/dnsmasq not installed/)
   else expect(dns.rows[1]).toMatchObject({ server: 'dnsmasq (hosts file)' })
+  // VIPs need root and nft; with them, the VIP and the direct path from the host and from a container, with a ratio.
+  // Services: the raw framework and both Marathon deployments placed every task (counts, not speeds).
+  const services = byName.get('services')!.result!.rows
+  expect(services.map(r => r.variant)).toEqual(['raw v1 framework (placement bench)', 'services: 1 app × 100 instances', 'services: 100 apps × 1 instance'])
+  for (const r of services) expect(r['to all running s'] as number).toBeGreaterThan(0)
+
+  const vip = byName.get('vip')!.result!
+  if (vip.rows.length) {
+    expect(vip.rows.map(r => r.from)).toEqual(['agent host', 'container'])
+    for (const r of vip.rows) expect(r['ratio (median)'] as number).toBeGreaterThan(0)
+  } else expect(vip.notes?.join(' ')).toMatch(/skipped/)
 }, 180_000)

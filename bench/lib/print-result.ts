@@ -7,7 +7,8 @@ export function printResult(title: string, r: BenchResult) {
   console.log(`\n### ${title} (${r.machine})\n`)
   for (const note of r.notes ?? []) console.log(`> ${note}`)
   if (!r.rows.length) return
-  const headers = Object.keys(r.rows[0]!)
+  // Every column any row has, in order of first appearance: rows of one table may measure different things.
+  const headers = [...new Set(r.rows.flatMap(row => Object.keys(row)))]
   console.log(table(headers, r.rows.map(row => headers.map(h => row[h] ?? ''))))
 }
 

@@ -25,6 +25,8 @@ export interface FleetOptions {
   taskMs: number
   perProcess?: number
   concurrency?: number
+  /** Index of the fleet's first agent (names and ports derive from it): a second fleet beside another one sets it past the first's. */
+  first?: number
 }
 
 interface Member { proc: Subprocess; waiters: ((msg: any) => void)[] }
@@ -41,8 +43,8 @@ export class Fleet {
     const members: Member[] = []
     const ready: Promise<void>[] = []
     for (let p = 0; p < n; p++) {
-      const first = p * perProcess
-      const count = Math.min(perProcess, opts.agents - first)
+      const count = Math.min(perProcess, opts.agents - p * perProcess)
+      const first = (opts.first ?? 0) + p * perProcess
       const config: SimProcessConfig = { ...target, first, count, resources: opts.resources, taskMs: opts.taskMs, concurrency: opts.concurrency ?? 64 }
       const member: Member = { proc: undefined as unknown as Subprocess, waiters: [] }
       let registered!: () => void
@@ -93,6 +95,18 @@ export class Fleet {
       }
     }
     return { stats: sum, tasks, byMaster }
+  }
+
+  /**
+   * The update round trips (ms from an agent's STATUS_UPDATE to the master's ACKNOWLEDGE of it) recorded since the
+   * last call, from every process; recording goes on afterwards only with `record`.
+   */
+  async roundTrips(record: boolean): Promise<number[]> {
+    const replies = await Promise.all(this.members.map(m => new Promise<any>(res => {
+      m.waiters.push(res)
+      m.proc.send({ type: 'roundTrips', record })
+    })))
+    return replies.flatMap(r => r.ms as number[])
   }
 
   async stop(): Promise<void> {

@@ -25,6 +25,8 @@ const RECONNECT_MAX_MS = 1_000
 /** Right after a leader change: quick retries, as the real agent's master link (RETARGET_WINDOW_MS, RETARGET_RETRY_MS). */
 const RETARGET_WINDOW_MS = 5_000
 const RETARGET_RETRY_MS = 100
+/** Epoch milliseconds with a fraction: update round trips on loopback are often under a millisecond. */
+const preciseNow = () => performance.timeOrigin + performance.now()
 
 export interface SimStats {
   /** First registrations (REGISTERED). */
@@ -72,6 +74,8 @@ export interface SimAgentOptions {
   stats: SimStats
   /** A task reached TASK_RUNNING: the owner schedules its end (or never, for long-running load). */
   onRunning(agent: SimAgent, key: string): void
+  /** An update was acknowledged: ms from sending STATUS_UPDATE to the master's ACKNOWLEDGE (bench/footprint.ts). */
+  onRoundTrip?(ms: number): void
 }
 
 export class SimAgent {
@@ -188,7 +192,7 @@ export class SimAgent {
     } else {
       // As the real agent's status update manager resumes: what the old master never acknowledged goes out again.
       this.opts.stats.reregistered++
-      this.streams.resendAll(Date.now())
+      this.streams.resendAll(preciseNow())
     }
   }
 
@@ -265,7 +269,8 @@ export class SimAgent {
         break
       case 'ACKNOWLEDGE': {
         this.opts.stats.acks++
-        const acked = this.streams.acknowledge(msg.framework_id, msg.task_id, msg.uuid, Date.now())
+        const acked = this.streams.acknowledge(msg.framework_id, msg.task_id, msg.uuid, preciseNow())
+        if (acked) this.opts.onRoundTrip?.(this.streams.lastRoundTripMs)
         // A delivered terminal update is the end of the task on the agent.
         if (acked && isTerminal(acked.state)) this.tasks.delete(msg.framework_id + '/' + msg.task_id)
         break
@@ -273,7 +278,7 @@ export class SimAgent {
       case 'PING': this.send({ type: 'PONG', seq: msg.seq }); break
       case 'UPDATE_FRAMEWORK':
         if (this.frameworks.has(msg.framework.id!.value)) this.frameworks.set(msg.framework.id!.value, msg.framework)
-        this.streams.resendFramework(msg.framework.id!.value, Date.now())
+        this.streams.resendFramework(msg.framework.id!.value, preciseNow())
         break
       case 'SHUTDOWN': this.close(); break
       default: break // FRAMEWORK_MESSAGE: nothing to simulate
@@ -326,6 +331,6 @@ export class SimAgent {
     }
     if (extra.message) status.message = extra.message
     t.statuses.push(status)
-    this.streams.push(t.frameworkId, status, Date.now())
+    this.streams.push(t.frameworkId, status, preciseNow())
   }
 }

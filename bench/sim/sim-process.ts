@@ -2,8 +2,13 @@
 // generator's CPU shows up in its own processes, not in the master's or the benchmark's. Configuration comes in
 // MESO_SIM_CONFIG (JSON, see SimProcessConfig); the parent talks to it over Bun's IPC channel:
 //
-//   parent → child  { type: 'stats' } | { type: 'stop' }
-//   child → parent  { type: 'registered', agents, ms } | { type: 'stats', stats, tasks, byMaster } | { type: 'error', message }
+//   parent → child  { type: 'stats' } | { type: 'roundTrips', record } | { type: 'stop' }
+//   child → parent  { type: 'registered', agents, ms } | { type: 'stats', stats, tasks, byMaster } | { type: 'roundTrips', ms }
+//                   | { type: 'error', message }
+//
+// `roundTrips` answers with the update round trips (STATUS_UPDATE sent → ACKNOWLEDGE received, ms) recorded since
+// the last such message, and records from then on only if `record` is true (bounded: a fill of 100k tasks would
+// otherwise keep 300k samples nobody asked for).
 //
 // Given `zk` instead of `url`, the process follows the leading master through one MasterDetector (every agent of
 // a real cluster runs its own; one session per process is what a simulator can afford, and the watch fires for
@@ -41,6 +46,10 @@ const agents: SimAgent[] = []
 /** Only errors: the benchmark's output is its table. */
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error: m => console.error(`simulated agents: ${m}`) }
 let detector: MasterDetector | undefined
+let recording = false
+let roundTrips: number[] = []
+const MAX_ROUND_TRIPS = 200_000
+const onRoundTrip = (ms: number) => { if (recording && roundTrips.length < MAX_ROUND_TRIPS) roundTrips.push(ms) }
 
 /** A leader's agent endpoint (plain ws://: the benchmarks run without TLS). */
 const endpointOf = (leader: MasterInfo | undefined) =>
@@ -88,7 +97,7 @@ async function registerAll(): Promise<void> {
     while (next < config.count) {
       const i = config.first + next++
       const agent = new SimAgent({
-        url: url!, follow, hostname: `sim-agent-${i}.bench`, port: 10_000 + (i % 50_000), resources, stats, onRunning,
+        url: url!, follow, hostname: `sim-agent-${i}.bench`, port: 10_000 + (i % 50_000), resources, stats, onRunning, onRoundTrip,
       })
       agents.push(agent)
       await agent.connect()
@@ -112,6 +121,10 @@ process.on('message', (msg: { type: string }) => {
       c.lastAt = Math.max(c.lastAt, a.registeredAt)
     }
     send({ type: 'stats', stats, tasks, byMaster })
+  } else if (msg.type === 'roundTrips') {
+    send({ type: 'roundTrips', ms: roundTrips })
+    roundTrips = []
+    recording = (msg as { record?: boolean }).record === true
   } else if (msg.type === 'stop') {
     for (const a of agents) a.close()
     void detector?.close()

@@ -26,6 +26,8 @@ export interface UpdateSink {
 export class UpdateStreams {
   private readonly streams = new Map<string, Stream>()
   retries = 0
+  /** Of the last acknowledgement that matched: ms from the (last) sending of the update to its ACKNOWLEDGE. */
+  lastRoundTripMs = NaN
 
   constructor(private readonly sink: UpdateSink) {}
 
@@ -51,6 +53,7 @@ export class UpdateStreams {
     const s = this.streams.get(key)
     const head = s?.queue[0]
     if (!s || !head || head.uuid !== uuid) return undefined
+    this.lastRoundTripMs = now - s.sentAt
     s.queue.shift()
     s.backoff = RETRY_MIN_MS
     if (s.queue.length) this.sendHead(s, now)

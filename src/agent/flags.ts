@@ -35,6 +35,7 @@ export const AGENT_FLAGS = [
   { name: 'disk_watch_interval', type: 'duration', default: '1mins', description: 'how often disk usage is checked for sandbox GC' },
   { name: 'sandbox_directory', type: 'string', default: '/mnt/mesos/sandbox', description: 'where the sandbox appears inside containers with their own root filesystem' },
   { name: 'switch_user', type: 'bool', default: true, description: 'run tasks as their user (when the agent runs as root)' },
+  { name: 'l4lb', type: 'bool', default: true, description: "program the cluster's VIPs into this host's kernel (nftables table meso_l4lb); turn off for a second cluster on the same host, whose agents would otherwise rewrite the first one's table" },
   { name: 'authenticate_http_readonly', type: 'bool', default: false, description: 'require HTTP authentication for read-only endpoints' },
   { name: 'authenticate_http_readwrite', type: 'bool', default: false, description: 'require HTTP authentication for read-write endpoints' },
   { name: 'http_credentials', type: 'string', secret: true, description: 'credentials (JSON or path) for HTTP authentication' },

@@ -29,6 +29,7 @@ import { detectResources, parseAttributes } from './resources-detect.ts'
 import { agentMetrics, containersV0, monitorStatisticsV0, stateV0 } from './views.ts'
 import { mesoStateDir } from '../core/state-dir.ts'
 import { agentPrometheus } from './metrics.ts'
+import { vipsHandler } from './l4lb/l4lb.ts'
 
 const log = logger('agent')
 
@@ -196,7 +197,9 @@ export async function startAgent(flags: AgentFlags, flagStrings: { name: string;
   const ip = flags.advertise_ip ?? (flags.ip === '0.0.0.0' ? '127.0.0.1' : flags.ip)
   try {
     const executorToken = jwtKey ? (fid: string, eid: string, cid: string) => signJwt(executorClaims(fid, eid, cid), jwtKey) : undefined
-    agent = new Agent({ flags, flagStrings, workDir, runtimeDir, containerizer, resources, attributes, files, ip, port, credentialHeader, executorToken })
+    // VIPs: every agent programs the kernel L4 load balancer (nftables) from the master's table (src/agent/l4lb/).
+    const vips = vipsHandler(flags.l4lb)
+    agent = new Agent({ flags, flagStrings, workDir, runtimeDir, containerizer, resources, attributes, files, ip, port, credentialHeader, executorToken, onVips: raw => vips.handle(raw) })
     await agent.start()
   } catch (err) {
     server.stop(true)

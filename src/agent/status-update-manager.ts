@@ -55,7 +55,7 @@ export class StatusUpdateManager {
     // Later updates wait behind the head; they reach the scheduler after it is acknowledged (strict per-task
     // order), but the master learns the newest state right away.
     if (s.items.length === 1) this.sendHead(s)
-    else if (!this.paused) this.latest(frameworkId, stamped.task_id.value, stamped.state)
+    else if (!this.paused) this.checkpoint.afterCommit(() => this.latest(frameworkId, stamped.task_id.value, stamped.state))
     return stamped
   }
 
@@ -125,7 +125,10 @@ export class StatusUpdateManager {
     if (!head) return
     // latest_state lets the master release a finished task's resources on a retry even before older updates are acked.
     const latest = s.items[s.items.length - 1]!.status.state
-    this.forward({ framework_id: s.frameworkId, status: head.status, latest_state: latest })
+    // Checkpointed before it is forwarded: the write may still be in this turn's group commit (checkpoint.ts).
+    this.checkpoint.afterCommit(() => {
+      if (!this.paused && s.items[0] === head) this.forward({ framework_id: s.frameworkId, status: head.status, latest_state: latest })
+    })
     clearTimeout(s.timer)
     const delay = s.backoff
     s.backoff = Math.min(s.backoff * 2, this.retry.max)

@@ -58,6 +58,9 @@ export function waitingLine(item: QueueItem, nowMs: number): string {
   } else if (!summary || summary.processedOffersCount === 0) {
     const since = sinceText(item.since, nowMs)
     parts.push(`no offer yet${since ? ` in ${since}` : ''} (is an agent with free resources registered?)`)
+  } else if (summary.unusedOffersCount === 0) {
+    const used = sinceText(summary.lastUsedOfferAt, nowMs)
+    parts.push(`no offer declined; ${plural(summary.processedOffersCount, 'offer')} used${used ? `, the last ${used} ago` : ''}, none since`)
   }
   return parts.join('; ')
 }
@@ -77,6 +80,21 @@ export function unusedOfferLines(offers: readonly UnusedOffer[], nowMs: number, 
     const agent = o.offer.agentId ? `${o.offer.hostname} (${o.offer.agentId})` : o.offer.hostname
     return `agent ${agent}: ${o.reason.length ? o.reason.join(', ') : 'declined'}${since ? `, ${since} ago` : ''}`
   })
+}
+
+/** An instance that waits less than this for its first offers is not yet worth a line while following. */
+export const QUIET_WAIT_MS = 5000
+
+/**
+ * Whether a waiting app is worth a line while a deployment is followed: offers were declined, it backs off, or it
+ * has waited a while for offers (every launch waits a moment for the next offer, which is not news).
+ */
+export function worthShowing(item: QueueItem, nowMs: number): boolean {
+  if (item.count <= 0) return false
+  if ((item.processedOffersSummary?.unusedOffersCount ?? 0) > 0) return true
+  if (item.delay && !item.delay.overdue && item.delay.timeLeftSeconds > 0) return true
+  const since = Date.parse(item.since ?? '')
+  return !Number.isFinite(since) || nowMs - since >= QUIET_WAIT_MS
 }
 
 /** The queue entry of app `id`, if it waits. */

@@ -4,7 +4,7 @@
 // snapshots of what the follower (client/service-deploy-follow.ts) saw in, lines out.
 
 import type { AppInfo, Deployment, QueueItem } from '../client/services.ts'
-import { queued, unusedOfferLines, waitingLine } from './service-offers.ts'
+import { queued, unusedOfferLines, waitingLine, worthShowing } from './service-offers.ts'
 
 export interface DeploymentOutcome { ok: boolean; reason?: string }
 
@@ -69,7 +69,7 @@ export function progressBlock(s: FollowSnapshot, nowMs: number): string[] {
     const d = s.deployments.get(id)
     const state = outcome ? outcomeText(outcome) : d ? stepText(d) : 'starting'
     lines.push(`deployment ${id}  ${state}`)
-    if (!outcome && d?.reason) lines.push(`  cannot make progress: ${d.reason}`)
+    if (!outcome && d?.reason) lines.push(`  waiting on: ${d.reason}`)
     const readiness = !outcome && d ? readinessText(d) : undefined
     if (readiness) lines.push(`  ${readiness}`)
   }
@@ -79,13 +79,14 @@ export function progressBlock(s: FollowSnapshot, nowMs: number): string[] {
     if (!app) continue
     lines.push(`${id}  ${instancesText(app)}`)
     const q = queued(s.queue, id)
-    if (q && q.count > 0) {
+    if (q && worthShowing(q, nowMs)) {
       lines.push(`  ${waitingLine(q, nowMs)}`)
       for (const l of unusedOfferLines(q.lastUnusedOffers ?? [], nowMs, 5)) lines.push(`    ${l}`)
     }
     if (app.lastTaskFailure?.message && failedSince(app, s.startedAtMs)) lines.push(`  last task failure: ${failureText(app)}`)
   }
-  lines.push(`${elapsed}s${s.eventsLive ? '' : ' (polling: the event stream is not available)'}  Ctrl-C stops following; the deployment goes on`)
+  const done = s.deploymentIds.every(id => s.outcomes.has(id))
+  lines.push(done ? `${elapsed}s` : `${elapsed}s${s.eventsLive ? '' : ' (polling: the event stream is not available)'}  Ctrl-C stops following; the deployment goes on`)
   return lines
 }
 
@@ -106,9 +107,12 @@ function failureText(app: AppInfo): string {
  */
 export class PlainProgress {
   private printed = new Map<string, string>()
+  private wasLive = false
 
   changes(s: FollowSnapshot, nowMs: number): string[] {
     const out: string[] = []
+    if (this.wasLive && !s.eventsLive) out.push('the event stream ended; following by polling')
+    this.wasLive = s.eventsLive
     const emit = (key: string, text: string) => {
       if (this.printed.get(key) === text) return
       this.printed.set(key, text)
@@ -118,7 +122,7 @@ export class PlainProgress {
       const d = s.deployments.get(id)
       if (d && !s.outcomes.has(id)) {
         emit(`step:${id}`, `deployment ${id}: ${stepText(d)}`)
-        if (d.reason) emit(`reason:${id}`, `deployment ${id} cannot make progress: ${d.reason}`)
+        if (d.reason) emit(`reason:${id}`, `deployment ${id} waiting on: ${d.reason}`)
         const readiness = readinessText(d)
         if (readiness) emit(`ready:${id}`, `deployment ${id}: ${readiness}`)
       }
@@ -130,7 +134,7 @@ export class PlainProgress {
       emit(`app:${id}`, `${id}: ${instancesText(app)}`)
       const q = queued(s.queue, id)
       // The offer counts move all the time; a line is printed when the reasons change, not the numbers.
-      if (q && q.count > 0) {
+      if (q && worthShowing(q, nowMs)) {
         const line = `${id}: ${waitingLine(q, nowMs)}`
         const key = line.replace(/\d+/g, '#')
         if (this.printed.get(`waitkey:${id}`) !== key) { this.printed.set(`waitkey:${id}`, key); out.push(line) }

@@ -85,13 +85,3 @@ export function previousConfigVersion(versions: readonly string[], app: AppInfo)
   if (!Number.isFinite(current)) return undefined
   return [...versions].filter(v => Date.parse(v) < current).sort((a, b) => Date.parse(b) - Date.parse(a))[0]
 }
-
-/** The fields of a stored version that are the server's, not the definition's, and a PUT must not carry. */
-const SERVER_FIELDS = ['version', 'versionInfo', 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks', 'lastTaskFailure', 'readinessCheckResults', 'taskStats']
-
-/** A stored version as a definition to deploy again. */
-export function redeployable(def: AppDefinition): AppDefinition {
-  const out: Record<string, unknown> = { ...def }
-  for (const f of SERVER_FIELDS) delete out[f]
-  return out as AppDefinition
-}

@@ -15,8 +15,22 @@ const POLL_MS = 1000
 const EVENT_DEBOUNCE_MS = 150
 /** With the event stream live, how long a deployment gone from the list may wait for its outcome event. */
 const OUTCOME_EVENT_GRACE_MS = 2000
+/** How long the event stream may take to answer before the follower polls instead. */
+const OPEN_TIMEOUT_MS = 3000
 /** Events buffered before the follower reads them (it opens the stream before the change, so none is missed). */
 const MAX_BUFFERED_EVENTS = 10_000
+
+/**
+ * The events that tell the follower something: a deployment's progress and outcome, and what changes an app's
+ * counts or its reasons to wait (meso's offers_declined_event).
+ */
+export const FOLLOWED_EVENT_TYPES = [
+  // Asked for so that the stream starts with it: a server holding the response headers until the first event would
+  // otherwise keep the change waiting until its first heartbeat.
+  'event_stream_attached',
+  'deployment_info', 'deployment_success', 'deployment_failed', 'deployment_step_success', 'deployment_step_failure',
+  'status_update_event', 'health_status_changed_event', 'instance_health_changed_event', 'offers_declined_event',
+]
 
 /** The /v2/events stream, opened before a change is asked for and buffered until the follower reads it. */
 export class EventSubscription {
@@ -27,14 +41,26 @@ export class EventSubscription {
   private abort = new AbortController()
   private wake?: () => void
 
+  /** Opens the stream; when it cannot be opened (or does not answer in time) the follower polls instead. */
   static async open(client: ServicesClient): Promise<EventSubscription> {
     const sub = new EventSubscription()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const late = new Promise<'late'>(resolve => { timer = setTimeout(() => resolve('late'), OPEN_TIMEOUT_MS) })
     try {
-      const body = await client.openEvents(sub.abort.signal)
-      sub.live = true
-      void sub.read(body)
+      const opening = client.openEvents(FOLLOWED_EVENT_TYPES, sub.abort.signal)
+      opening.catch(() => { /* answered below, or abandoned as late */ })
+      const body = await Promise.race([opening, late])
+      if (body === 'late') {
+        sub.abort.abort()
+        sub.why = `the event stream did not answer within ${OPEN_TIMEOUT_MS / 1000}s`
+      } else {
+        sub.live = true
+        void sub.read(body)
+      }
     } catch (err) {
       sub.why = (err as Error).message
+    } finally {
+      clearTimeout(timer)
     }
     return sub
   }
@@ -53,8 +79,9 @@ export class EventSubscription {
     this.wake?.()
   }
 
-  /** Resolves on the next event (or the end of the stream), or after `ms`. */
-  next(ms: number): Promise<void> {
+  /** Resolves once there are more than `seen` events (or the stream ended), or after `ms`. */
+  next(seen: number, ms: number): Promise<void> {
+    if (this.events.length > seen || !this.live) return Promise.resolve()
     return new Promise(resolve => {
       const timer = setTimeout(() => { this.wake = undefined; resolve() }, ms)
       this.wake = () => { clearTimeout(timer); this.wake = undefined; resolve() }
@@ -116,6 +143,8 @@ export async function followDeployments(client: ServicesClient, deploymentIds: r
       for (const a of d.affectedApps ?? []) wanted.add(a)
     }
     for (const id of wanted) apps.set(id, await readApp(client, id))
+    // The queue only explains why instances wait; a master that cannot answer it now still lets the follow go on,
+    // with the last explanation it gave.
     queue = await client.queue().catch(() => queue)
 
     const now = Date.now()
@@ -138,7 +167,7 @@ export async function followDeployments(client: ServicesClient, deploymentIds: r
 
     const left = opts.timeoutMs !== undefined ? Math.max(0, startedAtMs + opts.timeoutMs - now) : POLL_MS
     if (events.live) {
-      await events.next(Math.min(POLL_MS, left))
+      await events.next(read, Math.min(POLL_MS, left))
       await Bun.sleep(EVENT_DEBOUNCE_MS)
     } else {
       await Bun.sleep(Math.min(POLL_MS, left))

@@ -114,7 +114,7 @@ export const MAX_SERVICE_FILE_BYTES = 4 << 20
  * by a deployment: Marathon's AppLockedException body).
  */
 export class ServiceApiError extends CliError {
-  constructor(message: string, readonly status: number, readonly deployments: string[] = []) { super(message) }
+  constructor(message: string, readonly status: number, readonly deployments: string[] = [], readonly what = '') { super(message) }
 }
 
 /** `/web` from `web` or `/web/`: Marathon's absolute path ids. */
@@ -139,7 +139,7 @@ async function call<T>(url: string, what: string, init: RequestInit = {}): Promi
   const res = await request(url, { ...init, headers: JSON_HEADERS })
   const text = await res.text()
   // Marathon's error bodies are the ones Metronome copied: {message, details: [{path, errors}]}.
-  if (!res.ok) throw new ServiceApiError(jobApiErrorLine(what, res.status, res.statusText, text), res.status, res.status === 409 ? lockedBy(text) : [])
+  if (!res.ok) throw new ServiceApiError(jobApiErrorLine(what, res.status, res.statusText, text), res.status, res.status === 409 ? lockedBy(text) : [], what)
   let body: T
   try { body = (text ? JSON.parse(text) : undefined) as T } catch {
     throw new CliError(`${what}: the master answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`)
@@ -165,11 +165,31 @@ export class ServicesClient {
     return (await call<{ app: AppInfo }>(this.url(`/apps/${appPath(id)}${query(embed.map(e => ['embed', e]))}`), `reading service '${absoluteAppId(id)}'`)).body.app
   }
 
-  /** Creates or updates app `app` (PUT, as Marathon clients deploy); `created` when it did not exist. */
+  /**
+   * Creates app `app` or replaces its definition (PUT with partialUpdate=false: a field left out of the file goes
+   * back to its default rather than keeping the running value); `created` when it did not exist.
+   */
   async put(app: AppDefinition, force = false): Promise<DeploymentResult & { created: boolean }> {
     const id = absoluteAppId(app.id)
-    const r = await call<DeploymentResult>(this.url(`/apps/${appPath(id)}${query([['force', force]])}`), `deploying service '${id}'`, { method: 'PUT', body: JSON.stringify({ ...app, id }) })
+    const r = await call<DeploymentResult>(this.url(`/apps/${appPath(id)}${query([['force', force], ['partialUpdate', 'false']])}`), `deploying service '${id}'`, { method: 'PUT', body: JSON.stringify({ ...app, id }) })
     return { ...deploymentResult(r, `deploying service '${id}'`), created: r.status === 201 }
+  }
+
+  /**
+   * Creates or replaces several apps in one deployment (PUT /v2/apps with the list, partialUpdate=false), so that
+   * Marathon orders their `dependencies`.
+   */
+  async putMany(apps: readonly AppDefinition[], force = false): Promise<DeploymentResult> {
+    const what = `deploying services ${apps.map(a => absoluteAppId(a.id)).join(', ')}`
+    const r = await call<DeploymentResult>(this.url(`/apps${query([['force', force], ['partialUpdate', 'false']])}`), what, { method: 'PUT', body: JSON.stringify(apps.map(a => ({ ...a, id: absoluteAppId(a.id) }))) })
+    return deploymentResult(r, what)
+  }
+
+  /** Deploys stored version `version` of app `id` again (PUT {"version": …}, as marathon-python's rollback_app). */
+  async deployVersion(id: string, version: string, force = false): Promise<DeploymentResult> {
+    const what = `rolling service '${absoluteAppId(id)}' back to version ${version}`
+    const r = await call<DeploymentResult>(this.url(`/apps/${appPath(id)}${query([['force', force]])}`), what, { method: 'PUT', body: JSON.stringify({ version }) })
+    return deploymentResult(r, what)
   }
 
   async scale(id: string, instances: number, force = false): Promise<DeploymentResult> {
@@ -196,12 +216,9 @@ export class ServicesClient {
     return (await call<{ versions?: string[] }>(this.url(`/apps/${appPath(id)}/versions`), `listing the versions of service '${absoluteAppId(id)}'`)).body?.versions ?? []
   }
 
-  async version(id: string, version: string): Promise<AppDefinition> {
-    return (await call<AppDefinition>(this.url(`/apps/${appPath(id)}/versions/${encodeURIComponent(version)}`), `reading version ${version} of service '${absoluteAppId(id)}'`)).body
-  }
-
+  /** The deployments in progress, with meso's `reason` for those that cannot make progress (?embed=reasons). */
   async deployments(): Promise<Deployment[]> {
-    return (await call<Deployment[]>(this.url('/deployments'), 'listing deployments')).body ?? []
+    return (await call<Deployment[]>(this.url('/deployments?embed=reasons'), 'listing deployments')).body ?? []
   }
 
   /**
@@ -218,9 +235,12 @@ export class ServicesClient {
     return (await call<{ queue?: QueueItem[] }>(this.url('/queue?embed=lastUnusedOffers'), 'reading the launch queue')).body?.queue ?? []
   }
 
-  /** Opens the /v2/events stream (server-sent events); throws a ServiceApiError when the master refuses it. */
-  async openEvents(signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
-    const res = await request(this.url('/events'), { headers: { Accept: 'text/event-stream' }, signal })
+  /**
+   * Opens the /v2/events stream (server-sent events) for `types`; throws a ServiceApiError when the master refuses
+   * it. meso's own types (offers_declined_event) come only when named.
+   */
+  async openEvents(types: readonly string[], signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    const res = await request(this.url(`/events${query(types.map(t => ['event_type', t]))}`), { headers: { Accept: 'text/event-stream' }, signal })
     if (!res.ok || !res.body) {
       const text = await res.text().catch(() => '')
       throw new ServiceApiError(jobApiErrorLine('opening the event stream', res.status, res.statusText, text), res.status)

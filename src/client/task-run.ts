@@ -57,6 +57,8 @@ export interface TaskRunOptions {
   uris?: NonNullable<NonNullable<TaskInfo['command']>['uris']>
   /** TaskInfo.health_check (--health-cmd and friends; docs/health-checks.md). */
   healthCheck?: Record<string, unknown>
+  /** TaskInfo.discovery (--vip: VIP_<n> port labels; docs/discovery.md). */
+  discovery?: Record<string, unknown>
 }
 
 /** Label that makes the master tear the framework down once it is disconnected and has nothing left to run. */
@@ -156,6 +158,7 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
     if (container) task.container = container
     if (o.init !== undefined) task.labels = { labels: [{ key: 'meso.io/init', value: String(o.init) }] }
     if (o.healthCheck) task.health_check = o.healthCheck
+    if (o.discovery) task.discovery = o.discovery
     if (secretVolumes.length) task.container = { ...(task.container ?? { type: 'MESOS' }), volumes: [...(task.container?.volumes ?? []), ...secretVolumes] }
     if (o.tty) {
       const size = process.stdout.rows ? { window_size: { rows: process.stdout.rows, columns: process.stdout.columns } } : {}

@@ -8,6 +8,8 @@ import AgentMaintenance from './agent/maintenance.ts'
 import ClusterStatus from './cluster/status.ts'
 import Completion from './completion.ts'
 import DnsLookup from './dns/lookup.ts'
+import VipList from './vip/list.ts'
+import VipShow from './vip/show.ts'
 import FrameworkList from './framework/list.ts'
 import FrameworkTeardown from './framework/teardown.ts'
 import HelpCommand from './help.ts'
@@ -85,6 +87,8 @@ export const COMMANDS = {
   'secret:rm': SecretRm,
   'volume:list': VolumeList,
   'dns:lookup': DnsLookup,
+  'vip:list': VipList,
+  'vip:show': VipShow,
   'job:create': JobCreate,
   'job:list': JobList,
   'job:show': JobShow,

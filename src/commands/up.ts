@@ -45,7 +45,7 @@ export default class Up extends Command {
     try { auth = (await import('./up-auth.ts')).upAuth(base, flags.ip) } catch (err) { fail(err) }
     let masterValues: MasterFlags
     try {
-      masterValues = resolveFlags(MASTER_FLAGS, { ...upDns.upDnsDefaults(flags.port), ...auth.master, ...masterExtra, ip: flags.ip, port: flags.port, work_dir: join(base, 'master'), registry: flags.registry })
+      masterValues = resolveFlags(MASTER_FLAGS, { ...upDns.upDnsDefaults(flags.port), ...auth.master, services: true, ...masterExtra, ip: flags.ip, port: flags.port, work_dir: join(base, 'master'), registry: flags.registry })
     } catch (err) { this.error((err as Error).message, { exit: 2 }) }
     // DNS (up-dns.ts, docs/discovery.md): on every address on port 53 when containers on the CNI network will need it.
     masterValues = upDns.withContainerDns(masterValues, masterExtra, await upDns.cniNetworkLikely(flags.launcher))

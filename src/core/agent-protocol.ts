@@ -88,3 +88,12 @@ export type MasterMessage =
    * reported TASK_GONE_BY_OPERATOR, as upstream's agent does).
    */
   | { type: 'DRAIN'; max_grace_period_ns?: number; mark_gone?: boolean }
+  /**
+   * The whole VIP table (src/master/vips/), sent after (re)registration and within a second of any change: each VIP
+   * (`ip:port`) with the backends (`ip:port`) that take new connections. The agent makes its kernel load balancer
+   * match it exactly (src/agent/l4lb/); VIPs it does not list are removed.
+   */
+  | { type: 'VIPS'; vips: VipSpec[] }
+
+/** One VIP as agents program it. */
+export interface VipSpec { vip: string; protocol: 'tcp' | 'udp'; backends: string[] }

@@ -4,6 +4,7 @@
 import type { FlagSpec, TypedFlags } from '../core/flags.ts'
 import { MASTER_BODY_LIMITS, bodyLimitsError, idleTimeoutError, positiveLimitError } from '../core/http/server-limits.ts'
 import { parseDuration } from '../core/duration.ts'
+import { VipRange } from './vips/vip-allocation.ts'
 
 const positive = (v: unknown) => ((v as number) > 0 ? undefined : 'must be positive')
 
@@ -58,6 +59,8 @@ export const MASTER_FLAGS = [
   // The jobs scheduler (docs/jobs.md): Metronome's /v1 API on the master, a built-in framework.
   { name: 'jobs', type: 'bool', default: true, description: "run the jobs scheduler (Metronome's /v1 REST API: jobs, schedules, runs, pipelines; docs/jobs.md); --no-jobs turns it off" },
   { name: 'job_history_limit', type: 'int', default: 10, description: 'finished runs kept per job, successful and failed each (the oldest dropped first); also pipeline runs kept per job', check: v => ((v as number) >= 1 && (v as number) <= 1000 ? undefined : 'must be 1-1000') },
+  // The services scheduler (docs/services.md): Marathon's /v2 API on the master, a built-in framework.
+  { name: 'services', type: 'bool', default: true, description: "run the services scheduler (Marathon's /v2 REST API: long-running apps, deployments, health checks, constraints; docs/services.md); --no-services turns it off" },
   { name: 'max_agent_message_size', type: 'bytes', default: '16MB', description: 'largest message an agent may send on its link; a bigger one closes the link (WebSocket code 1009)', check: positiveLimitError },
   // DNS service discovery, Mesos-DNS compatible (src/master/dns/, docs/discovery.md). Mesos has no such flags; these
   // are meso's, named after Mesos-DNS' config keys (Port, Domain, TTL, Resolvers, IPSources, Timeout, EnforceRFC952).
@@ -70,6 +73,8 @@ export const MASTER_FLAGS = [
   { name: 'dns_ip_sources', type: 'string', default: 'netinfo,mesos,host', description: "where a task's A record address comes from, first that has one: netinfo (container IPs from CNI), mesos, docker (status labels), host (the agent's IP)", check: v => (String(v).split(',').every(x => ['netinfo', 'mesos', 'docker', 'host'].includes(x.trim())) ? undefined : 'must be a comma-separated list of netinfo, mesos, docker, host') },
   { name: 'dns_forward_timeout', type: 'duration', default: '5secs', description: 'how long each upstream resolver has to answer a forwarded query', check: positive },
   { name: 'dns_enforce_rfc952', type: 'bool', default: false, description: 'name labels by RFC 952 (24 characters, starting with a letter) instead of RFC 1123 (63)' },
+  // Named VIPs' addresses (src/master/vips/, docs/discovery.md); DC/OS' dcos-l4lb uses the same range.
+  { name: 'vip_range', type: 'string', default: '11.0.0.0/8', description: 'IPv4 range named VIPs (VIP_0=/name:port port labels) get their addresses from; keep it apart from every real network the cluster reaches', check: v => { try { VipRange.parse(String(v)); return undefined } catch (err) { return (err as Error).message.replace(/^--vip_range=\S+: /, '') } } },
 ] as const satisfies readonly FlagSpec[]
 
 export type MasterFlags = TypedFlags<typeof MASTER_FLAGS>

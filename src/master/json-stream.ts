@@ -23,25 +23,32 @@ import { markSliced } from '../core/http/compression.ts'
 export const STREAM_MIN_ELEMENTS = 5_000
 /** Elements per slice: about 1.5 ms of serialising for a task of GET_STATE on a 2-vCPU VM. */
 const SLICE = 100
-/** Serialising time that all answers being written may take together in one turn of the event loop. */
+/** Serialising time that all answers being written may take together in one turn of the event loop, at least… */
 export const TURN_BUDGET_MS = 5
+/** …and at most: as long as the loop's other work took since the last turn, within these bounds. */
+export const MAX_TURN_MS = 20
 
 /**
  * The turn budget shared by every answer being written. `next()` resolves at once while the current turn has budget
  * left, else in the next turn (after the event loop has polled the sockets), where the budget starts afresh and every
- * answer that was waiting gets at least one slice.
+ * answer that was waiting gets at least one slice. A fixed 5 ms starved the answers on a busy master (10k agents,
+ * allocations of tens of ms between turns: four /master/state fetches took 22 s each), so a turn gets as long as the
+ * other work took since the last one, up to MAX_TURN_MS: about half the loop's time while both want it.
  */
 const stateTurn = {
   startedAt: -Infinity,
+  budget: TURN_BUDGET_MS,
   waiting: [] as (() => void)[],
   scheduled: false,
   next(): Promise<void> | undefined {
-    if (performance.now() - this.startedAt < TURN_BUDGET_MS) return undefined
+    const now = performance.now()
+    if (now - this.startedAt < this.budget) return undefined
     if (!this.scheduled) {
       this.scheduled = true
       setImmediate(() => {
         this.scheduled = false
         this.startedAt = performance.now()
+        this.budget = Math.min(MAX_TURN_MS, Math.max(TURN_BUDGET_MS, this.startedAt - now))
         for (const go of this.waiting.splice(0)) go()
       })
     }

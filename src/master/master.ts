@@ -182,7 +182,26 @@ export class Master {
     this.run(step => tasks.frameworkMessage(step, fw, agentId, executorId, data))
   }
   shutdownExecutor(fw: Framework, agentId: string, executorId: string) { this.run(step => tasks.shutdownExecutor(step, fw, agentId, executorId)) }
-  statusUpdate(agent: RegisteredAgent, update: StatusUpdate) { this.countStatusUpdate(update); this.run(step => tasks.statusUpdate(step, agent, update)) }
+  statusUpdate(agent: RegisteredAgent, update: StatusUpdate) {
+    this.countStatusUpdate(update)
+    this.run(step => tasks.statusUpdate(step, agent, update))
+    this.notifyStatus(update)
+  }
+
+  /**
+   * In-process observers of every status update an agent relays, after it is applied (the VIP table,
+   * src/master/vips/): a health change keeps the task RUNNING, so no operator event tells of it.
+   */
+  private readonly statusObservers = new Set<(update: StatusUpdate) => void>()
+  observeStatusUpdates(fn: (update: StatusUpdate) => void): () => void {
+    this.statusObservers.add(fn)
+    return () => { this.statusObservers.delete(fn) }
+  }
+  private notifyStatus(update: StatusUpdate) {
+    for (const fn of this.statusObservers) {
+      try { fn(update) } catch (err) { log.error(`Status observer failed: ${(err as Error).stack ?? err}`) }
+    }
+  }
 
   // ------------------------------------------------------------------------------------------- agents
 
@@ -215,6 +234,7 @@ export class Master {
         case 'PONG': return agents.pong(agent, msg.seq)
       }
     })
+    if (msg.type === 'STATUS_UPDATE') this.notifyStatus(msg.update)
   }
 
   // ------------------------------------------------------------------------------------------- metrics

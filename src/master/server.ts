@@ -44,9 +44,14 @@ import { decodeBody } from '../core/v1/codec.ts'
 import { KvArea } from './builtin-frameworks/store.ts'
 import { handleJobsRequest, isJobsWrite } from './jobs/jobs-api.ts'
 import { JOBS_PRINCIPAL, startJobs, type RunningJobs } from './jobs/start-jobs.ts'
+import { handleServicesRequest, isServicesWrite } from './services/services-api.ts'
+import { SERVICES_PRINCIPAL, startServices, type RunningServices } from './services/start-services.ts'
 import { frameworkV0, rolesV0, slaveV0, stateSummaryV0, stateV0, tasksV0 } from './views-v0.ts'
 import { machineModeV0, maintenanceScheduleV0, maintenanceStatusV0 } from './maintenance/v0-endpoints.ts'
 import { startMasterDns } from './dns/service.ts'
+import { VipRange } from './vips/vip-allocation.ts'
+import { vipRecords } from './vips/vip-records.ts'
+import { VipService, vipsView } from './vips/vip-service.ts'
 
 const log = logger('master')
 
@@ -94,6 +99,10 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
   const jobsCredential = flags.jobs && (flags.authenticate_http_frameworks || flags.authenticate_frameworks) && credentials
     ? { principal: JOBS_PRINCIPAL, secret: credentials.get(JOBS_PRINCIPAL) ?? newSecret() } : undefined
   if (jobsCredential) credentials!.set(jobsCredential.principal, jobsCredential.secret)
+  // Likewise the services framework (src/master/services/).
+  const servicesCredential = flags.services && (flags.authenticate_http_frameworks || flags.authenticate_frameworks) && credentials
+    ? { principal: SERVICES_PRINCIPAL, secret: credentials.get(SERVICES_PRINCIPAL) ?? newSecret() } : undefined
+  if (servicesCredential) credentials!.set(servicesCredential.principal, servicesCredential.secret)
   const authenticateFrameworks = flags.authenticate_http_frameworks || flags.authenticate_frameworks
   const needsCreds = flags.authenticate_http_readonly || flags.authenticate_http_readwrite || authenticateFrameworks || flags.authenticate_agents
   if (needsCreds && !credentials) throw new Error('HTTP authentication is enabled but no --credentials were given')
@@ -120,6 +129,8 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
   const events = new OperatorEvents()
   const router = new Router('master')
   let jobs: RunningJobs | undefined
+  let vips: VipService | undefined
+  let services: RunningServices | undefined
   /** HTTP requests being handled: master/event_queue_http_requests. */
   let httpInFlight = 0
 
@@ -264,6 +275,20 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
       })
     }
   }
+  // The services scheduler's Marathon API (src/master/services/, docs/services.md): reads and the event stream in the
+  // read-only realm, the rest in the read-write realm.
+  if (flags.services) {
+    for (const path of ['/v2', '/ping']) {
+      router.on(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], path, async (req, url, srv) => {
+        const write = isServicesWrite(req.method, url.pathname)
+        const a = guard(req, authn, write ? flags.authenticate_http_readwrite : (flags.authenticate_http_readonly || flags.authenticate_http_readwrite), write ? 'mesos-master-readwrite' : 'mesos-master-readonly')
+        if (a instanceof Response) return a
+        if (!services) return text(503, 'The services scheduler is starting')
+        const ip = (srv as { requestIP?: (r: Request) => { address: string; port: number } | null } | undefined)?.requestIP?.(req)
+        return handleServicesRequest(services.manager, { leader: `${info.address!.ip}:${info.address!.port}`, frameworkId: () => services?.frameworkId() ?? '', version: '1.11.0', ...(flags.zk ? { zk: flags.zk } : {}) }, new RequestAuthz(acls, a.subject), req, url, ip ? `${ip.address}:${ip.port}` : 'unknown')
+      })
+    }
+  }
   // The web UI (src/master/ui-assets.ts, docs/ui.md): public static files at `/` and /assets/, and the relay to the
   // agents' files API that its sandbox pages use (ui-agent-files.ts; the agent authenticates the caller).
   for (const p of ['/', '/index.html', '/assets']) router.on(['GET', 'HEAD'], p, (req, url) => serveUi(req, url))
@@ -272,6 +297,9 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
   const dns = flags.dns ? await startMasterDns(flags, flags.advertise_ip ?? (flags.ip === '0.0.0.0' ? '127.0.0.1' : flags.ip)) : undefined
   // meso extension: where the DNS answers and what it holds (`meso dns lookup` finds the port here).
   router.get('/api/meso/v1/dns', readonly(req => json(dns ? dns.info() : { enabled: false }, req)))
+  // meso extension: the VIP table, every VIP with its backends and their health (`meso vip list`); backends of
+  // frameworks the caller may not view are left out.
+  router.get('/api/meso/v1/vips', readonly((req, _url, authz) => json(vipsView(master, vips!, authz.viewer()), req)))
 
   const server = Bun.serve<LinkData>({
     hostname: flags.ip,
@@ -336,7 +364,18 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
       const self = `${httpScheme()}://${flags.ip === '0.0.0.0' ? '127.0.0.1' : flags.ip}:${boundPort}`
       jobs = startJobs(kv, { masterUrl: self, historyLimit: flags.job_history_limit, agentReregisterMs: flags.agent_reregister_timeout, ...(jobsCredential ? { credential: jobsCredential } : {}) })
     }
+    if (flags.services) {
+      const kv = new KvArea(recovered.kv ?? [], ops => registrar.write(ops))
+      const self = `${httpScheme()}://${flags.ip === '0.0.0.0' ? '127.0.0.1' : flags.ip}:${boundPort}`
+      services = startServices(kv, { masterUrl: self, agentReregisterMs: flags.agent_reregister_timeout, ...(servicesCredential ? { credential: servicesCredential } : {}) })
+    }
     dns?.attach(master, events)
+    // VIPs and the agents' load balancers (src/master/vips/, docs/discovery.md): addresses kept in the registrar.
+    const vipStore = new KvArea(recovered.kv ?? [], ops => registrar.write(ops)).namespace('vips')
+    vips = new VipService(master, events, {
+      range: VipRange.parse(flags.vip_range), store: vipStore,
+      onChange: table => dns?.replaceRecords('vips', vipRecords(table, dns.naming.domain, dns.naming.spec)),
+    })
   }
   let ha: HighAvailability | undefined
   if (flags.zk) {
@@ -360,6 +399,8 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
     server, url, dns,
     async stop() {
       jobs?.stop()
+      vips?.stop()
+      services?.stop()
       if (runtime) runtime.stop(master.state)
       dns?.stop()
       await ha?.stop()

@@ -182,6 +182,8 @@ const rows: Row[] = [
   { name: 'master GET /api/meso/v1/secrets', on: 'master', path: '/api/meso/v1/secrets', expect: [401, 200, 200], sees: b => b.secrets?.length > 0 },
   { name: 'master DELETE /api/meso/v1/secrets', on: 'master', path: '/api/meso/v1/secrets?path=matrix/s', method: 'DELETE', expect: [401, 403, 200] },
   { name: 'master POST /api/meso/v1/kill_task', on: 'master', path: '/api/meso/v1/kill_task', method: 'POST', body: () => ({ framework_id: ids.killme!.framework, task_id: ids.killme!.task }), expect: [401, 403, 202] },
+  // The VIP table (docs/discovery.md): read-only realm; backends of frameworks the caller may not view are left out.
+  { name: 'master GET /api/meso/v1/vips', on: 'master', path: '/api/meso/v1/vips', expect: [401, 200, 200] },
   // The jobs scheduler's Metronome API (docs/jobs.md): reads need authentication; what decides what runs needs
   // run_tasks as the job's user.
   { name: 'master GET /v1/jobs', on: 'master', path: '/v1/jobs', expect: [401, 200, 200] },
@@ -195,6 +197,18 @@ const rows: Row[] = [
   { name: 'master GET /v1/jobs/{id}/runs', on: 'master', path: '/v1/jobs/matrix-job/runs', expect: [401, 200, 200] },
   { name: 'master GET /v1/pipelines/{id}/runs', on: 'master', path: '/v1/pipelines/matrix-job/runs', expect: [401, 200, 200] },
   { name: 'master DELETE /v1/jobs/{id}', on: 'master', path: '/v1/jobs/matrix-job?stopCurrentJobRuns=true', method: 'DELETE', expect: [401, 403, 200] },
+  // The services scheduler's Marathon API (docs/services.md): reads need authentication; what decides what runs
+  // needs run_tasks as the app's user.
+  { name: 'master GET /v2/apps', on: 'master', path: '/v2/apps', expect: [401, 200, 200] },
+  { name: 'master POST /v2/apps', on: 'master', path: '/v2/apps', method: 'POST', body: () => ({ id: '/matrix/app', cmd: 'sleep 600', cpus: 0.01, mem: 16, instances: 0 }), expect: [401, 403, 201] },
+  { name: 'master GET /v2/apps/{id}', on: 'master', path: '/v2/apps/matrix/app?embed=app.tasks', expect: [401, 200, 200] },
+  { name: 'master PUT /v2/apps/{id}', on: 'master', path: '/v2/apps/matrix/app?force=true', method: 'PUT', body: () => ({ instances: 0, labels: { matrix: 'yes' } }), expect: [401, 403, 200] },
+  { name: 'master POST /v2/apps/{id}/restart', on: 'master', path: '/v2/apps/matrix/app/restart?force=true', method: 'POST', expect: [401, 403, 200] },
+  { name: 'master GET /v2/deployments', on: 'master', path: '/v2/deployments', expect: [401, 200, 200] },
+  { name: 'master GET /v2/queue', on: 'master', path: '/v2/queue?embed=lastUnusedOffers', expect: [401, 200, 200] },
+  { name: 'master GET /v2/tasks', on: 'master', path: '/v2/tasks', expect: [401, 200, 200] },
+  { name: 'master GET /v2/info', on: 'master', path: '/v2/info', expect: [401, 200, 200] },
+  { name: 'master DELETE /v2/apps/{id}', on: 'master', path: '/v2/apps/matrix/app?force=true', method: 'DELETE', expect: [401, 403, 200] },
   // master: scheduler API (register_frameworks; nobody gets the ERROR event Mesos sends on the open stream)
   { name: 'master scheduler SUBSCRIBE', on: 'master', path: '/api/v1/scheduler', body: op('SUBSCRIBE', { subscribe: { framework_info: { user: me, name: 'matrix' } } }), stream: true, expect: [401, 200, 200], sees: e => e.type === 'SUBSCRIBED' },
   // agent: v0 endpoints

@@ -18,6 +18,7 @@ import { findContainerInit, type ContainerInit } from './container-init.ts'
 import { LAUNCH_INTERRUPTED, type ContainerIO, type ContainerLaunch, type ExecProcess, type ExecSpec, type Launched, type Launcher, type RecoveredContainer, type Termination } from './launcher.ts'
 import { execInContainer } from './linux/exec-session.ts'
 import { watchExit } from './linux/exit-watch.ts'
+import { ExitWatcher } from './linux/exit-watcher.ts'
 import { destroyOrphans } from './linux/orphans.ts'
 import { RuntimeDirs } from './linux/runtime-dirs.ts'
 import { buildSpec } from './linux/spec-builder.ts'
@@ -68,6 +69,8 @@ export class LinuxLauncher implements Launcher {
   private readonly runtime: OciRuntime
   private readonly conmon: string
   private readonly dirs: RuntimeDirs
+  /** One inotify watch and one timer for every container's exit file. */
+  private readonly exits: ExitWatcher
   private readonly entries = new Map<string, Entry>()
   private hostRoot: HostRootEntry[] = []
   groupCommand = ['/bin/sleep', 'infinity']
@@ -82,6 +85,7 @@ export class LinuxLauncher implements Launcher {
     this.runtime = new OciRuntime(flags.oci_runtime ?? Bun.which('crun')!, join(runtimeDir, 'oci'))
     this.conmon = Bun.which('conmon')!
     this.dirs = new RuntimeDirs(runtimeDir)
+    this.exits = new ExitWatcher(this.dirs.exits)
   }
 
   async prepare() {
@@ -165,7 +169,7 @@ export class LinuxLauncher implements Launcher {
     const e = this.entries.get(id)
     if (!e) return Promise.resolve({ unknown: `container ${id} is unknown to the linux launcher` })
     if (e.interrupted) e.exited ??= Promise.resolve({ unknown: LAUNCH_INTERRUPTED })
-    e.exited ??= watchExit(this.dirs, id, e.data).then(t => { e.pump?.stop(); e.attach?.close(); return t })
+    e.exited ??= watchExit(this.dirs, this.exits, id, e.data).then(t => { e.pump?.stop(); e.attach?.close(); return t })
     return e.exited
   }
 

@@ -57,16 +57,13 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
+/** Whether the process runs (a zombie does not) and is the one started at `startTime`: one read of its stat. */
 export function isAlive(pid: number, startTime?: string): boolean {
-  const st = processStartTime(pid)
-  if (st === undefined) return false
-  if (startTime && st !== startTime) return false
-  try {
-    const state = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return state.slice(state.lastIndexOf(')') + 2)[0] !== 'Z'
-  } catch {
-    return false
-  }
+  let stat: string
+  try { stat = readFileSync(`/proc/${pid}/stat`, 'utf8') } catch { return false }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  if (startTime && fields[19] !== startTime) return false
+  return fields[0] !== 'Z'
 }
 
 export function readExitFile(path: string): number | undefined {

@@ -43,6 +43,8 @@ export const HANDLERS: Record<string, () => Promise<Handler>> = {
   'job:schedule:list': () => import('./job-schedule-list.ts'),
   'job:schedule:rm': () => import('./job-schedule-rm.ts'),
   'dns:lookup': () => import('./dns-lookup.ts'),
+  'vip:list': () => import('./vip-list.ts'),
+  'vip:show': () => import('./vip-show.ts'),
   'service:deploy': () => import('./service-deploy.ts'),
   'service:list': () => import('./service-list.ts'),
   'service:show': () => import('./service-show.ts'),

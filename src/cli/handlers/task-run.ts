@@ -3,7 +3,7 @@ import { CliError, masterUrl } from '../../client/cluster.ts'
 import { EXIT } from '../../client/exit-codes.ts'
 import { taskContainer } from '../../client/images.ts'
 import { parsePortMapping, type PortMapping } from '../../client/port-mappings.ts'
-import { runTask } from '../../client/task-run.ts'
+import { runTask, taskNameFor } from '../../client/task-run.ts'
 import { parseUriFlag, type CommandUri } from '../../client/uri-flag.ts'
 import { DurationError, parseDuration } from '../../core/duration.ts'
 import { parseRlimitArg } from '../../core/rlimits.ts'
@@ -11,6 +11,7 @@ import type { RLimit } from '../../core/v1/messages.ts'
 import { commandAfterDashDash } from '../command-after-dashdash.ts'
 import type { ParsedFor } from '../parsed.ts'
 import { envFromFlags, MUST_BE } from '../task-run-values.ts'
+import { parseVipFlag, vipDiscovery, type VipFlag } from './vip-flag.ts'
 
 const usage = (msg: string): never => { throw new CliError(msg, EXIT.USAGE) }
 
@@ -86,7 +87,12 @@ export async function execute({ flags, argv }: ParsedFor<typeof TaskRun>): Promi
   for (const p of flags.publish ?? []) {
     try { portMappings.push(parsePortMapping(p)) } catch (err) { usage((err as Error).message) }
   }
+  const vips: VipFlag[] = []
+  for (const v of flags.vip ?? []) {
+    try { vips.push(parseVipFlag(v)) } catch (err) { usage((err as Error).message) }
+  }
   return runTask({
+    discovery: vips.length ? vipDiscovery(flags.name ?? taskNameFor(command), vips) : undefined,
     master: masterUrl(flags.master), argv: command, name: flags.name, cpus, mem,
     disk: flags.disk || undefined, gpus, env, secretEnv, secretFiles, role: flags.role,
     detach: flags.detach, timeout: flags.timeout, user: flags.user, tty: flags.tty, interactive: flags.interactive,

@@ -14,6 +14,7 @@ export default class TaskRun extends ClientCommand {
     '$ meso task run --detach --network meso -p 31080:8080 -- python3 -m http.server 8080',
     '$ meso task run --secret-env DB_PASSWORD=team/db/password --secret-file db.pass=team/db/password -- ./serve',
     '$ meso task run --uri https://example.com/tool.tar.gz --uri https://example.com/run.sh,executable=true -- ./run.sh',
+    '$ meso task run --detach --name web --vip web:80:8080 -- python3 -m http.server 8080',
     "$ meso task run --detach --health-cmd 'test -f ready' --health-interval 5s --health-retries 3 -- ./serve",
   ]
   static flags = {
@@ -48,6 +49,7 @@ export default class TaskRun extends ClientCommand {
     'health-interval': Flags.string({ description: 'with --health-cmd: time between checks, also before the first (default 30s)', helpValue: 'DURATION' }),
     'health-retries': Flags.integer({ description: 'with --health-cmd: failed checks in a row that kill the task (default 3)', helpValue: 'N' }),
     'health-timeout': Flags.string({ description: 'with --health-cmd: time a check may run before it counts as failed (default 30s)', helpValue: 'DURATION' }),
+    vip: Flags.string({ description: 'serve behind a VIP: NAME:PORT (named, resolves as NAME.vip.mesos) or IP:PORT, then :TASKPORT where the task listens if not PORT, /udp for UDP (repeatable; docs/discovery.md)', multiple: true, helpValue: 'NAME:PORT[:TASKPORT]' }),
     'health-start-period': Flags.string({ description: 'with --health-cmd: failures in this time after the start do not count until a check passed (default 0s)', helpValue: 'DURATION' }),
   }
 

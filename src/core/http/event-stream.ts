@@ -20,6 +20,12 @@ export function isLongLived(res: Response): boolean {
   return longLived.has(res) || (res.headers.get('content-type')?.startsWith('application/recordio') ?? false)
 }
 
+/** Marks a streamed response of another kind (Marathon's server-sent events, src/master/services/) as long-lived. */
+export function markLongLived(res: Response): Response {
+  longLived.add(res)
+  return res
+}
+
 export class EventStream {
   private controller: any
   private pending: Uint8Array[] = []
@@ -50,10 +56,13 @@ export class EventStream {
   /** Sends one record; returns false once the stream is closed. */
   send(data: string | Uint8Array): boolean {
     if (this.done) return false
-    const f = frame(data)
-    if (!this.controller) { this.pending.push(f); return true }
+    if (!this.controller) { this.pending.push(frame(data)); return true }
     try {
-      this.controller.write(f)
+      // The length line and the record written apart and flushed together leave as one HTTP chunk (a direct
+      // stream sends what a flush finds buffered as one chunk), without first encoding a string record to bytes and
+      // copying both into a third buffer as frame() does: that was a tenth of the cost of an UPDATE event.
+      this.controller.write(`${typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength}\n`)
+      this.controller.write(data)
       this.controller.flush()
       return true
     } catch {

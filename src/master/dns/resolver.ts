@@ -15,6 +15,8 @@ export interface ResolverConfig {
   recursion: boolean
   /** Seconds since the epoch when the records were first built; the SOA serial counts on from it. */
   serialBase: number
+  /** Further zones answered from the same records (VIPs' `l4lb.thisdcos.directory`, src/master/vips/vip-records.ts). */
+  zones?: string[]
 }
 
 /** Mesos-DNS' SOA defaults (records/config.go): ns1.<domain>, root.ns1.<domain>, refresh 60, retry 600, expire 86400. */
@@ -95,7 +97,7 @@ export function resolve(query: Message, view: ResolverView, cfg: ResolverConfig,
   if (query.questions.length !== 1) return { kind: 'answer', message: reply(query, RCODE.FORMERR, cfg, false) }
   const q = query.questions[0]!
   const name = q.name.toLowerCase()
-  if (!inDomain(name, cfg.domain)) return cfg.recursion ? { kind: 'forward' } : { kind: 'answer', message: reply(query, RCODE.REFUSED, cfg, false) }
+  if (!inDomain(name, cfg.domain) && !cfg.zones?.some(z => inDomain(name, z))) return cfg.recursion ? { kind: 'forward' } : { kind: 'answer', message: reply(query, RCODE.REFUSED, cfg, false) }
   if (q.class !== RR_CLASS_IN && q.class !== CLASS_ANY) return { kind: 'answer', message: reply(query, RCODE.REFUSED, cfg, false) }
   const records = view.records
   // A standby master knows no tasks: SERVFAIL makes stub resolvers ask their next nameserver (another master).

@@ -15,6 +15,7 @@ import { RecordSet } from './record-set.ts'
 import type { DnsNaming, IpSource } from './records.ts'
 import type { ResolverConfig, ResolverView } from './resolver.ts'
 import { startDnsServer, type DnsServer } from './server.ts'
+import { L4LB_ZONE } from '../vips/vip-records.ts'
 import { isPrivateAddress, parseResolvers, resolversFromResolvConf, upstreamText, type Upstream } from './upstreams.ts'
 
 const log = logger('dns')
@@ -40,6 +41,9 @@ export interface MasterDns {
   attach(master: Master, events: OperatorEvents): void
   info(): DnsInfo
   stop(): void
+  /** Replaces the records of an owner outside the master's events (the named VIPs, src/master/vips/). */
+  replaceRecords(owner: string, records: import('./record-set.ts').DnsRecord[]): void
+  readonly naming: DnsNaming
 }
 
 function localAddresses(): string[] {
@@ -64,7 +68,7 @@ export async function startMasterDns(flags: MasterFlags, advertiseIp: string): P
   const wildcard = ip === '0.0.0.0' || ip === '::'
   // Parsed before binding, so a bad --dns_resolvers stops the master at start.
   const upstreams = upstreamsFor(flags, ip, flags.dns_port)
-  const cfg: ResolverConfig = { domain, ttl: flags.dns_ttl, recursion: upstreams.length > 0, serialBase: Math.floor(Date.now() / 1000) }
+  const cfg: ResolverConfig = { domain, ttl: flags.dns_ttl, recursion: upstreams.length > 0, serialBase: Math.floor(Date.now() / 1000), zones: [L4LB_ZONE] }
   const view: ResolverView = { records: undefined }
   const forwarder = new Forwarder(upstreams, flags.dns_forward_timeout)
   const server = await startDnsServer({ ip, port: flags.dns_port, cfg, view, forwarder, mayForward: wildcard ? isPrivateAddress : undefined })
@@ -89,5 +93,7 @@ export async function startMasterDns(flags: MasterFlags, advertiseIp: string): P
       ip_sources: [...naming.ipSources], leading: !!view.records, records: records.names, counters: { ...server.counters },
     }),
     stop() { unlisten?.(); server.stop() },
+    replaceRecords: (owner, list) => records.replace(owner, list),
+    naming,
   }
 }

@@ -1,0 +1,143 @@
+// The services scheduler as a framework (builtin-frameworks/host.ts runs it, like the jobs scheduler): offers
+// become launches for the apps that want tasks (service-manager.ts matches them and records why offers were
+// declined), status updates move tasks along, and every (re-)subscription reconciles: explicitly for the tasks
+// the state knows, implicitly to find tasks of ours it does not (killed). The tasks' health checks run in meso's
+// executors; their `healthy` comes with the status updates. Offers are suppressed while no app waits.
+
+import { logger } from '../../core/log.ts'
+import { currentUserName } from '../../core/posix-user.ts'
+import type { FrameworkInfo, Offer } from '../../core/v1/messages.ts'
+import type { BuiltinFramework, FrameworkEvent, SchedulerDriver } from '../builtin-frameworks/host.ts'
+import type { ServiceManager } from './service-manager.ts'
+
+const log = logger('services')
+
+/** A week, as Marathon's default --failover_timeout: tasks keep running through a master outage this long. */
+export const FAILOVER_TIMEOUT_SECONDS = 7 * 24 * 3600
+/** Declined offers come back after this long at the latest (Marathon's --decline_offer_duration is 120 s; shorter
+ * here so a waiting app sees a freed agent soon). */
+const REFUSE_SECONDS = 5
+/** How often the tasks are reconciled while subscribed (Marathon's --reconciliation_interval: 10 minutes). */
+const RECONCILE_EVERY_MS = 10 * 60_000
+
+export class ServicesFramework implements BuiltinFramework {
+  readonly name = 'services'
+  private driver?: SchedulerDriver
+  private suppressed = false
+  private timer?: ReturnType<typeof setInterval>
+  private subscribedAt = 0
+  private lastReconcile = 0
+
+  /** `agentReregisterMs`: the master's --agent_reregister_timeout (see jobs-framework.ts for why it matters). */
+  constructor(private readonly manager: ServiceManager, private readonly principal: string | undefined, private readonly roles: () => string[], private readonly agentReregisterMs: number) {
+    manager.onWantsOffers = () => this.revive()
+    manager.killer = { kill: (taskId, agentId) => this.kill(taskId, agentId) }
+    this.timer = setInterval(() => {
+      try { manager.tick() } catch (err) { log.error(`services tick failed: ${(err as Error).stack ?? err}`) }
+      if (this.driver && Date.now() - this.lastReconcile >= RECONCILE_EVERY_MS) void this.reconcile(this.driver)
+      if (this.driver && !this.manager.launchesWanted().length) this.suppress()
+    }, 1000)
+  }
+
+  get subscribed() { return this.driver !== undefined }
+
+  frameworkInfo(): FrameworkInfo {
+    return {
+      user: currentUserName(),
+      name: 'meso-services',
+      checkpoint: true,
+      failover_timeout: FAILOVER_TIMEOUT_SECONDS,
+      roles: this.roles(),
+      capabilities: [{ type: 'MULTI_ROLE' }, { type: 'GPU_RESOURCES' }, { type: 'TASK_KILLING_STATE' }, { type: 'PARTITION_AWARE' }],
+      ...(this.principal ? { principal: this.principal } : {}),
+    } as FrameworkInfo
+  }
+
+  async onSubscribed(driver: SchedulerDriver): Promise<void> {
+    this.driver = driver
+    this.suppressed = false
+    this.subscribedAt = Date.now()
+    this.subscribedRoles = this.roles().join(',')
+    await this.reconcile(driver)
+    for (const i of this.manager.tasksBeingKilled()) this.kill(i.taskId, i.agentId)
+  }
+
+  private async reconcile(driver: SchedulerDriver) {
+    this.lastReconcile = Date.now()
+    const tasks = [...this.manager.instances.values()]
+    const explicit = tasks.length
+      ? driver.call('RECONCILE', { reconcile: { tasks: tasks.map(t => ({ task_id: { value: t.taskId }, agent_id: { value: t.agentId } })) } })
+      : Promise.resolve()
+    await explicit.catch(err => log.warn(`services: reconciling ${tasks.length} task(s): ${(err as Error).message}`))
+    await driver.call('RECONCILE', { reconcile: { tasks: [] } }).catch(err => log.warn(`services: implicit reconciliation: ${(err as Error).message}`))
+  }
+
+  onDisconnected(): void { this.driver = undefined }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = undefined
+    this.driver = undefined
+  }
+
+  async onEvent(event: FrameworkEvent, driver: SchedulerDriver): Promise<void> {
+    if (event.type === 'OFFERS') await this.onOffers(event.offers?.offers ?? [], driver)
+    else if (event.type === 'UPDATE' && event.update) {
+      const s = event.update.status
+      const state = String(s.state)
+      // An explicit reconciliation answers TASK_LOST/TASK_UNKNOWN for a task whose agent has not re-registered
+      // with a restarted master yet: not the end of the task while the agent may still come.
+      if ((state === 'TASK_LOST' || state === 'TASK_UNKNOWN' || state === 'TASK_UNREACHABLE') && s.reason === 'REASON_RECONCILIATION' && Date.now() - this.subscribedAt < this.agentReregisterMs) {
+        log.info(`services: task ${s.task_id.value} not known to the master yet (${state}); waiting for its agent`)
+        return
+      }
+      this.manager.taskStatus(s)
+    }
+  }
+
+  private async onOffers(offers: Offer[], driver: SchedulerDriver) {
+    const wanted = this.manager.launchesWanted()
+    for (const offer of offers) {
+      const tasks = this.manager.matchOffer(offer, wanted)
+      if (tasks.length) {
+        await driver.call('ACCEPT', { accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: tasks } }], filters: { refuse_seconds: REFUSE_SECONDS } } })
+          .catch(err => log.warn(`services: launching ${tasks.map(t => t.task_id.value).join(', ')}: ${(err as Error).message}`))
+      } else {
+        await driver.call('DECLINE', { decline: { offer_ids: [offer.id], filters: { refuse_seconds: REFUSE_SECONDS } } }).catch(() => {})
+      }
+    }
+    if (!this.manager.launchesWanted().length) this.suppress()
+  }
+
+  /** The roles subscribed with; an app with another role changes them (UPDATE_FRAMEWORK). */
+  private subscribedRoles = ''
+
+  private updateRoles() {
+    const roles = this.roles()
+    const key = roles.join(',')
+    if (!this.driver || key === this.subscribedRoles) return
+    this.subscribedRoles = key
+    const info = { ...this.frameworkInfo(), id: { value: this.driver.frameworkId } }
+    void this.driver.call('UPDATE_FRAMEWORK', { update_framework: { framework_info: info } })
+      .catch(err => { this.subscribedRoles = ''; log.warn(`services: UPDATE_FRAMEWORK to roles ${key}: ${(err as Error).message}`) })
+  }
+
+  private revive() {
+    this.updateRoles()
+    if (!this.driver || !this.suppressed) return
+    this.suppressed = false
+    void this.driver.call('REVIVE').catch(err => log.warn(`services: REVIVE: ${(err as Error).message}`))
+  }
+
+  private suppress() {
+    if (!this.driver || this.suppressed) return
+    this.suppressed = true
+    void this.driver.call('SUPPRESS').catch(err => { this.suppressed = false; log.warn(`services: SUPPRESS: ${(err as Error).message}`) })
+  }
+
+  private kill(taskId: string, agentId: string) {
+    if (!this.driver) { log.warn(`services: cannot kill ${taskId} now: not subscribed (it is killed again after the next subscription)`); return }
+    void this.driver.call('KILL', { kill: { task_id: { value: taskId }, agent_id: { value: agentId } } })
+      .catch(err => log.warn(`services: killing ${taskId}: ${(err as Error).message}`))
+  }
+}
