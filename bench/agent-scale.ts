@@ -11,7 +11,8 @@
 // 48-thread Xeon; the ratios scale them to N. Variants, run one after the other on fresh agents:
 //   meso           this checkout's agent, defaults (log rotation on: two rotator processes per container)
 //   meso, no rotation   --logrotate_max_size=0: what the rotators cost
-//   baseline       MESO_BENCH_BASELINE=DIR: that checkout's agent (the before of a before/after), same master
+//   baseline       MESO_BENCH_BASELINE=DIR: that checkout's agent (the before of a before/after), same master; its
+//                  dist/meso when built there, else its sources
 //
 //   bun bench/agent-scale.ts [--quick] [--containers N] [--variants meso,no-rotation,baseline] [--no-readopt]
 //
@@ -50,7 +51,9 @@ function variantsFor(names: string[]): Variant[] {
     else if (name === 'no-rotation') out.push({ name: 'meso, no log rotation', agent: mesoCommand(), flags: ['--logrotate_max_size=0'] })
     else if (name === 'baseline') {
       const dir = process.env.MESO_BENCH_BASELINE
-      if (dir) out.push({ name: `baseline (${dir})`, agent: [BUN, join(resolve(dir), 'src/main.ts')], flags: [] })
+      // Its compiled binary when it has one (as this checkout's dist/meso is run), else its sources.
+      const bin = dir && join(resolve(dir), 'dist/meso')
+      if (dir) out.push({ name: `baseline (${dir})`, agent: existsSync(bin!) ? [bin!] : [BUN, join(resolve(dir), 'src/main.ts')], flags: [] })
     } else throw new Error(`agent-scale: unknown variant ${name} (meso, no-rotation, baseline)`)
   }
   return out
@@ -63,20 +66,25 @@ export async function runAgentScaleBench(opts: AgentScaleOptions): Promise<Bench
   const names = opts.variants ?? (opts.quick ? ['meso'] : ['meso', 'no-rotation', 'baseline'])
   const master = await startBenchMaster(['--allocation_interval=100ms'])
   const rows: Record<string, number | string>[] = []
+  const floor = opts.quick ? NaN : await bareBunRss()
   const notes: string[] = [
     `${n} \`sleep 3600\` tasks (${TASK_CPUS} cpus, ${TASK_MEM} MB each) on one agent with the linux launcher's default isolation; one framework accepting each offer with every task that fits. ` +
     `Mesos' published figures (1,000 containers, 48-thread Xeon): launch ~${MESOS_LAUNCH_S_PER_1000} s, destroy ~${MESOS_DESTROY_S_PER_1000} s; "vs Mesos" scales them to ${n}. ` +
     'Goals (1,000 on 2 vCPUs): launch ≤ 30 s, destroy ≤ 15 s, agent RSS ≤ 150 MB with all running, idle agent ≤ 60 MB, re-adoption after kill -9 ≤ 2 s with 0 lost and 0 duplicated updates.',
   ]
+  if (Number.isFinite(floor)) notes.push(`Floor under the idle agent's RSS: a compiled Bun binary serving HTTP and nothing else, ${(floor / MB).toFixed(1)} MB.`)
   try {
-    for (const v of variantsFor(names)) rows.push(...await runVariant(v, n, master, notes, opts.readopt ?? true))
+    for (const v of variantsFor(names)) rows.push(...await runVariant(v, n, master, notes, opts.readopt ?? true, opts.quick))
   } finally {
     await master.stop()
   }
   return { name: 'agent-scale', machine: machine(), rows, notes }
 }
 
-async function runVariant(v: Variant, n: number, master: BenchMaster, notes: string[], readopt: boolean): Promise<Record<string, number | string>[]> {
+async function runVariant(v: Variant, n: number, master: BenchMaster, notes: string[], readopt: boolean, quick: boolean): Promise<Record<string, number | string>[]> {
+  // Settling and sampling windows (ms): shorter in quick mode, which checks shape, not speed.
+  const settle = quick ? 500 : 2000
+  const sample = quick ? 1000 : 5000
   const dir = mkdtempSync(join(tmpdir(), 'meso-bench-scale-'))
   const cgroupsRoot = `meso-scale-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
   const runtimeDir = join(dir, 'run')
@@ -86,7 +94,7 @@ async function runVariant(v: Variant, n: number, master: BenchMaster, notes: str
     '--launcher=linux', `--cgroups_root=${cgroupsRoot}`, '--registration_backoff_factor=100ms',
     `--resources=cpus:${(n * TASK_CPUS + 1).toFixed(2)};mem:${n * TASK_MEM + 1024}`, ...v.flags,
   ]
-  const idleRss = await idleAgentRss(v, baseFlags, logPath)
+  const idleRss = await idleAgentRss(v, baseFlags, logPath, quick ? 1000 : 3000)
   let agent: BenchAgent = await startBenchAgent(v.agent, [...baseFlags, '--port=0'], logPath)
   const port = portOf(agent.url)
 
@@ -159,10 +167,10 @@ async function runVariant(v: Variant, n: number, master: BenchMaster, notes: str
 
     // ---- idle with N running
     await until('every update acknowledged', () => sched.callsInFlight === 0, 30_000)
-    await Bun.sleep(2000)
+    await Bun.sleep(settle)
     const idleCpu0 = cpuSeconds(agent.pid)
     const idleT0 = performance.now()
-    await Bun.sleep(5000)
+    await Bun.sleep(sample)
     const idleCores = (cpuSeconds(agent.pid) - idleCpu0) / ((performance.now() - idleT0) / 1000)
     const cm = conmons()
     const rot = rotators()
@@ -191,7 +199,7 @@ async function runVariant(v: Variant, n: number, master: BenchMaster, notes: str
       }, 60_000)
       const readoptS = (performance.now() - r0) / 1000
       const masterRunning = await runningOnMaster(master.url, agentId)
-      await Bun.sleep(2000)
+      await Bun.sleep(settle)
       const lost = ids.filter(id => last(id) !== 'TASK_RUNNING').length
       const duplicated = ids.reduce((k, id) => k + updates.get(id)!.length - before.get(id)!, 0)
       rows.push({
@@ -230,13 +238,36 @@ async function runVariant(v: Variant, n: number, master: BenchMaster, notes: str
   }
 }
 
+/**
+ * The floor under the idle agent's RSS: a compiled Bun binary (as dist/meso is) doing nothing but serve HTTP. Most
+ * of either is the runtime's own code paged in from the executable.
+ */
+async function bareBunRss(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'meso-bench-scale-bare-'))
+  try {
+    const src = join(dir, 'serve.ts')
+    await Bun.write(src, "Bun.serve({ port: 0, fetch: () => new Response('ok') }); console.log('ready')\n")
+    const out = join(dir, 'serve')
+    const build = Bun.spawn([BUN, 'build', src, '--compile', '--minify', '--bytecode', '--outfile', out], { stdout: 'ignore', stderr: 'pipe', cwd: dir })
+    if (await build.exited !== 0) return NaN
+    const p = Bun.spawn([out], { stdout: 'ignore', stderr: 'ignore' })
+    await Bun.sleep(1000)
+    const rss = rssBytes(p.pid)
+    p.kill()
+    await p.exited
+    return rss
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 /** RSS of a fresh agent with no tasks, a few seconds after it registered (its own work dir, thrown away). */
-async function idleAgentRss(v: Variant, flags: string[], logPath: string): Promise<number> {
+async function idleAgentRss(v: Variant, flags: string[], logPath: string, settleMs: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'meso-bench-scale-idle-'))
   const own = flags.map(f => f.startsWith('--work_dir=') ? `--work_dir=${join(dir, 'work')}` : f.startsWith('--runtime_dir=') ? `--runtime_dir=${join(dir, 'run')}` : f)
   const a = await startBenchAgent(v.agent, [...own, '--port=0'], `${logPath}.idle`)
   try {
-    await Bun.sleep(3000)
+    await Bun.sleep(settleMs)
     return rssBytes(a.pid)
   } finally {
     a.proc.kill('SIGTERM')

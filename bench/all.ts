@@ -42,6 +42,7 @@ export const BENCHMARKS: { name: string; load: () => Promise<Loaded> }[] = [
   { name: 'dns', load: async () => { const m = await import('./dns.ts'); return { run: m.runDnsBench, print: m.printDns } } },
   { name: 'vip', load: async () => { const m = await import('./vip.ts'); return { run: m.runVipBench, print: m.printVip } } },
   { name: 'services', load: async () => { const m = await import('./services.ts'); return { run: m.runServicesBench, print: m.printServices } } },
+  { name: 'agent-scale', load: async () => { const m = await import('./agent-scale.ts'); return { run: m.runAgentScaleBench, print: m.printAgentScale } } },
 ]
 
 export async function runAll(opts: { quick: boolean; only?: string[]; out?: string }): Promise<SuiteEntry[]> {

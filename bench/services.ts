@@ -8,11 +8,17 @@
 // Simulated agents run no health checks, so the apps have none: "healthy" is "running" here (the e2e test covers
 // health on real agents).
 //
-//   bun bench/services.ts [--quick] [--tasks N]
+//   bun bench/services.ts [--quick] [--tasks N] [--only raw,one-app,many-apps] [--rounds R]
+//
+// MESO_BENCH_BASELINE=DIR (another checkout's sources, see lib/meso-bin.ts) runs every services row a second time
+// against that checkout's master, right after the current one, so both see the same machine state; --rounds repeats
+// the whole sequence (alternating current and baseline) on a noisy machine. MESO_BENCH_PROFILE=DIR profiles the
+// (current) master.
 
 import { startBenchMaster, waitForMetrics } from './lib/bench-master.ts'
 import { GreedyFramework } from './lib/greedy-framework.ts'
 import { machine, loadNote, type BenchResult } from './lib/measure.ts'
+import { baselineMaster, daemonCommand } from './lib/meso-bin.ts'
 import { printResult } from './lib/print-result.ts'
 import { CpuMeter, rssBytes } from './lib/procfs.ts'
 import { Fleet, SIM_AGENT_RESOURCES } from './sim/fleet.ts'
@@ -22,11 +28,12 @@ const TASK_MEM = 32
 
 export interface ServicesRun { variant: string; seconds: number; masterCpuS: number; schedulerCpuS: number; masterRssMB: number; notes: string[] }
 
-type Variant = 'raw' | 'one-app' | 'many-apps'
+const VARIANTS = ['raw', 'one-app', 'many-apps'] as const
+type Variant = typeof VARIANTS[number]
 
-async function run(variant: Variant, tasks: number, agents: number): Promise<ServicesRun> {
+async function run(variant: Variant, tasks: number, agents: number, command = daemonCommand()): Promise<ServicesRun> {
   // Big groups exceed the default 64KB body limit of the master's endpoints.
-  const master = await startBenchMaster(['--allocation_interval=100ms', '--http_request_body_limits=/v2=8MB'])
+  const master = await startBenchMaster(['--allocation_interval=100ms', '--http_request_body_limits=/v2=8MB'], {}, command)
   let fleet: Fleet | undefined
   let fw: GreedyFramework | undefined
   try {
@@ -74,27 +81,34 @@ async function run(variant: Variant, tasks: number, agents: number): Promise<Ser
   }
 }
 
-export async function runServicesBench(opts: { quick: boolean; tasks?: number }): Promise<BenchResult> {
+export async function runServicesBench(opts: { quick: boolean; tasks?: number; variants?: Variant[]; rounds?: number }): Promise<BenchResult> {
   const tasks = opts.tasks ?? (opts.quick ? 100 : 1000)
   // Simulated agents hold 1 cpu each: room for every task, with a fifth to spare.
   const agents = Math.ceil((tasks * TASK_CPUS * 1.2) / 1)
   const load = loadNote()
-  const runs: ServicesRun[] = []
-  for (const v of ['raw', 'one-app', 'many-apps'] as Variant[]) runs.push(await run(v, tasks, agents))
+  const baseline = baselineMaster()
+  const runs: (ServicesRun & { baseline?: boolean })[] = []
+  for (let round = 0; round < (opts.rounds ?? 1); round++) {
+    for (const v of opts.variants ?? VARIANTS) {
+      runs.push(await run(v, tasks, agents))
+      // The raw framework's row measures the master's own path, which the baseline shares: not repeated.
+      if (baseline && v !== 'raw') runs.push({ ...(await run(v, tasks, agents, baseline.command)), baseline: true })
+    }
+  }
   const label: Record<string, string> = {
     raw: 'raw v1 framework (placement bench)',
     'one-app': `services: 1 app × ${tasks} instances`,
     'many-apps': `services: ${tasks} apps × 1 instance`,
   }
-  const raw = runs[0]!
+  const raw = runs.find(r => r.variant === 'raw')
   const rows = runs.map(r => ({
-    variant: label[r.variant]!, tasks, agents,
+    variant: `${label[r.variant]!}${r.baseline ? ' (baseline)' : ''}`, tasks, agents,
     'to all running s': Math.round(r.seconds * 100) / 100,
     'tasks/s': Math.round(tasks / r.seconds),
     'master CPU µs/task': Math.round((r.masterCpuS * 1e6) / tasks),
     'framework CPU µs/task (outside the master)': Math.round((r.schedulerCpuS * 1e6) / tasks),
     'total CPU µs/task': Math.round(((r.masterCpuS + r.schedulerCpuS) * 1e6) / tasks),
-    'vs raw (total CPU)': Math.round(((r.masterCpuS + r.schedulerCpuS) / (raw.masterCpuS + raw.schedulerCpuS)) * 100) / 100,
+    'vs raw (total CPU)': raw ? Math.round(((r.masterCpuS + r.schedulerCpuS) / (raw.masterCpuS + raw.schedulerCpuS)) * 100) / 100 : '-',
     'master RSS MB': Math.round(r.masterRssMB),
   }))
   const notes = [
@@ -104,6 +118,7 @@ export async function runServicesBench(opts: { quick: boolean; tasks?: number })
       'process (its CPU measured there) and does no bookkeeping: no state written to the registrar, no offer statistics, no deployments.',
     'Time is from the request (POST /v2/apps, POST /v2/groups, or the raw framework\'s SUBSCRIBE) to N tasks TASK_RUNNING in the master ' +
       "and, for the services, the deployment gone from /v2/deployments (the scheduler's tick is 1 s). Simulated agents run no health checks.",
+    ...(baseline ? [`"(baseline)" rows run the master of ${baseline.label} (its sources under the same Bun), right after the row above them.`] : []),
     ...runs.flatMap(r => r.notes),
   ]
   return { name: 'services', machine: machine(), rows, notes }
@@ -114,6 +129,14 @@ export function printServices(r: BenchResult) {
 }
 
 if (import.meta.main) {
-  const i = process.argv.indexOf('--tasks')
-  printServices(await runServicesBench({ quick: process.argv.includes('--quick'), ...(i > 0 ? { tasks: Number(process.argv[i + 1]) } : {}) }))
+  const arg = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined }
+  const tasks = arg('--tasks')
+  const only = arg('--only')?.split(',')
+  const unknown = only?.filter(v => !(VARIANTS as readonly string[]).includes(v))
+  if (unknown?.length) throw new Error(`--only: unknown variant(s) ${unknown.join(', ')}; known: ${VARIANTS.join(', ')}`)
+  const rounds = arg('--rounds')
+  printServices(await runServicesBench({
+    quick: process.argv.includes('--quick'), ...(tasks ? { tasks: Number(tasks) } : {}), ...(only ? { variants: only as Variant[] } : {}),
+    ...(rounds ? { rounds: Number(rounds) } : {}),
+  }))
 }

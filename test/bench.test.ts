@@ -10,7 +10,7 @@ import { ROOT, tempDir } from './helpers/processes.ts'
 const dir = tempDir('meso-bench-test-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const ALL = ['allocator', 'launch', 'placement', 'footprint', 'startup', 'images', 'network', 'failover', 'kill', 'dns', 'vip', 'services']
+const ALL = ['allocator', 'launch', 'placement', 'footprint', 'startup', 'images', 'network', 'failover', 'kill', 'dns', 'vip', 'services', 'agent-scale']
 
 interface Entry { name: string; ms: number; result?: { name: string; machine: string; rows: Record<string, unknown>[]; notes?: string[] }; error?: string }
 
@@ -103,4 +103,13 @@ test('bench/all.ts --quick prints a table per benchmark and writes well-formed r
     expect(vip.rows.map(r => r.from)).toEqual(['agent host', 'container'])
     for (const r of vip.rows) expect(r['ratio (median)'] as number).toBeGreaterThan(0)
   } else expect(vip.notes?.join(' ')).toMatch(/skipped/)
+
+  // The agent at scale (20 real containers in quick mode) needs root, crun and conmon; its phases, with every task
+  // re-adopted after kill -9, none lost and no update repeated (counts, not speeds).
+  const scale = byName.get('agent-scale')!.result!
+  if (scale.rows.length) {
+    expect(scale.rows.map(r => r.phase)).toEqual(['launch 20', 'idle, 20 running', 're-adopt after kill -9', 'destroy 20'])
+    expect(scale.rows[2]).toMatchObject({ 'running on master': 20, lost: 0, 'duplicated updates': 0 })
+    for (const k of ['agent RSS MB', 'conmon PSS MB (sum)']) expect(scale.rows[1]![k] as number).toBeGreaterThan(0)
+  } else expect(scale.notes?.join(' ')).toMatch(/skipped/)
 }, 180_000)

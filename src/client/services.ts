@@ -101,6 +101,9 @@ export interface QueueItem {
   lastUnusedOffers?: UnusedOffer[]
 }
 
+/** GET /v2/info, the fields the CLI reads (Marathon's MarathonInfo). */
+export interface ServicesInfo { name?: string; version?: string; frameworkId?: string | null; marathon_config?: { framework_name?: string } }
+
 /** What PUT /v2/apps/{id}, DELETE, restart and a rollback answer (Marathon's DeploymentResult). */
 export interface DeploymentResult { deploymentId: string; version: string }
 
@@ -229,6 +232,11 @@ export class ServicesClient {
     const what = force ? `stopping deployment ${id}` : `rolling back deployment ${id}`
     const r = await call<DeploymentResult | undefined>(this.url(`/deployments/${encodeURIComponent(id)}${query([['force', force]])}`), what, { method: 'DELETE' })
     return r.status === 202 || !r.body ? undefined : deploymentResult(r as { status: number; body: DeploymentResult; headers: Headers }, what)
+  }
+
+  /** GET /v2/info: the services framework's id and name (`marathon_config.framework_name`), among others. */
+  async info(): Promise<ServicesInfo> {
+    return (await call<ServicesInfo>(this.url('/info'), 'reading the services info')).body
   }
 
   async queue(): Promise<QueueItem[]> {

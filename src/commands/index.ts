@@ -37,6 +37,7 @@ import SecretCreate from './secret/create.ts'
 import SecretList from './secret/list.ts'
 import SecretRm from './secret/rm.ts'
 import ServiceDeploy from './service/deploy.ts'
+import ServiceEndpoints from './service/endpoints.ts'
 import ServiceList from './service/list.ts'
 import ServiceRestart from './service/restart.ts'
 import ServiceRm from './service/rm.ts'
@@ -108,6 +109,7 @@ export const COMMANDS = {
   'service:rm': ServiceRm,
   'service:tasks': ServiceTasks,
   'service:versions': ServiceVersions,
+  'service:endpoints': ServiceEndpoints,
   completion: Completion,
   help: HelpCommand,
   version: VersionCommand,

@@ -28,6 +28,7 @@ import { masterMetrics, masterPrometheus, standbyPrometheus } from './metrics-sn
 import { OperatorEvents } from './operator-events.ts'
 import { handleMasterOperatorCall, MASTER_WRITE_CALLS, masterFileAction } from './operator-api.ts'
 import { contend, type HighAvailability } from './ha/leadership.ts'
+import { MasterGroupReader, standaloneView } from './ha/masters-view.ts'
 import { standbyAnswer } from './ha/standby.ts'
 import { Registrar, type RegistrarSnapshot, type RegistrarStore } from './registrar.ts'
 import type { MasterInfo } from '../core/v1/messages.ts'
@@ -300,6 +301,15 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
   // meso extension: the VIP table, every VIP with its backends and their health (`meso vip list`); backends of
   // frameworks the caller may not view are left out.
   router.get('/api/meso/v1/vips', readonly((req, _url, authz) => json(vipsView(master, vips!, authz.viewer()), req)))
+  // meso extension: the masters and which one leads (src/master/ha/masters-view.ts; the web UI's overview shows it).
+  const mastersReader = flags.zk ? new MasterGroupReader(flags.zk, flags.zk_session_timeout) : undefined
+  router.get('/api/meso/v1/masters', readonly(async req => {
+    try {
+      return json(mastersReader ? await mastersReader.read() : standaloneView(info), req)
+    } catch (err) {
+      return text(503, `Could not read the masters' group: ${(err as Error).message}`)
+    }
+  }))
 
   const server = Bun.serve<LinkData>({
     hostname: flags.ip,
@@ -404,6 +414,7 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
       if (runtime) runtime.stop(master.state)
       dns?.stop()
       await ha?.stop()
+      await mastersReader?.close()
       server.stop(true)
       secrets.close()
     },

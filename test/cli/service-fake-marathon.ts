@@ -1,7 +1,8 @@
 // A small Marathon-shaped master for the `meso service` command tests (service-commands.test.ts): the /v2 apps,
 // deployments, queue and events API of Marathon's RAML (shapes, 409/422/404 bodies, the Marathon-Deployment-Id
 // header; PUT /v2/apps with a list is one deployment of all), with deployments that move on with time and tell
-// /v2/events subscribers about it. An app's labels steer
+// /v2/events subscribers about it; /v2/info, and meso's /api/meso/v1/dns and /vips (settable) for `service
+// endpoints`. An app's labels steer
 // it: `test/stuck` (a reason) keeps its deployment waiting for offers, declined for InsufficientCpus and
 // UnfulfilledConstraint, and listed with that reason; `test/fail` (a reason) fails its deployment.
 
@@ -63,7 +64,9 @@ export class FakeMarathon {
     const p = url.pathname.split('/').filter(Boolean).map(decodeURIComponent)
     const force = url.searchParams.get('force') === 'true'
     const body = async () => { try { return await req.json() } catch { return undefined } }
+    if (p[0] === 'api' && p[1] === 'meso' && p[2] === 'v1') return this.mesoApi(p[3])
     if (p[0] !== 'v2') return message(404, 'not found')
+    if (p[1] === 'info' && req.method === 'GET') return json({ name: 'marathon', version: '1.11.0', frameworkId: this.frameworkId, marathon_config: { framework_name: 'meso-services' } })
     if (p[1] === 'events') return this.events(url.searchParams.getAll('event_type'))
     if (p[1] === 'queue' && req.method === 'GET') return json({ queue: this.queue(url.searchParams.getAll('embed').includes('lastUnusedOffers')) })
     if (p[1] === 'deployments') {
@@ -99,6 +102,19 @@ export class FakeMarathon {
       return v ? json({ ...v.def, version: v.version }) : message(404, `App '${id}' does not exist in version ${version}`)
     }
     return message(405, 'method not allowed')
+  }
+
+  /** The services framework's id (/v2/info), and what meso's own API answers for `service endpoints`. */
+  readonly frameworkId = 'fw-services'
+  /** GET /api/meso/v1/dns; undefined: 404 (a master that does not say). */
+  dns: { enabled: boolean; domain?: string } | undefined = { enabled: true, domain: 'mesos' }
+  /** GET /api/meso/v1/vips's entries (VipEntry). */
+  vips: unknown[] = []
+
+  private mesoApi(what: string | undefined): Response {
+    if (what === 'dns' && this.dns) return json(this.dns)
+    if (what === 'vips') return json({ vips: this.vips, errors: [], range: '11.0.0.0/8' })
+    return message(404, 'not found')
   }
 
   /** Event types each subscriber asked for (Marathon's ?event_type=), for assertions. */
@@ -263,8 +279,12 @@ export class FakeMarathon {
   }
 
   private taskView(app: FakeApp, t: FakeTask) {
+    // Host ports as the definition asks for them (31000 when it names none); a CNI network: an address in it.
+    const cni = app.def.networks?.[0]?.mode === 'container'
+    const ports = cni ? (app.def.container?.portMappings ?? []).filter((m: any) => m.hostPort !== undefined).map((_: unknown, i: number) => 32000 + i)
+      : app.def.portDefinitions ? app.def.portDefinitions.map((_: unknown, i: number) => 31000 + i) : [31000]
     return {
-      id: t.id, appId: t.appId, host: t.host, slaveId: 'agent-1', ports: [31000], state: t.state, stagedAt: t.stagedAt, startedAt: t.startedAt, version: t.version,
+      id: t.id, appId: t.appId, host: t.host, slaveId: 'agent-1', ports, ...(cni ? { ipAddresses: [{ ipAddress: `172.31.0.${app.tasks.indexOf(t) + 2}`, protocol: 'IPv4' }] } : {}), state: t.state, stagedAt: t.stagedAt, startedAt: t.startedAt, version: t.version,
       ...(app.def.healthChecks?.length ? { healthCheckResults: [{ alive: !!t.healthy, consecutiveFailures: t.healthy ? 0 : 2, lastFailureCause: t.healthy ? null : 'connection refused', instanceId: t.id }] } : {}),
     }
   }

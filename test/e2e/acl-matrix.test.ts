@@ -184,6 +184,8 @@ const rows: Row[] = [
   { name: 'master POST /api/meso/v1/kill_task', on: 'master', path: '/api/meso/v1/kill_task', method: 'POST', body: () => ({ framework_id: ids.killme!.framework, task_id: ids.killme!.task }), expect: [401, 403, 202] },
   // The VIP table (docs/discovery.md): read-only realm; backends of frameworks the caller may not view are left out.
   { name: 'master GET /api/meso/v1/vips', on: 'master', path: '/api/meso/v1/vips', expect: [401, 200, 200] },
+  // The masters and which one leads (docs/ui.md): read-only realm, no ACL of its own (GET_MASTER shows the leader to all).
+  { name: 'master GET /api/meso/v1/masters', on: 'master', path: '/api/meso/v1/masters', expect: [401, 200, 200] },
   // The jobs scheduler's Metronome API (docs/jobs.md): reads need authentication; what decides what runs needs
   // run_tasks as the job's user.
   { name: 'master GET /v1/jobs', on: 'master', path: '/v1/jobs', expect: [401, 200, 200] },

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { NetnsCluster, netnsClusterUnavailable, netnsLeftovers, type NetnsNode } from '../helpers/netns-cluster.ts'
 import { commandTask, frameworkInfo, RawScheduler, type Event } from '../helpers/raw-scheduler.ts'
+import { waitFor } from '../helpers/processes.ts'
 
 const unavailable = netnsClusterUnavailable()
 
@@ -60,7 +61,9 @@ describe.skipIf(!!unavailable)(`netns cluster${unavailable ? ` (skipped: ${unava
       expect(res.status).toBe(202)
     }
     for (const a of [a1, a2]) await s.next(update(taskOf.get(a)!, st => st.state === 'TASK_RUNNING'))
-    // The sleep is a process of its agent's namespace only.
+    // The sleep is a process of its agent's namespace only. The container init reports the task running as soon as
+    // it runs; the sleep it starts follows a moment later.
+    await waitFor('the sleeps to start', () => sleepsOn(a1).length + sleepsOn(a2).length === 2 || undefined, 10_000)
     expect(sleepsOn(a1)).toHaveLength(1)
     expect(sleepsOn(a2)).toHaveLength(1)
   })

@@ -128,7 +128,8 @@ test('reservations and volumes through ACCEPT, the operator API and a master res
   daemons.push(master)
   const after = await waitFor('the agent to re-register', async () => {
     const body = await (await operator(master.url, { type: 'GET_AGENTS' })).json() as any
-    const a = body.get_agents.agents[0]
+    // Empty repeated fields are left out, as Mesos writes them: no `agents` until one has re-registered.
+    const a = body.get_agents.agents?.[0]
     return a?.active ? a : undefined
   }, 30_000)
   expect(scalarOf(after.total_resources, 'cpus', isReservedFor('web'))).toBe(1)

@@ -91,7 +91,8 @@ describe.each(launchers)('a hostile task (%s launcher)', launcher => {
     expect(decoys).toBeGreaterThan(100)
     expect((statuses.get(403) ?? 0) + (statuses.get(404) ?? 0)).toBeGreaterThan(100)
     expect([...statuses.keys()].every(s => [200, 400, 403, 404].includes(s))).toBe(true)
-    // Nothing opened for a request outlives it.
-    expect(agentFiles()).toBe(before)
+    // Nothing opened for a request outlives it (the agent may close one of its own meanwhile, e.g. an ended task's
+    // log file, so fewer is fine; more is a leak).
+    expect(agentFiles()).toBeLessThanOrEqual(before)
   }, 120_000)
 })

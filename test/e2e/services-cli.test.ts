@@ -2,20 +2,22 @@
 // agent: deploy an app from JSON and follow it to success, list and show it, scale it, update it and roll back to
 // the previous configuration, a deploy that cannot place its instances (more cpus than the agent has) exiting 1
 // after --timeout with why-not-running from /v2/queue, shown again by `service show`, undone by rollback, a group
-// deployed in one deployment, and rm.
+// deployed in one deployment, `service endpoints` of an app with a VIP label (its DNS names checked against the
+// master's DNS), and rm.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { meso, startAgent, startMaster, tempDir, type Daemon } from '../helpers/processes.ts'
+import { meso, startAgent, startMaster, tempDir, waitFor, type Daemon } from '../helpers/processes.ts'
 
 const dir = tempDir('meso-services-cli-')
 let master: Daemon
 let agent: Daemon
 
 beforeAll(async () => {
-  master = await startMaster(join(dir, 'master'), ['--allocation_interval=100ms'])
-  agent = await startAgent(master.url, join(dir, 'agent'), ['--launcher=posix', '--resources=cpus:2;mem:1024;disk:1024;ports:[31000-31099]'])
+  // DNS for `service endpoints`' names; no l4lb: this test needs the master's VIP table, not the host's nftables.
+  master = await startMaster(join(dir, 'master'), ['--allocation_interval=100ms', '--dns', '--dns_port=0', '--dns_resolvers=none'])
+  agent = await startAgent(master.url, join(dir, 'agent'), ['--launcher=posix', '--resources=cpus:2;mem:1024;disk:1024;ports:[31000-31099]', '--no-l4lb'])
 })
 
 afterAll(async () => {
@@ -104,6 +106,35 @@ describe('meso service with a real master and agent', () => {
     expect(d.stderr).toContain('/e2e/shop/front: 1/1 running\n')
     expect((await service('rm', '/e2e/shop/front', '--timeout', '60s')).code).toBe(0)
     expect((await service('rm', '/e2e/shop/db', '--timeout', '60s')).code).toBe(0)
+  }, 120_000)
+
+  test('endpoints: an app with a port and a VIP label, its host:port, DNS names that resolve, and the VIP', async () => {
+    const def = { id: '/e2e/vipweb', cmd: 'sleep 1000', cpus: 0.1, mem: 32, instances: 1, portDefinitions: [{ port: 0, name: 'http', labels: { VIP_0: '/e2e/vipweb:8080' } }] }
+    expect((await service('deploy', file('vipweb.json', def), '--timeout', '60s')).code).toBe(0)
+    // The VIP table follows the task's RUNNING status (src/master/vips/).
+    const view = await waitFor('the VIP of /e2e/vipweb', async () => {
+      const j = JSON.parse((await service('endpoints', '/e2e/vipweb', '--json')).stdout)
+      return j.vips.length ? j : undefined
+    }, 30_000, 300)
+    const address: string = view.tasks[0].endpoints[0].address
+    const port = Number(address.split(':').pop())
+    const vipIp = String(view.vips[0].vip).split(':')[0]!
+    expect(view.vips[0]).toMatchObject({ vip: expect.stringMatching(/^11\.\d+\.\d+\.\d+:8080$/), protocol: 'tcp', name: '/e2e/vipweb', total_backends: 1, backends: [{ port, task_id: view.tasks[0].id, serving: true }] })
+
+    const r = await service('endpoints', 'e2e/vipweb')
+    expect(r.code).toBe(0)
+    const lines = r.stdout.split('\n')
+    expect(lines[0]).toBe('service  /e2e/vipweb')
+    expect(lines[1]).toBe('dns      e2e-vipweb.meso-services.mesos, _e2e-vipweb._tcp.meso-services.mesos (SRV), _http._e2e-vipweb._tcp.meso-services.mesos (SRV)')
+    expect(lines[2]).toMatch(/^vip      \/e2e\/vipweb 11\.\d+\.\d+\.\d+:8080\/tcp: e2evipweb\.meso-services\.l4lb\.thisdcos\.directory, e2evipweb\.vip\.mesos; 1 of 1 backends serving$/)
+    expect(lines.find(l => l.startsWith('e2e_vipweb.'))).toMatch(new RegExp(`^e2e_vipweb\\.\\S+ +TASK_RUNNING +- +0 \\(http\\) +tcp +host +${address.replace(/\./g, '\\.')}$`))
+
+    // The names it shows are the ones the master's DNS serves.
+    const dns = (...a: string[]) => meso(['dns', 'lookup', ...a, `--master=${master.url}`])
+    expect((await dns('e2e-vipweb.meso-services.mesos')).code).toBe(0)
+    expect((await dns('_http._e2e-vipweb._tcp.meso-services.mesos', '--type', 'SRV')).stdout).toContain(` ${port} `)
+    expect((await dns('e2evipweb.vip.mesos')).stdout).toContain(vipIp)
+    expect((await service('rm', '/e2e/vipweb', '--timeout', '60s')).code).toBe(0)
   }, 120_000)
 
   test('rm removes the service and its tasks', async () => {

@@ -1,6 +1,7 @@
 // The web UI in a real headless browser (Debian's chromium, driven by playwright-core) against a real `meso up`:
 // the overview loads, a task launched with the CLI appears without a reload, its log tail shows lines as they are
-// written, killing it shows TASK_KILLED; sign-in when the cluster asks for credentials. Screenshots go to
+// written, killing it shows TASK_KILLED; sign-in when the cluster asks for credentials; services deployed through
+// Marathon's /v2 API appearing live, healthy, or stuck with the reasons offers were declined; the masters. Screenshots go to
 // test-artifacts/ui/ (gitignored). Skipped, saying why, where chromium is not installed (./install.sh installs it).
 
 import { afterAll, beforeAll, expect, test } from 'bun:test'
@@ -204,3 +205,92 @@ test.skipIf(!haveChromium)('jobs: the list and a pipeline run drawn as a DAG wit
   expect(errors).toEqual([])
   await page.close()
 }, 120_000)
+
+test.skipIf(!haveChromium)('services: an app appearing live and turning healthy, one that cannot be placed and why; the masters', async () => {
+  // `meso up` as it comes: authentication on, so the /v2/events stream must carry the page's credentials.
+  const { url, dir } = await up()
+  const secret = operatorSecret(dir)
+  const auth = { Authorization: `Basic ${btoa(`meso-operator:${secret}`)}`, 'Content-Type': 'application/json' }
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  const errors = watchConsole(page)
+  await page.goto(`${url}/#/services`)
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 30_000 })
+  await signIn(page, secret)
+  await page.getByText('No services.').waitFor({ timeout: 30_000 })
+  const navigations: string[] = []
+  page.on('framenavigated', f => { if (f === page.mainFrame()) navigations.push(f.url()) })
+
+  // Deployed while the page is open: the row must come from the event stream, not a reload.
+  const web = {
+    id: '/ui/web', cmd: '/usr/bin/python3 -m http.server $PORT0 --bind 127.0.0.1', cpus: 0.1, mem: 64, instances: 1,
+    healthChecks: [{ protocol: 'MESOS_HTTP', path: '/', portIndex: 0, gracePeriodSeconds: 10, intervalSeconds: 1, timeoutSeconds: 2, maxConsecutiveFailures: 3, delaySeconds: 0 }],
+  }
+  const deployed = performance.now()
+  const created = await fetch(`${url}/v2/apps`, { method: 'POST', headers: auth, body: JSON.stringify(web) })
+  expect(created.status).toBe(201)
+  const row = page.locator('tr[data-id="/ui/web"]')
+  await row.waitFor({ timeout: 30_000 })
+  await row.getByText('running', { exact: true }).waitFor({ timeout: 60_000 })
+  // Healthy: the 5th column counts healthy tasks (the health check's first success after the task started).
+  await waitFor('the healthy count in the row', async () => (await row.locator('td').nth(4).innerText()).trim() === '1', 60_000, 200)
+  console.log(`ui: service running and healthy in the list ${(performance.now() - deployed).toFixed(0)} ms after POST /v2/apps`)
+  expect(navigations.every(u => u.startsWith(`${url}/#/`))).toBe(true)
+  await page.screenshot({ path: join(ARTIFACTS, 'services.png') })
+
+  // Its page (reached with the keyboard, as the other tables): the definition, its task healthy, linked to the task page.
+  await page.getByRole('table', { name: 'Services' }).locator('tbody tr').first().focus()
+  await page.keyboard.press('Enter')
+  await page.getByRole('heading', { name: '/ui/web' }).waitFor()
+  const tasks = page.getByRole('table', { name: 'Service tasks' })
+  await tasks.getByText('healthy', { exact: true }).waitFor({ timeout: 30_000 })
+  await tasks.getByText('running', { exact: true }).waitFor()
+  expect(await page.getByText('http.server').count()).toBeGreaterThan(0)
+  await page.screenshot({ path: join(ARTIFACTS, 'service.png'), fullPage: true })
+  // Nothing polls: with nothing happening to the service, the open page asks the master nothing.
+  const requests: string[] = []
+  page.on('request', r => { if (new URL(r.url()).pathname.startsWith('/v2/')) requests.push(new URL(r.url()).pathname) })
+  await Bun.sleep(4000)
+  expect(requests).toEqual([])
+  await tasks.locator('a').first().click()
+  await page.getByRole('heading', { name: /^ui_web/ }).waitFor({ timeout: 30_000 })
+
+  // An app no agent can hold: its deployment stays, with the reasons the offers were declined.
+  const huge = { id: '/ui/huge', cmd: 'sleep 1000', cpus: 1000, mem: 32, instances: 1 }
+  expect((await fetch(`${url}/v2/apps`, { method: 'POST', headers: auth, body: JSON.stringify(huge) })).status).toBe(201)
+  await page.goto(`${url}/#/services/ui/huge`)
+  const why = page.getByLabel('Why not running')
+  await why.getByRole('img', { name: /^InsufficientCpus declined \d+ of \d+$/ }).waitFor({ timeout: 60_000 })
+  await why.getByRole('table', { name: 'Last unused offers' }).getByText('InsufficientCpus').first().waitFor()
+  await page.getByText(/^Stuck: \/ui\/huge: /).waitFor({ timeout: 30_000 })
+  await page.screenshot({ path: join(ARTIFACTS, 'service-stuck.png'), fullPage: true })
+  // Offers are declined with every offer round while it waits: what they change is read at most every 2 s.
+  requests.length = 0
+  await Bun.sleep(6000)
+  const reads = (p: string) => requests.filter(r => r === p).length
+  console.log(`ui: requests in 6 s on a stuck service's page: ${JSON.stringify(requests)}`)
+  expect(reads('/v2/queue')).toBeLessThanOrEqual(4)
+  expect(reads('/v2/deployments')).toBeLessThanOrEqual(4)
+  // A phone's width: nothing wider than the screen (tables scroll inside their frame).
+  await page.setViewportSize({ width: 390, height: 844 })
+  await page.screenshot({ path: join(ARTIFACTS, 'service-stuck-phone.png'), fullPage: true })
+  expect(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBeLessThanOrEqual(0)
+  await page.setViewportSize({ width: 1280, height: 800 })
+
+  // The overview: the stuck deployment as an alert, the services card, and the masters (one, without --zk).
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Overview' }).click()
+  await page.getByRole('list', { name: 'Alerts' }).getByText(/deployment of \/ui\/huge is stuck/).waitFor({ timeout: 30_000 })
+  await page.locator('.card', { hasText: 'Services' }).getByText('2 apps, 1 of 2 instances running').waitFor({ timeout: 30_000 })
+  const masters = page.getByRole('list', { name: 'Masters' })
+  await masters.getByText('leading').waitFor({ timeout: 30_000 })
+  await page.screenshot({ path: join(ARTIFACTS, 'overview-services.png') })
+  const view = await (await fetch(`${url}/api/meso/v1/masters`, { headers: auth })).json() as { leader: { id: string }; masters: { id: string; address: string; leading: boolean }[]; source: string }
+  expect(view.source).toBe('standalone')
+  expect(view.masters).toHaveLength(1)
+  expect(view.masters[0]!.leading).toBe(true)
+  expect(view.masters[0]!.id).toBe(view.leader.id)
+  expect(`http://${view.masters[0]!.address}`).toBe(url)
+  expect(await masters.innerText()).toContain(view.masters[0]!.address)
+
+  expect(errors).toEqual([])
+  await page.close()
+}, 180_000)

@@ -12,11 +12,13 @@ import type { AgentFlags } from '../flags.ts'
 import { ConmonAttach } from '../io/conmon-attach.ts'
 import { LogPump } from '../io/log-pump.ts'
 import { logRotationOf, type LogRotation } from '../io/logrotate-policy.ts'
-import { detectHierarchy, fixHybridHierarchy, prepareV2Root } from '../isolators/cgroups/hierarchy.ts'
+import { detectHierarchy, fixHybridHierarchy, prepareV2Root, type CgroupHierarchy } from '../isolators/cgroups/hierarchy.ts'
 import { conmonCreate } from './conmon.ts'
 import { findContainerInit, type ContainerInit } from './container-init.ts'
 import { LAUNCH_INTERRUPTED, type ContainerIO, type ContainerLaunch, type ExecProcess, type ExecSpec, type Launched, type Launcher, type RecoveredContainer, type Termination } from './launcher.ts'
+import { containerCgroupDir, signalCgroup } from './linux/cgroup-signal.ts'
 import { execInContainer } from './linux/exec-session.ts'
+import { LaunchSlots } from './linux/launch-slots.ts'
 import { watchExit } from './linux/exit-watch.ts'
 import { ExitWatcher } from './linux/exit-watcher.ts'
 import { destroyOrphans } from './linux/orphans.ts'
@@ -71,8 +73,12 @@ export class LinuxLauncher implements Launcher {
   private readonly dirs: RuntimeDirs
   /** One inotify watch and one timer for every container's exit file. */
   private readonly exits: ExitWatcher
+  /** A bounded number of creates at a time; the rest queue (linux/launch-slots.ts). */
+  private readonly slots = new LaunchSlots()
   private readonly entries = new Map<string, Entry>()
   private hostRoot: HostRootEntry[] = []
+  /** The cgroup mounts, read once prepared: kills go through the containers' cgroups (linux/cgroup-signal.ts). */
+  private cgroups?: CgroupHierarchy
   groupCommand = ['/bin/sleep', 'infinity']
   /** PID 1 of containers with a pid namespace of their own (container-init.ts); undefined when none is installed. */
   init?: ContainerInit
@@ -110,7 +116,8 @@ export class LinuxLauncher implements Launcher {
       this.init = init
       log.info(`Container init: ${init.path} runs as PID 1 of every container with its own pid namespace (opt out per task: meso task run --no-init, label meso.io/init=false)`)
     }
-    log.info(`Linux launcher ready: ${this.runtime.name} under conmon, cgroups ${detectHierarchy().version}`)
+    this.cgroups = detectHierarchy()
+    log.info(`Linux launcher ready: ${this.runtime.name} under conmon, cgroups ${this.cgroups.version}`)
   }
 
   private logRotation(): LogRotation | undefined {
@@ -139,12 +146,12 @@ export class LinuxLauncher implements Launcher {
     const spec = buildSpec({ launch, bundle, cgroupsPath, parentPid: parent?.data.pid, flags: this.flags, hostRoot: this.hostRoot, hidden: this.hidden, init: this.init })
     // Root-only: the spec holds the task's environment, secret variables included (docs/security-secrets.md).
     writeFileSync(join(bundle, 'config.json'), serializeSpec(spec), { mode: 0o600 })
-    const created = await conmonCreate({
+    const created = await this.slots.run(() => conmonCreate({
       conmon: this.conmon, runtime: this.runtime.binary, runtimeRoot: this.runtime.root, id, bundle,
       exitDir: this.dirs.exits, persistDir: this.dirs.persist(id), socketDir: this.dirs.sockets,
       stdoutPath: join(launch.sandbox, 'stdout'), stderrPath: join(launch.sandbox, 'stderr'),
       terminal: launch.tty, stdin: launch.stdin, logRotation: this.logRotation(),
-    }).catch(async err => {
+    })).catch(async err => {
       await this.runtime.delete(id)
       rmSync(bundle, { recursive: true, force: true })
       throw err
@@ -202,7 +209,11 @@ export class LinuxLauncher implements Launcher {
   }
 
   async kill(id: string, signal: NodeJS.Signals) {
-    if (!this.entries.has(id)) return
+    const e = this.entries.get(id)
+    if (!e) return
+    // Every process of the container, as `crun kill --all` would, without starting crun; crun when the cgroup is unreadable.
+    const dir = this.cgroups && !e.interrupted ? containerCgroupDir(this.cgroups, e.data.cgroupsPath) : undefined
+    if (dir && signalCgroup(dir, signal)) return
     await this.runtime.kill(id, signal)
   }
 

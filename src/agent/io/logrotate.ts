@@ -6,12 +6,13 @@
 // Writers the agent does not own (a container under conmon, a posix task's monitor) write into a pipe read by
 // a companion logger, a few lines of /bin/sh around `head -c` (under 2 MB of memory, where a second Bun process would
 // take 25 MB), started in its own session: it outlives an agent restart, so a re-adopted container keeps being rotated,
-// and it learns how full the leading file is from the file itself. `head -c N` never reads more than N bytes from the
-// pipe, so the cut is exact and nothing is lost between two files; `stdbuf -o0` makes it write each read through at
-// once (head's stdio buffer would otherwise hold small writes back until it exits). Output the agent writes itself (the log pump of
+// and it learns how full the leading file is from the agent at start (one `stat` process less per stream) and from
+// the file itself after each cut. `head -c N` never reads more than N bytes from the pipe, so the cut is exact and
+// nothing is lost between two files; `stdbuf -o0` makes it write each read through at once (head's stdio buffer
+// would otherwise hold small writes back until it exits). Output the agent writes itself (the log pump of
 // TTY/stdin containers) goes through RotatingFile (rotating-file.ts), which follows the same rules in-process.
 
-import { closeSync, constants, openSync } from 'node:fs'
+import { closeSync, constants, openSync, statSync } from 'node:fs'
 import type { LogRotation } from './logrotate-policy.ts'
 import { makeFifo, makePipe } from './unix.ts'
 
@@ -21,12 +22,11 @@ import { makeFifo, makePipe } from './unix.ts'
  * A failed write (disk full, sandbox removed) does not kill the task with SIGPIPE: the rest of its output is drained,
  * and the reason left in `<file>.logrotate-error`.
  */
-export const LOGROTATE_SCRIPT = `p=$1 f=$2 max=$3 keep=$4
+export const LOGROTATE_SCRIPT = `p=$1 f=$2 max=$3 keep=$4 s=$5
 trap '' HUP INT TERM
 if [ "$p" != - ]; then exec <"$p"; fi
 size() { stat -c %s "$f" 2>/dev/null || echo 0; }
 while :; do
-  s=$(size)
   if [ "$s" -ge "$max" ]; then
     if [ "$keep" -le 1 ]; then rm -f "$f"
     else
@@ -37,12 +37,16 @@ while :; do
     s=0
   fi
   if ! err=$(stdbuf -o0 head -c $((max - s)) 2>&1 >>"$f"); then echo "$err" >"$f.logrotate-error"; cat >/dev/null; exit 1; fi
-  [ "$(size)" -ge "$max" ] || exit 0
+  s=$(size)
+  [ "$s" -ge "$max" ] || exit 0
 done`
 
 function spawnLogger(input: string, stdin: number | 'ignore', file: string, rot: LogRotation) {
+  // How full the leading file is, told rather than asked: a `stat` process less per stream and container.
+  let size = 0
+  try { size = statSync(file).size } catch { /* not yet created */ }
   // setsid: neither the agent's end nor a Ctrl-C on `meso up` stops it; only EOF on its input does.
-  const proc = Bun.spawn(['setsid', '/bin/sh', '-c', LOGROTATE_SCRIPT, 'meso-logrotate', input, file, String(rot.maxSize), String(rot.maxFiles)], {
+  const proc = Bun.spawn(['setsid', '/bin/sh', '-c', LOGROTATE_SCRIPT, 'meso-logrotate', input, file, String(rot.maxSize), String(rot.maxFiles), String(size)], {
     stdio: [stdin, 'ignore', 'ignore'],
   })
   proc.unref()

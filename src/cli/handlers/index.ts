@@ -54,4 +54,5 @@ export const HANDLERS: Record<string, () => Promise<Handler>> = {
   'service:rm': () => import('./service-rm.ts'),
   'service:tasks': () => import('./service-tasks.ts'),
   'service:versions': () => import('./service-versions.ts'),
+  'service:endpoints': () => import('./service-endpoints.ts'),
 }

@@ -88,13 +88,23 @@ export class HierarchicalAllocator {
   private readonly filters = new OfferFilters()
   /** Sum of all agents' totals: what every sorter divides by. Kept to seed the sorter of a role created later. */
   private readonly clusterTotal = new Map<string, number>()
-  /** Active agents with something left: the only ones a cycle needs to look at. */
+  /** Active agents with something left: what a wide cycle walks. */
   private readonly candidates = new Set<AgentState>()
+  /**
+   * Candidates whose offerability may have changed since they were last looked at: resources recovered, agent added,
+   * re-activated or resized, a decline filter on it expired. An ordinary cycle looks at these only (Mesos'
+   * `allocate(slaveId)`); every other candidate was looked at before and nothing that decides its offer has changed.
+   */
+  private readonly dirty = new Set<AgentState>()
   /** Agents holding resources for frameworks the allocator does not know yet, by framework id. */
   private readonly orphans = new Map<string, Set<string>>()
   /** Non-default quotas, by role (the master only sets them on top-level roles, as Mesos does). */
   private readonly quotas = new Map<string, Quota>()
-  private changed = false
+  /**
+   * Something changed on the frameworks' side that can make any agent offerable (a framework added, re-activated,
+   * revived or given new roles; weights; quota): the next cycle walks every candidate, as Mesos' batch `allocate()`.
+   */
+  private widePass = false
 
   constructor(opts: AllocatorOptions = {}) {
     this.allocatable = compileMinAllocatable(opts.minAllocatable ?? DEFAULT_MIN_ALLOCATABLE)
@@ -138,7 +148,7 @@ export class HierarchicalAllocator {
       this.updateCandidate(agent)
     }
     for (const role of fw.tracked) this.refresh(fw, role)
-    this.changed = true
+    this.widePass = true
   }
 
   /** Re-subscription or UPDATE_FRAMEWORK: new roles, suppressed roles, capabilities. */
@@ -161,7 +171,7 @@ export class HierarchicalAllocator {
     if (revived.length) this.filters.removeFramework(id, revived)
     fw.suppressed = suppressed
     for (const role of [...fw.tracked]) { this.refresh(fw, role); this.untrackIfIdle(fw, role) }
-    this.changed = true
+    this.widePass = true
   }
 
   /** Forgets the framework and gives everything it holds back to the agents. */
@@ -182,7 +192,6 @@ export class HierarchicalAllocator {
     }
     this.filters.removeFramework(id)
     this.frameworks.delete(id)
-    this.changed = true
   }
 
   activateFramework(id: string): void {
@@ -190,7 +199,7 @@ export class HierarchicalAllocator {
     if (!fw || fw.active) return
     fw.active = true
     for (const role of fw.tracked) this.refresh(fw, role)
-    this.changed = true
+    this.widePass = true
   }
 
   /** A disconnected scheduler gets no offers. Like Mesos, this also drops its decline filters. */
@@ -224,7 +233,7 @@ export class HierarchicalAllocator {
       fw.suppressed.delete(role)
       this.refresh(fw, role)
     }
-    this.changed = true
+    this.widePass = true
   }
 
   // ---- agents -----------------------------------------------------------------------------------------------------
@@ -240,7 +249,6 @@ export class HierarchicalAllocator {
     this.addTotal(agent.totalQuantities)
     for (const u of used) this.recordOn(agent, u.frameworkId, u.role, u.resources.unallocated())
     this.updateCandidate(agent)
-    this.changed = true
   }
 
   removeAgent(id: string): void {
@@ -256,6 +264,7 @@ export class HierarchicalAllocator {
     this.removeTotal(agent.totalQuantities)
     this.filters.removeAgent(id)
     this.candidates.delete(agent)
+    this.dirty.delete(agent)
     this.agents.delete(id)
   }
 
@@ -264,7 +273,6 @@ export class HierarchicalAllocator {
     if (!agent) return
     agent.active = true
     this.updateCandidate(agent)
-    this.changed = true
   }
 
   /** Disconnected or unreachable agents get no offers; what is held on them stays held. */
@@ -282,7 +290,6 @@ export class HierarchicalAllocator {
     agent.setTotal(total)
     this.addTotal(agent.totalQuantities)
     this.updateCandidate(agent)
-    this.changed = true
   }
 
   // ---- resources --------------------------------------------------------------------------------------------------
@@ -306,7 +313,6 @@ export class HierarchicalAllocator {
       const secs = refuseSeconds(filterSeconds)
       if (secs > 0) this.filters.add(frameworkId, role, agentId, part, now + secs * 1000)
     }
-    this.changed = true
   }
 
   /** Counts resources as used by a framework without an offer (e.g. tasks learnt from a re-registering agent). */
@@ -324,7 +330,7 @@ export class HierarchicalAllocator {
       this.weights.set(role, w)
       if (this.roleSorter.contains(role)) this.roleSorter.updateWeight(role, w)
     }
-    this.changed = true
+    this.widePass = true
   }
 
   // ---- quota ------------------------------------------------------------------------------------------------------
@@ -340,11 +346,11 @@ export class HierarchicalAllocator {
     }
     if (isDefaultQuota(quota)) this.quotas.delete(role)
     else this.quotas.set(role, { guarantees: new Map(quota.guarantees), limits: new Map(quota.limits) })
-    this.changed = true
+    this.widePass = true
   }
 
   removeQuota(role: string): void {
-    if (this.quotas.delete(role)) this.changed = true
+    if (this.quotas.delete(role)) this.widePass = true
   }
 
   /** The role's quota (guarantees and limits empty when it has none). */
@@ -362,26 +368,35 @@ export class HierarchicalAllocator {
 
   // ---- the allocation cycle ---------------------------------------------------------------------------------------
 
-  /** One allocation cycle at time `now` (ms). Returns one allocation per (framework, agent, role). */
-  allocate(now: number): AllocatedOffer[] {
-    this.filters.expire(now)
-    this.changed = false
+  /**
+   * One allocation cycle at time `now` (ms). Returns one allocation per (framework, agent, role).
+   *
+   * Incremental: a cycle looks only at the agents something happened to since the last one (`dirty`), unless a
+   * framework-side change calls for a wide cycle over every agent with something left. An agent looked at and not
+   * (fully) offered stays out of later cycles until an event concerns it: nothing else can change its answer.
+   * With quota the answer also depends on consumption and headroom across the cluster, so any change there makes
+   * the cycle wide. `everyAgent` forces a wide cycle (a reference for tests; the result is the same).
+   */
+  allocate(now: number, opts: { everyAgent?: boolean } = {}): AllocatedOffer[] {
+    this.filters.expire(now, f => {
+      const agent = this.agents.get(f.agentId)
+      if (agent && this.candidates.has(agent)) this.dirty.add(agent)
+    })
+    const wide = this.widePass || opts.everyAgent === true || (this.quotas.size > 0 && this.dirty.size > 0)
+    this.widePass = false
+    const agents = [...(wide ? this.candidates : this.dirty)]
+    this.dirty.clear()
     const offers: AllocatedOffer[] = []
-    if (this.candidates.size === 0) return offers
-    if (this.quotas.size > 0) return this.allocateWithQuota(now)
+    if (agents.length === 0) return offers
+    if (this.quotas.size > 0) return this.allocateWithQuota(now, agents)
 
-    const agents = [...this.candidates]
     shuffle(agents, this.random)
-    // Most agents are used up by the walk; re-adding the few that are not is cheaper than deleting the rest.
-    this.candidates.clear()
     const charges: Charge[] = []
 
     for (const agent of agents) {
-      // Nothing on the agent can reach the minimum for any role if all of it together does not.
-      if (!this.allocatable(agent.availableQuantities())) {
-        if (!agent.available.isEmpty) this.candidates.add(agent)
-        continue
-      }
+      // Nothing on the agent can reach the minimum for any role if all of it together does not. It stays a
+      // candidate (for a wide cycle) but no ordinary cycle looks at it again until something changes on it.
+      if (!this.allocatable(agent.availableQuantities())) continue
 
       // The sorters are not charged until the agent is done, so these views stay valid while we walk them (Mesos
       // sorts once per agent and walks that snapshot too). Deferring changes no decision on this agent: once a role
@@ -420,7 +435,7 @@ export class HierarchicalAllocator {
 
       for (const c of charges) this.charge(c.frameworkId, c.role, c.q)
       charges.length = 0
-      if (!agent.available.isEmpty) this.candidates.add(agent)
+      if (agent.available.isEmpty) this.candidates.delete(agent)
     }
     return offers
   }
@@ -440,10 +455,8 @@ export class HierarchicalAllocator {
    * cycle even when its frameworks are not there yet. Consumed quota counts reservations (allocated or not) and
    * unreserved allocations, so reserving for a role uses up its quota as in Mesos.
    */
-  private allocateWithQuota(now: number): AllocatedOffer[] {
-    const agents = [...this.candidates]
+  private allocateWithQuota(now: number, agents: AgentState[]): AllocatedOffer[] {
     shuffle(agents, this.random)
-    this.candidates.clear()
 
     const consumed = consumedQuota(this.quotas, this.agents.values())
     const consumedOf = (role: string) => {
@@ -550,13 +563,13 @@ export class HierarchicalAllocator {
       return quota !== undefined && !hasRoom(this.clusterTotal, quota.limits, consumed.get(topLevel(role)))
     })
     for (const agent of agents) {
-      if (agent.available.isEmpty) continue
-      if (!this.allocatable(agent.availableQuantities())) { this.candidates.add(agent); continue }
+      if (agent.available.isEmpty) { this.candidates.delete(agent); continue }
+      if (!this.allocatable(agent.availableQuantities())) continue
       // An agent with only unreserved non-revocable scalars left has nothing for a role at its limits, nor for anyone
       // once the headroom has no surplus of what it has: checked up front, so a cycle over agents left over by quota
       // costs a lookup per role rather than an offer computation.
       const plain = !agent.availableHasReservations() && agent.available.list.every(isQuotaResource)
-      if (plain && allAtLimits) { this.candidates.add(agent); continue }
+      if (plain && allAtLimits) continue
       const roleOrder = this.roleSorter.sorted()
       for (let i = 0; i < roleOrder.length; i++) {
         if (agent.available.isEmpty) break
@@ -587,7 +600,7 @@ export class HierarchicalAllocator {
         }
       }
       settle()
-      if (!agent.available.isEmpty) this.candidates.add(agent)
+      if (agent.available.isEmpty) this.candidates.delete(agent)
     }
     return [...byKey.values()]
   }
@@ -598,7 +611,7 @@ export class HierarchicalAllocator {
    */
   hasPendingWork(now?: number): boolean {
     if (this.candidates.size === 0) return false
-    if (this.changed) return true
+    if (this.widePass || this.dirty.size > 0) return true
     const next = this.filters.nextExpiry()
     return next !== undefined && (now === undefined || next <= now)
   }
@@ -806,9 +819,15 @@ export class HierarchicalAllocator {
     if (set.size === 0) this.orphans.delete(frameworkId)
   }
 
+  /** Every change to an agent's resources or state goes through here, so the next cycle looks at it. */
   private updateCandidate(agent: AgentState): void {
-    if (agent.active && !agent.available.isEmpty) this.candidates.add(agent)
-    else this.candidates.delete(agent)
+    if (agent.active && !agent.available.isEmpty) {
+      this.candidates.add(agent)
+      this.dirty.add(agent)
+    } else {
+      this.candidates.delete(agent)
+      this.dirty.delete(agent)
+    }
   }
 }
 

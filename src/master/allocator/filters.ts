@@ -68,12 +68,15 @@ export class OfferFilters {
     return false
   }
 
-  /** Drops every filter whose time is up at `now`; returns how many. */
-  expire(now: number): number {
+  /**
+   * Drops every filter whose time is up at `now`; returns how many. `onExpired` hears of each, so the allocator can
+   * look at those agents again.
+   */
+  expire(now: number, onExpired?: (f: OfferFilter) => void): number {
     let n = 0
     while (this.heap.length && this.heap[0]!.expiresAt <= now) {
       const e = this.heapPop()
-      if (e.live) { this.drop(e); n++ }
+      if (e.live) { this.drop(e); n++; onExpired?.(e) }
     }
     return n
   }

@@ -6,6 +6,11 @@
 // does: it subscribes, re-subscribes after a broken stream, acknowledges status updates once the framework has
 // handled them, and carries the framework's calls.
 //
+// Cheap per task: the status updates that arrive together (one read of the event stream) are handed to the
+// framework inside one key-value batch (store.ts), so what it records for all of them is one registrar transaction,
+// and their acknowledgements go out together once that is durable, without holding up the stream. Calls run
+// concurrently, at most MAX_CALLS_IN_FLIGHT at a time.
+//
 // src/client/scheduler-client.ts is the CLI's client: it gives up after 30 s and has no per-request credentials;
 // a built-in framework must keep trying for as long as the master leads, so the host has its own small loop.
 
@@ -58,6 +63,8 @@ export interface HostOptions {
 
 const RETRY_MS = 1000
 const FRAMEWORK_ID_KEY = 'framework-id'
+/** Enough concurrent calls to hide the round trips of a burst of acknowledgements, few enough not to flood the master. */
+const MAX_CALLS_IN_FLIGHT = 32
 
 /** One framework's subscription, kept alive until stop(). */
 export class FrameworkHost {
@@ -65,6 +72,9 @@ export class FrameworkHost {
   private stopped = false
   private streamId?: string
   private frameworkId?: string
+  private callsInFlight = 0
+  /** Calls waiting for one in flight to finish; each is handed that call's slot. */
+  private readonly callsWaiting: (() => void)[] = []
 
   constructor(private readonly framework: BuiltinFramework, private readonly store: NamespaceStore, private readonly opts: HostOptions) {
     this.frameworkId = store.get(FRAMEWORK_ID_KEY)
@@ -95,13 +105,23 @@ export class FrameworkHost {
 
   private async call(type: string, body: Record<string, unknown> = {}): Promise<void> {
     if (!this.frameworkId || !this.streamId) throw new Error(`${this.framework.name}: cannot send ${type}: not subscribed`)
-    const url = `${this.opts.masterUrl}/api/v1/scheduler`
-    const res = await fetch(url, {
-      method: 'POST', ...fetchTls(url), signal: this.abort.signal,
-      headers: this.headers({ 'Mesos-Stream-Id': this.streamId }),
-      body: JSON.stringify({ type, framework_id: { value: this.frameworkId }, ...body }),
-    })
-    if (res.status !== 202 && res.status !== 200) throw new Error(`${this.framework.name}: ${type} failed: ${res.status} ${(await res.text()).slice(0, 500)}`)
+    if (this.callsInFlight < MAX_CALLS_IN_FLIGHT) this.callsInFlight++
+    else await new Promise<void>(resolve => this.callsWaiting.push(resolve))
+    try {
+      // Subscribed again, or not at all, while this call waited its turn.
+      if (!this.frameworkId || !this.streamId) throw new Error(`${this.framework.name}: cannot send ${type}: not subscribed`)
+      const url = `${this.opts.masterUrl}/api/v1/scheduler`
+      const res = await fetch(url, {
+        method: 'POST', ...fetchTls(url), signal: this.abort.signal,
+        headers: this.headers({ 'Mesos-Stream-Id': this.streamId }),
+        body: JSON.stringify({ type, framework_id: { value: this.frameworkId }, ...body }),
+      })
+      if (res.status !== 202 && res.status !== 200) throw new Error(`${this.framework.name}: ${type} failed: ${res.status} ${(await res.text()).slice(0, 500)}`)
+    } finally {
+      const next = this.callsWaiting.shift()
+      if (next) next()
+      else this.callsInFlight--
+    }
   }
 
   private async loop(): Promise<void> {
@@ -138,7 +158,48 @@ export class FrameworkHost {
     for (;;) {
       const { value, done } = await reader.read()
       if (done) throw new Error('the master closed the event stream')
-      for (const rec of dec.push(value)) await this.handle(JSON.parse(text.decode(rec)) as FrameworkEvent)
+      const events = dec.push(value).map(rec => JSON.parse(text.decode(rec)) as FrameworkEvent)
+      for (let n = 0; n < events.length;) {
+        if (events[n]!.type !== 'UPDATE') { await this.handle(events[n]!); n++; continue }
+        let end = n + 1
+        while (end < events.length && events[end]!.type === 'UPDATE') end++
+        await this.handleUpdates(events.slice(n, end))
+        n = end
+      }
+    }
+  }
+
+  /**
+   * Status updates that came together: handed to the framework in one key-value batch (one registrar transaction
+   * for all it records), then each acknowledged once that is durable and the framework is done with it. The
+   * acknowledgements are not waited for: the next events need not queue behind their round trips.
+   */
+  private async handleUpdates(updates: FrameworkEvent[]): Promise<void> {
+    const handled: Promise<void>[] = []
+    try {
+      this.store.batch(() => { for (const event of updates) handled.push(this.deliver(event)) })
+    } catch (err) {
+      // Not acknowledged: the agents send them again, and the framework sees them again then.
+      log.error(`${this.framework.name} framework: recording ${updates.length} status update(s) failed: ${(err as Error).message}`)
+      return
+    }
+    for (let n = 0; n < updates.length; n++) {
+      const status = updates[n]!.update?.status
+      // Reconciliation answers carry no uuid: nothing to acknowledge.
+      if (!status?.uuid || !status.agent_id) continue
+      void handled[n]!
+        .then(() => this.driver.call('ACKNOWLEDGE', { acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } }))
+        .catch(err => log.warn(`${this.framework.name}: acknowledging ${status.task_id.value}: ${(err as Error).message}`))
+    }
+    await Promise.all(handled)
+  }
+
+  /** One event to the framework; a failure is the framework's, logged, and does not end the subscription. */
+  private async deliver(event: FrameworkEvent): Promise<void> {
+    try {
+      await this.framework.onEvent(event, this.driver)
+    } catch (err) {
+      log.error(`${this.framework.name} framework failed on ${event.type}: ${(err as Error).stack ?? err}`)
     }
   }
 
@@ -160,15 +221,6 @@ export class FrameworkHost {
       throw new Error(`ERROR event: ${event.error?.message}`)
     }
     if (event.type === 'HEARTBEAT') return
-    try {
-      await this.framework.onEvent(event, driver)
-    } catch (err) {
-      log.error(`${this.framework.name} framework failed on ${event.type}: ${(err as Error).stack ?? err}`)
-    }
-    const status = event.type === 'UPDATE' ? event.update?.status : undefined
-    if (status?.uuid && status.agent_id) {
-      await driver.call('ACKNOWLEDGE', { acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } })
-        .catch(err => log.warn(`${this.framework.name}: acknowledging ${status.task_id.value}: ${(err as Error).message}`))
-    }
+    await this.deliver(event)
   }
 }

@@ -1,8 +1,8 @@
 // Marathon's event stream, GET /v2/events (its EventsResource / SSE): `event: <type>` and `data: <json>` per event,
-// `event_type` query parameters to receive only those types, a comment line as a heartbeat so proxies and
-// clients see a live connection. Each subscriber has a bounded buffer: one that does not read is dropped rather
-// than grow the master's memory. Event types that are meso's own (not in Marathon's list, which strict clients
-// such as marathon-python refuse) go only to subscribers that ask for them by name.
+// `event_type` query parameters to receive only those types, a comment line on subscribing and then as a heartbeat
+// so proxies and clients see a live connection. Each subscriber has a bounded buffer: one that does not read is
+// dropped rather than grow the master's memory. Event types that are meso's own (not in Marathon's list, which
+// strict clients such as marathon-python refuse) go only to subscribers that ask for them by name.
 
 import { markLongLived } from '../../core/http/event-stream.ts'
 import { logger } from '../../core/log.ts'
@@ -57,6 +57,9 @@ export class ServiceEvents {
       start: controller => {
         sub = { controller, remote, ...(types.length ? { types: new Set(types) } : {}) }
         this.subscribers.add(sub)
+        // A first comment at once: the server sends the headers with the first bytes, and a subscriber whose
+        // event_type filter leaves out event_stream_attached would otherwise see nothing until the first heartbeat.
+        controller.enqueue(this.encoder.encode(':\n\n'))
         this.publish('event_stream_attached', { remoteAddress: remote })
       },
       cancel: () => {

@@ -21,8 +21,13 @@ export interface Match { resources: Resource[]; hostPorts: number[] }
 const usableScalar = (r: Resource, name: string) => r.name === name && r.type === 'SCALAR' && !r.disk && !r.revocable && !r.shared && (r.scalar?.value ?? 0) > 1e-9
 
 /** The roles an app's task may take resources of: `*` and its role, or what acceptedResourceRoles allows. */
-function acceptedRoles(app: AppDefinition): Set<string> {
-  return new Set(app.acceptedResourceRoles ?? ['*', app.role])
+function acceptedRoles(app: AppDefinition): string[] {
+  return app.acceptedResourceRoles ?? ['*', app.role]
+}
+
+/** Apps that may use the same roles see the same part of an offer: the key of that part. */
+export function rolesKey(app: AppDefinition): string {
+  return acceptedRoles(app).join('\u0000')
 }
 
 /** A copy of an offer's resources to take tasks from (takeFromOffer mutates it). */
@@ -33,15 +38,26 @@ export function remainderOf(offer: Offer): Resource[] {
 /** The part of a remainder the app may use (the same objects: taking from it takes from the remainder). */
 export function usableBy(remaining: Resource[], app: AppDefinition): Resource[] {
   const roles = acceptedRoles(app)
-  return remaining.filter(r => roles.has(reservationRole(r)))
+  return remaining.filter(r => roles.includes(reservationRole(r)))
 }
 
 function scalarTotal(remaining: Resource[], name: string): number {
-  return remaining.filter(r => usableScalar(r, name)).reduce((s, r) => s + r.scalar!.value, 0)
+  let total = 0
+  for (const r of remaining) if (usableScalar(r, name)) total += r.scalar!.value
+  return total
 }
 
-function freePorts(remaining: Resource[]): number {
-  return remaining.filter(r => r.name === 'ports' && r.type === 'RANGES').reduce((s, r) => s + (r.ranges?.range ?? []).reduce((n, x) => n + x.end - x.begin + 1, 0), 0)
+/** What a remainder holds, in one pass (declineReasons asks for all of it, for every app, for every offer). */
+function totals(remaining: Resource[]): { cpus: number; mem: number; disk: number; gpus: number; ports: number } {
+  const t = { cpus: 0, mem: 0, disk: 0, gpus: 0, ports: 0 }
+  for (const r of remaining) {
+    if (r.name === 'ports') {
+      if (r.type === 'RANGES') for (const x of r.ranges?.range ?? []) t.ports += x.end - x.begin + 1
+    } else if ((r.name === 'cpus' || r.name === 'mem' || r.name === 'disk' || r.name === 'gpus') && usableScalar(r, r.name)) {
+      t[r.name] += r.scalar!.value
+    }
+  }
+  return t
 }
 
 const hasPort = (remaining: Resource[], port: number) => remaining.some(r => r.name === 'ports' && (r.ranges?.range ?? []).some(x => x.begin <= port && port <= x.end))
@@ -50,23 +66,23 @@ const hasPort = (remaining: Resource[], port: number) => remaining.some(r => r.n
  * Every reason the offer cannot take one more task of `app` (empty when it can), given the placements of the app's
  * live tasks (for constraints) and the offer's remainder for the app.
  */
-export function declineReasons(offer: Offer, remaining: Resource[], app: AppDefinition, placed: readonly Placement[], now: number): NoOfferMatchReason[] {
+export function declineReasons(offer: Offer, remaining: Resource[], app: AppDefinition, placed: readonly Placement[], now: number, placement?: Placement): NoOfferMatchReason[] {
   const out: NoOfferMatchReason[] = []
   const offerRole = offer.allocation_info?.role
   if ((offerRole !== undefined && offerRole !== app.role) || !remaining.length) out.push('UnfulfilledRole')
-  if (failedConstraint(placementOf(offer), placed, app.constraints)) out.push('UnfulfilledConstraint')
+  if (app.constraints.length && failedConstraint(placement ?? placementOf(offer), placed, app.constraints)) out.push('UnfulfilledConstraint')
   const start = offer.unavailability?.start?.nanoseconds
   if (start !== undefined && Number(start) / 1e6 <= now) out.push('AgentMaintenance')
-  const short = (name: string, need: number) => need > 0 && scalarTotal(remaining, name) + 1e-9 < need
-  if (short('cpus', app.cpus)) out.push('InsufficientCpus')
-  if (short('mem', app.mem)) out.push('InsufficientMemory')
-  if (short('disk', app.disk)) out.push('InsufficientDisk')
-  if (short('gpus', app.gpus)) out.push('InsufficientGpus')
+  const t = totals(remaining)
+  const short = (have: number, need: number) => need > 0 && have + 1e-9 < need
+  if (short(t.cpus, app.cpus)) out.push('InsufficientCpus')
+  if (short(t.mem, app.mem)) out.push('InsufficientMemory')
+  if (short(t.disk, app.disk)) out.push('InsufficientDisk')
+  if (short(t.gpus, app.gpus)) out.push('InsufficientGpus')
   const ports = hostPortsWanted(app)
-  const fixed = ports.filter(p => p !== 0)
-  if (freePorts(remaining) < ports.length || !fixed.every(p => hasPort(remaining, p))) out.push('InsufficientPorts')
+  if (t.ports < ports.length || !ports.every(p => p === 0 || hasPort(remaining, p))) out.push('InsufficientPorts')
   // Marathon's --gpu_scheduling_behavior=restricted: an app without GPUs leaves GPU agents to GPU work.
-  if (app.gpus === 0 && scalarTotal(remaining, 'gpus') > 0) out.push('DeclinedScarceResources')
+  if (app.gpus === 0 && t.gpus > 0) out.push('DeclinedScarceResources')
   return out
 }
 

@@ -31,12 +31,15 @@ export const newOfferStats = (now: string): OfferStats => ({ since: now, process
 
 const firstReason = (reasons: readonly NoOfferMatchReason[]) => REASON_FUNNEL.find(r => reasons.includes(r))
 
+const isEmpty = (r: Resource) => (r.scalar !== undefined && r.scalar.value <= 1e-9) || (r.ranges !== undefined && !(r.ranges.range ?? []).length)
+
 function summarizeOffer(offer: Offer): UnusedOffer['offer'] {
   return {
     id: offer.id.value,
     agentId: offer.agent_id.value,
     hostname: offer.hostname,
-    resources: (offer.resources ?? []).map((r: Resource) => ({
+    // A remainder keeps what was taken to nothing; it is no part of what was left unused.
+    resources: (offer.resources ?? []).filter(r => !isEmpty(r)).map((r: Resource) => ({
       name: r.name,
       ...(r.scalar ? { scalar: r.scalar.value } : {}),
       ...(r.ranges ? { ranges: (r.ranges.range ?? []).map(x => ({ begin: x.begin, end: x.end })) } : {}),
@@ -47,8 +50,17 @@ function summarizeOffer(offer: Offer): UnusedOffer['offer'] {
   }
 }
 
-export function recordUsed(s: OfferStats, now: string): OfferStats {
-  return { ...s, processed: s.processed + 1, lastUsedAt: now }
+/**
+ * An offer that launched tasks of the app. `rest`: the app still wants more and what is left of the offer cannot
+ * hold another, for these reasons. Marathon hands that remainder back to the app's launcher in the same round,
+ * and its NoMatch counts as one more processed and unused offer; without it an app whose UNIQUE constraint blocks
+ * its next instance on the only agent would show one used offer and nothing declined until the agent is offered
+ * again (the accept's filter holds the rest back for a while).
+ */
+export function recordUsed(s: OfferStats, now: string, rest?: { offer: Offer; reasons: NoOfferMatchReason[] }): OfferStats {
+  const used = { ...s, processed: s.processed + 1, lastUsedAt: now }
+  // No reason found, yet no task fitted: the ports ran out while taking them (offer-match.ts checks counts first).
+  return rest ? recordUnused(used, rest.offer, rest.reasons.length ? rest.reasons : ['InsufficientPorts'], now) : used
 }
 
 export function recordUnused(s: OfferStats, offer: Offer, reasons: NoOfferMatchReason[], now: string): OfferStats {

@@ -11,6 +11,7 @@
 
 import { randomUUID } from 'node:crypto'
 import { logger } from '../../core/log.ts'
+import type { Resource } from '../../core/resources.ts'
 import type { Offer, TaskInfo, TaskStatus } from '../../core/v1/messages.ts'
 import type { NamespaceStore } from '../builtin-frameworks/store.ts'
 import { parseApp, servicePorts, type AppDefinition } from './app-definition.ts'
@@ -19,13 +20,26 @@ import { placementOf } from './constraints.ts'
 import { affectedApps, currentStepIndex, planDeployment, rollbackOf, type Action, type Deployment } from './deployment.ts'
 import type { ServiceEvents } from './event-stream.ts'
 import { isHealthyAndReady, isRunning, TERMINAL_STATES, type Instance } from './instance.ts'
-import { declineReasons, remainderOf, takeFromOffer, usableBy } from './offer-match.ts'
+import { declineReasons, remainderOf, rolesKey, takeFromOffer, usableBy } from './offer-match.ts'
 import { newOfferStats, recordUnused, recordUsed, type OfferStats } from './offer-stats.ts'
 import { appIdOfTask, isUnder, newTaskId, parentOf } from './path-id.ts'
 import { decideRollout, type RolloutDecision } from './rollout.ts'
 import { buildAppTask } from './task-info.ts'
 
 const log = logger('services')
+
+/** Where `i` is, or belongs, in a list ordered by staged time and then task id (a binary search). */
+function positionOf(list: readonly Instance[], i: Instance): number {
+  let lo = 0
+  let hi = list.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    const m = list[mid]!
+    if (m.stagedAt < i.stagedAt || (m.stagedAt === i.stagedAt && m.taskId < i.taskId)) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
 
 /** A refused operation: the HTTP status and Marathon's body. */
 export class ServiceError extends Error {
@@ -52,8 +66,11 @@ export interface ServiceManagerOptions { now?: () => number; uuid?: () => string
 export class ServiceManager {
   readonly apps = new Map<string, AppDefinition>()
   readonly instances = new Map<string, Instance>()
-  /** Task ids by app id (every decision looks at one app's tasks). */
-  private readonly byApp = new Map<string, Set<string>>()
+  /**
+   * Each app's tasks, kept in instancesOf's order (staged time, then task id: neither changes once staged), since
+   * every decision looks at one app's tasks and a status update for one task of a thousand must not re-sort them.
+   */
+  private readonly byApp = new Map<string, Instance[]>()
   readonly deployments = new Map<string, Deployment>()
   private readonly versions = new Map<string, string[]>()
   private readonly backoffs = new Map<string, Backoff>()
@@ -107,14 +124,37 @@ export class ServiceManager {
   }
 
   private index(i: Instance) {
+    const before = this.instances.get(i.taskId)
     this.instances.set(i.taskId, i)
-    let set = this.byApp.get(i.appId)
-    if (!set) { set = new Set(); this.byApp.set(i.appId, set) }
-    set.add(i.taskId)
+    let list = this.byApp.get(i.appId)
+    if (!list) { list = []; this.byApp.set(i.appId, list) }
+    if (before) {
+      const at = positionOf(list, before)
+      if (list[at]?.taskId === i.taskId && before.stagedAt === i.stagedAt) { list[at] = i; return }
+      if (list[at]?.taskId === i.taskId) list.splice(at, 1)
+    }
+    list.splice(positionOf(list, i), 0, i)
   }
 
+  private unindex(taskId: string) {
+    const i = this.instances.get(taskId)
+    if (!i) return
+    this.instances.delete(taskId)
+    const list = this.byApp.get(i.appId)
+    if (!list) return
+    const at = positionOf(list, i)
+    if (list[at]?.taskId === taskId) list.splice(at, 1)
+    if (!list.length) this.byApp.delete(i.appId)
+  }
+
+  /** An app's tasks, oldest first (a copy). */
   instancesOf(appId: string): Instance[] {
-    return [...this.byApp.get(appId) ?? []].map(t => this.instances.get(t)!).sort((a, b) => (a.stagedAt < b.stagedAt ? -1 : a.stagedAt > b.stagedAt ? 1 : a.taskId < b.taskId ? -1 : 1))
+    return [...this.tasksOf(appId)]
+  }
+
+  /** The same, without the copy, for the decisions made many times a second. */
+  private tasksOf(appId: string): readonly Instance[] {
+    return this.byApp.get(appId) ?? []
   }
 
   versionsOf(id: string): string[] {
@@ -147,13 +187,13 @@ export class ServiceManager {
   }
 
   decide(app: AppDefinition): RolloutDecision {
-    return decideRollout(app, this.instancesOf(app.id), this.now())
+    return decideRollout(app, this.tasksOf(app.id), this.now())
   }
 
   /** Whether an action of a deployment is done. */
   actionComplete(a: Action): boolean {
     if (a.action === 'StartApplication') return true
-    if (a.action === 'StopApplication') return !this.instancesOf(a.app).some(i => !TERMINAL_STATES.has(i.state))
+    if (a.action === 'StopApplication') return !this.tasksOf(a.app).some(i => !TERMINAL_STATES.has(i.state))
     const app = this.apps.get(a.app)
     return !app || this.decide(app).done
   }
@@ -213,13 +253,7 @@ export class ServiceManager {
   }
 
   private dropInstance(taskId: string) {
-    const i = this.instances.get(taskId)
-    if (i) {
-      const set = this.byApp.get(i.appId)
-      set?.delete(taskId)
-      if (set && !set.size) this.byApp.delete(i.appId)
-    }
-    this.instances.delete(taskId)
+    this.unindex(taskId)
     this.store.remove(`instance/${taskId}`)
   }
 
@@ -310,6 +344,10 @@ export class ServiceManager {
 
   /** Applies `target` (app id → new definition, or null to remove it) as one deployment. */
   deploy(target: Record<string, AppDefinition | null>, force: boolean): DeploymentResult {
+    return this.store.batch(() => this.deployInBatch(target, force))
+  }
+
+  private deployInBatch(target: Record<string, AppDefinition | null>, force: boolean): DeploymentResult {
     const ids = Object.keys(target)
     this.unlock(ids, force)
     const original = Object.fromEntries(ids.map(id => [id, this.apps.get(id) ?? null]))
@@ -376,6 +414,10 @@ export class ServiceManager {
 
   /** Kills tasks (POST /v2/tasks/delete, DELETE /v2/apps/{id}/tasks[/{task}]); with scale, the apps shrink by them. */
   killTasks(taskIds: string[], opts: { scale: boolean; force: boolean; wipe?: boolean }): { killed: Instance[]; deployment?: DeploymentResult } {
+    return this.store.batch(() => this.killTasksInBatch(taskIds, opts))
+  }
+
+  private killTasksInBatch(taskIds: string[], opts: { scale: boolean; force: boolean; wipe?: boolean }): { killed: Instance[]; deployment?: DeploymentResult } {
     const found = taskIds.map(t => this.instances.get(t))
     const missing = taskIds.filter((_, i) => !found[i])
     if (missing.length) throw new ServiceError(404, { message: `Task(s) ${missing.join(', ')} not found` })
@@ -400,6 +442,10 @@ export class ServiceManager {
   }
 
   deleteDeployment(id: string, force: boolean): DeploymentResult | undefined {
+    return this.store.batch(() => this.deleteDeploymentInBatch(id, force))
+  }
+
+  private deleteDeploymentInBatch(id: string, force: boolean): DeploymentResult | undefined {
     const d = this.deployments.get(id)
     if (!d) throw new ServiceError(404, { message: `DeploymentPlan ${id} does not exist` })
     if (force) { this.cancelDeployment(d, 'The deployment was cancelled (DELETE ?force=true)'); return undefined }
@@ -424,6 +470,10 @@ export class ServiceManager {
 
   /** Removes a group and every app under it. */
   deleteGroup(id: string, force: boolean): DeploymentResult {
+    return this.store.batch(() => this.deleteGroupInBatch(id, force))
+  }
+
+  private deleteGroupInBatch(id: string, force: boolean): DeploymentResult {
     const apps = [...this.apps.keys()].filter(a => isUnder(a, id))
     const known = this.groupIds().includes(id)
     if (!known) throw new ServiceError(404, { message: `Group '${id}' does not exist` })
@@ -457,23 +507,41 @@ export class ServiceManager {
     return out.sort((a, b) => Number(deploying.has(b.app.id)) - Number(deploying.has(a.app.id)) || (a.app.id < b.app.id ? -1 : 1))
   }
 
+  /** matchOffer for each of the offers of one OFFERS event, every launch recorded in one registrar transaction. */
+  matchOffers(offers: readonly Offer[]): TaskInfo[][] {
+    return this.store.batch(() => {
+      const wanted = this.launchesWanted()
+      return offers.map(offer => this.matchOfferInBatch(offer, wanted))
+    })
+  }
+
   /**
    * The tasks to launch from one offer (recorded as STAGING instances), with the offer statistics updated.
    * `wanted` (launchesWanted(), computed once for a batch of offers) is decremented by what is launched.
    */
   matchOffer(offer: Offer, wanted = this.launchesWanted()): TaskInfo[] {
+    return this.store.batch(() => this.matchOfferInBatch(offer, wanted))
+  }
+
+  private matchOfferInBatch(offer: Offer, wanted: { app: AppDefinition; count: number }[]): TaskInfo[] {
     const now = this.now()
     const nowIso = this.iso(now)
     const pool = remainderOf(offer)
     const tasks: TaskInfo[] = []
     const placement = placementOf(offer)
+    // Every waiting app looks at every offer (Marathon counts each app's declined offers), so what can be shared
+    // between apps is: the part of the offer apps of the same roles may use (the same objects, still taken from).
+    const usableByRoles = new Map<string, Resource[]>()
     for (const w of wanted) {
       const { app, count } = w
       if (count <= 0) continue
-      const usable = usableBy(pool, app)
-      const placed = this.instancesOf(app.id).filter(i => !TERMINAL_STATES.has(i.state) && !i.killRequested).map(i => i.placement)
+      const roles = rolesKey(app)
+      let usable = usableByRoles.get(roles)
+      if (!usable) { usable = usableBy(pool, app); usableByRoles.set(roles, usable) }
+      // Where the app's tasks are matters to its constraints only.
+      const placed = app.constraints.length ? this.tasksOf(app.id).filter(i => !TERMINAL_STATES.has(i.state) && !i.killRequested).map(i => i.placement) : []
       let launched = 0
-      let reasons = declineReasons(offer, usable, app, placed, now)
+      let reasons = declineReasons(offer, usable, app, placed, now, placement)
       while (launched < count && !reasons.length) {
         const match = takeFromOffer(usable, app)
         if (!match) break
@@ -488,10 +556,10 @@ export class ServiceManager {
         placed.push(placement)
         launched++
         w.count--
-        reasons = declineReasons(offer, usable, app, placed, now)
+        reasons = declineReasons(offer, usable, app, placed, now, placement)
       }
       const before = this.stats.get(app.id) ?? newOfferStats(nowIso)
-      if (launched) this.stats.set(app.id, recordUsed(before, nowIso))
+      if (launched) this.stats.set(app.id, recordUsed(before, nowIso, launched < count ? { offer: { ...offer, resources: pool }, reasons } : undefined))
       else {
         this.stats.set(app.id, recordUnused(before, offer, reasons.length ? reasons : ['InsufficientPorts'], nowIso))
         this.events.publish('offers_declined_event', { appId: app.id, offerId: offer.id.value, slaveId: offer.agent_id.value, host: offer.hostname, reasons })
@@ -503,6 +571,10 @@ export class ServiceManager {
 
   /** A status update for a task of ours (true when it was ours). */
   taskStatus(s: TaskStatus): boolean {
+    return this.store.batch(() => this.taskStatusInBatch(s))
+  }
+
+  private taskStatusInBatch(s: TaskStatus): boolean {
     const taskId = s.task_id.value
     const state = String(s.state)
     const i = this.instances.get(taskId)
@@ -575,6 +647,10 @@ export class ServiceManager {
 
   /** Drives every app towards its definition and finishes deployments (every second, and after changes). */
   tick(): void {
+    return this.store.batch(() => this.tickInBatch())
+  }
+
+  private tickInBatch(): void {
     const now = this.now()
     let wants = false
     for (const app of this.apps.values()) {
@@ -595,7 +671,7 @@ export class ServiceManager {
       const b = this.backoffOf(app.id)
       if (b.failures > 0) {
         const hc = app.healthChecks.length > 0
-        const steady = this.instancesOf(app.id).some(i => isRunning(i) && isHealthyAndReady(i, hc, false) && i.startedAt && now - Date.parse(i.startedAt) >= RESET_AFTER_MS)
+        const steady = this.tasksOf(app.id).some(i => isRunning(i) && isHealthyAndReady(i, hc, false) && i.startedAt && now - Date.parse(i.startedAt) >= RESET_AFTER_MS)
         if (steady) this.setBackoff(app.id, NO_BACKOFF)
       }
     }

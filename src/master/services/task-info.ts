@@ -8,6 +8,7 @@
 import type { Resource } from '../../core/resources.ts'
 import type { TaskInfo } from '../../core/v1/messages.ts'
 import type { AppDefinition } from './app-definition.ts'
+import { discoveryInfo } from './discovery-info.ts'
 import { mesosHealthCheck, mesosReadinessCheck } from './health-checks.ts'
 import { safeAppId } from './path-id.ts'
 
@@ -68,6 +69,8 @@ export function buildAppTask(app: AppDefinition, taskId: string, agentId: string
     command: command as TaskInfo['command'],
     labels: { labels: [{ key: APP_LABEL, value: app.id }, { key: VERSION_LABEL, value: app.version }, ...Object.entries(app.labels).map(([key, value]) => ({ key, value }))] },
   }
+  // Its ports and their labels: VIP_<n> labels make VIPs, and Mesos-DNS serves the ports as SRV records.
+  task.discovery = discoveryInfo(app, task.name, hostPorts) as unknown as TaskInfo['discovery']
   const c = app.container
   const network = app.networks[0]?.mode === 'container' ? app.networks[0] : undefined
   if (c || network) {

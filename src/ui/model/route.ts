@@ -11,6 +11,8 @@ export type Route =
   | { page: 'task'; frameworkId: string; taskId: string; file?: string }
   | { page: 'jobs' }
   | { page: 'job'; id: string }
+  | { page: 'services' }
+  | { page: 'service'; id: string }
   | { page: 'not-found'; path: string }
 
 export function parseRoute(hash: string): Route {
@@ -22,6 +24,8 @@ export function parseRoute(hash: string): Route {
   if (head === 'agents') return a ? { page: 'agent', id: a } : { page: 'agents' }
   if (head === 'frameworks') return a ? { page: 'framework', id: a } : { page: 'frameworks' }
   if (head === 'jobs') return a ? { page: 'job', id: a } : { page: 'jobs' }
+  // A service's id is a path (`/prod/web`): the rest of the hash, `#/services/prod/web`.
+  if (head === 'services') return a ? { page: 'service', id: `/${parts.slice(1).join('/')}` } : { page: 'services' }
   if (head === 'tasks') {
     if (a && b) return { page: 'task', frameworkId: a, taskId: b, file: params.get('file') ?? undefined }
     if (!a) return { page: 'tasks', search: params.get('q') ?? undefined }
@@ -41,6 +45,8 @@ export function routeHash(r: Route): string {
     case 'task': return `#/tasks/${e(r.frameworkId)}/${e(r.taskId)}${r.file ? `?file=${e(r.file)}` : ''}`
     case 'jobs': return '#/jobs'
     case 'job': return `#/jobs/${e(r.id)}`
+    case 'services': return '#/services'
+    case 'service': return `#/services/${r.id.split('/').filter(Boolean).map(e).join('/')}`
     case 'not-found': return `#/${r.path}`
   }
 }

@@ -9,12 +9,14 @@ import { html } from './html.ts'
 import { JobPage, Jobs } from './jobs.ts'
 import { Login } from './login.ts'
 import { Overview } from './overview.ts'
+import { ServicePage, Services } from './services.ts'
+import { servicesStore } from './services-store.ts'
 import { store, useStore } from './store.ts'
 import { TaskPage } from './task.ts'
 import { Tasks } from './tasks.ts'
 
-const NAV: [Route['page'], string, string][] = [['overview', 'Overview', '#/'], ['agents', 'Agents', '#/agents'], ['frameworks', 'Frameworks', '#/frameworks'], ['tasks', 'Tasks', '#/tasks'], ['jobs', 'Jobs', '#/jobs']]
-const section = (p: Route['page']) => (p === 'agent' ? 'agents' : p === 'framework' ? 'frameworks' : p === 'task' ? 'tasks' : p === 'job' ? 'jobs' : p)
+const NAV: [Route['page'], string, string][] = [['overview', 'Overview', '#/'], ['agents', 'Agents', '#/agents'], ['frameworks', 'Frameworks', '#/frameworks'], ['tasks', 'Tasks', '#/tasks'], ['services', 'Services', '#/services'], ['jobs', 'Jobs', '#/jobs']]
+const section = (p: Route['page']) => (p === 'agent' ? 'agents' : p === 'framework' ? 'frameworks' : p === 'task' ? 'tasks' : p === 'job' ? 'jobs' : p === 'service' ? 'services' : p)
 
 function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash))
@@ -55,7 +57,7 @@ export function App() {
   const login = connection.state === 'signed-out' || needsLogin
   const page = login
     ? html`<${Login} reason=${connection.state === 'signed-out' ? 'This master asks for credentials.' : 'Reading sandboxes on this cluster needs credentials.'}
-        onSignedIn=${() => { setNeedsLogin(false); setSignedIn(true); store.retry() }} />`
+        onSignedIn=${() => { setNeedsLogin(false); setSignedIn(true); store.retry(); servicesStore.start() }} />`
     : pageFor(route)
   return html`<button type="button" class="skip" onClick=${() => document.getElementById('main')?.focus()}>Skip to content</button>
   <header class="top">
@@ -78,6 +80,8 @@ function pageFor(r: Route) {
     case 'task': return html`<${TaskPage} key=${`${r.frameworkId}/${r.taskId}`} frameworkId=${r.frameworkId} taskId=${r.taskId} file=${r.file} />`
     case 'jobs': return html`<${Jobs} />`
     case 'job': return html`<${JobPage} key=${r.id} id=${r.id} />`
+    case 'services': return html`<${Services} />`
+    case 'service': return html`<${ServicePage} key=${r.id} id=${r.id} />`
     case 'not-found': return html`<section class="page"><h1>Not found</h1><p>No page at <code>#/${r.path}</code>. <a href="#/">Overview</a></p></section>`
   }
 }

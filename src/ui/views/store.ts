@@ -3,7 +3,7 @@
 // animation frame however fast events arrive.
 
 import { useEffect, useState } from 'preact/hooks'
-import { operatorCall } from '../api/http.ts'
+import { operatorCall, request } from '../api/http.ts'
 import { subscribe, type Connection } from '../api/subscription.ts'
 import { applyEvent, emptyClusterState, isTerminal, type ClusterState, type OperatorEvent } from '../model/cluster-state.ts'
 import { addScalars, CHARTED, zeroScalars, type Charted, type Scalars } from '../model/resources.ts'
@@ -15,12 +15,16 @@ export const SAMPLES = 120
 
 export interface MasterSummary { id?: string; hostname?: string; address?: string; version?: string; startTime?: number; electedTime?: number }
 
+/** GET /api/meso/v1/masters (src/master/ha/masters-view.ts): every master in the group, the leader marked. */
+export interface MastersView { masters: { id: string; address: string; hostname?: string; leading: boolean }[]; source: 'zookeeper' | 'standalone'; errors?: string[] }
+
 export interface Usage { used: Scalars; total: Scalars }
 
 export class Store {
   cluster: ClusterState = emptyClusterState()
   connection: Connection = { state: 'connecting' }
   leader: MasterSummary | undefined
+  masters: MastersView | undefined
   readonly usage = Object.fromEntries(CHARTED.map(k => [k, new Series<number>(SAMPLES)])) as Record<Charted, Series<number>>
   private listeners = new Set<() => void>()
   private sub: ReturnType<typeof subscribe> | undefined
@@ -32,7 +36,7 @@ export class Store {
       event: e => this.onEvent(e),
       connection: c => {
         this.connection = c
-        if (c.state === 'live') void this.loadLeader()
+        if (c.state === 'live') { void this.loadLeader(); void this.loadMasters() }
         this.changed()
       },
     })
@@ -59,6 +63,14 @@ export class Store {
       this.leader = { id: info?.id, hostname: info?.hostname, address: info?.address ? `${info.address.ip}:${info.address.port}` : undefined, version: info?.version, startTime: m?.start_time, electedTime: m?.elected_time }
       this.changed()
     } catch { /* the overview shows the leader as unknown; the stream itself says whether the master answers */ }
+  }
+
+  /** Read when the stream (re)connects: a failover or a master joining shows on the next reconnection. */
+  private async loadMasters() {
+    try {
+      this.masters = (await (await request('listing the masters', '/api/meso/v1/masters', { headers: { Accept: 'application/json' } })).json()) as MastersView
+      this.changed()
+    } catch { /* an older master has no such endpoint: the overview shows the leader alone */ }
   }
 
   /** Used (active tasks' resources) and total (agents' resources) now. */

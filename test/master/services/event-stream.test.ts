@@ -42,3 +42,31 @@ test('a subscriber that does not read is dropped', () => {
   expect(events.subscriberCount).toBe(0)
   events.stop()
 })
+
+test('a subscriber whose filter leaves out event_stream_attached gets a comment at once, not after the heartbeat', async () => {
+  const events = new ServiceEvents()
+  const only = events.subscribe(['deployment_success'], 'only')
+  const reader = only.body!.getReader()
+  const first = await Promise.race([reader.read(), Bun.sleep(1000).then(() => undefined)])
+  expect(first?.value && new TextDecoder().decode(first.value)).toBe(':\n\n')
+  reader.releaseLock()
+  events.stop()
+})
+
+test('over HTTP the response headers come before any event', async () => {
+  const events = new ServiceEvents()
+  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => events.subscribe(['deployment_success'], 'http') })
+  try {
+    const started = performance.now()
+    const ctl = new AbortController()
+    const res = await fetch(`http://127.0.0.1:${server.port}/v2/events?event_type=deployment_success`, { signal: ctl.signal })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/event-stream')
+    // Well below the 15 s heartbeat (generous for a loaded machine).
+    expect(performance.now() - started).toBeLessThan(5000)
+    ctl.abort()
+  } finally {
+    events.stop()
+    server.stop(true)
+  }
+})
