@@ -124,6 +124,19 @@ describe('companion logger', () => {
     expect(statSync(join(dir, 'stdout.1')).size).toBe(5000)
     await waitUntil('the logger to exit', () => !loggerRunning(file))
   })
+
+  test('a partly filled file (the agent tells the logger its size) is filled to the limit before the first cut', async () => {
+    const dir = tmp()
+    const file = join(dir, 'stdout')
+    writeFileSync(file, 'o'.repeat(1000))
+    const w = openRotatedSink(file, { maxSize: 4096, maxFiles: 2 })
+    const proc = Bun.spawn(['sh', '-c', 'head -c 5000 /dev/zero | tr "\\0" n'], { stdio: ['ignore', w, 'inherit'] })
+    closeSync(w)
+    await proc.exited
+    await waitUntil('the logger to exit', () => !loggerRunning(file))
+    expect(readFileSync(join(dir, 'stdout.1'), 'utf8')).toBe('o'.repeat(1000) + 'n'.repeat(3096))
+    expect(readFileSync(file, 'utf8')).toBe('n'.repeat(1904))
+  })
 })
 
 test('a logger whose writer never came is released', async () => {

@@ -44,34 +44,34 @@ describe('the view', () => {
   })
 
   test("DNS names by Mesos-DNS' rules: the task name's label, the framework, the ports' SRV names", () => {
-    expect(appDnsNames(HOST_APP, 'meso-services', 'mesos', rfc1123)).toEqual([
-      { name: 'shop-web.meso-services.mesos', type: 'A' },
-      { name: '_shop-web._tcp.meso-services.mesos', type: 'SRV' },
-      { name: '_shop-web._udp.meso-services.mesos', type: 'SRV' },
-      { name: '_http._shop-web._tcp.meso-services.mesos', type: 'SRV' },
+    expect(appDnsNames(HOST_APP, 'marathon', 'mesos', rfc1123)).toEqual([
+      { name: 'shop-web.marathon.mesos', type: 'A' },
+      { name: '_shop-web._tcp.marathon.mesos', type: 'SRV' },
+      { name: '_shop-web._udp.marathon.mesos', type: 'SRV' },
+      { name: '_http._shop-web._tcp.marathon.mesos', type: 'SRV' },
     ])
     expect(appDnsNames({ id: '/9lives' }, 'marathon', 'cluster.local', rfc952)).toEqual([{ name: 'lives.marathon.cluster.local', type: 'A' }])
   })
 
   test("VIPs: those with the app's tasks as backends, only those backends, with the VIP's DNS names", () => {
     const vips: VipEntry[] = [
-      { vip: '11.0.0.1:80', ip: '11.0.0.1', port: 80, protocol: 'tcp', name: 'shop/web', framework: 'meso-services', backends: [
+      { vip: '11.0.0.1:80', ip: '11.0.0.1', port: 80, protocol: 'tcp', name: 'shop/web', framework: 'marathon', backends: [
         { ip: '10.0.0.5', port: 31000, framework_id: 'fw', task_id: 'shop_web.1', agent_id: 'a1', healthy: true, serving: true },
         { ip: '10.0.0.6', port: 31000, framework_id: 'fw', task_id: 'other.1', agent_id: 'a2', serving: true },
       ] },
-      { vip: '11.0.0.2:53', ip: '11.0.0.2', port: 53, protocol: 'udp', name: 'dns', framework: 'meso-services', backends: [{ ip: '10.0.0.6', port: 53, framework_id: 'fw', task_id: 'other.1', agent_id: 'a2', serving: true }] },
+      { vip: '11.0.0.2:53', ip: '11.0.0.2', port: 53, protocol: 'udp', name: 'dns', framework: 'marathon', backends: [{ ip: '10.0.0.6', port: 53, framework_id: 'fw', task_id: 'other.1', agent_id: 'a2', serving: true }] },
       // The same task id in another framework is not this app's.
       { vip: '10.1.1.1:80', ip: '10.1.1.1', port: 80, protocol: 'tcp', backends: [{ ip: '10.0.0.7', port: 80, framework_id: 'fw2', task_id: 'shop_web.1', agent_id: 'a3', serving: true }] },
     ]
-    const view = appEndpoints(HOST_APP, [task('shop_web.1', { ports: [31000, 31001] })], vips, { dns: { enabled: true, domain: 'mesos' }, framework: { name: 'meso-services', id: 'fw' }, spec: rfc1123 })
+    const view = appEndpoints(HOST_APP, [task('shop_web.1', { ports: [31000, 31001] })], vips, { dns: { enabled: true, domain: 'mesos' }, framework: { name: 'marathon', id: 'fw' }, spec: rfc1123 })
     expect(view.vips).toEqual([{
-      vip: '11.0.0.1:80', protocol: 'tcp', name: '/shop/web', dns_names: ['shopweb.meso-services.l4lb.thisdcos.directory', 'shopweb.vip.mesos'],
+      vip: '11.0.0.1:80', protocol: 'tcp', name: '/shop/web', dns_names: ['shopweb.marathon.l4lb.thisdcos.directory', 'shopweb.vip.mesos'],
       backends: [vips[0]!.backends[0]!], total_backends: 2,
     }])
     expect(endpointSummary(view)).toEqual([
       ['service', '/shop/web'],
-      ['dns', 'shop-web.meso-services.mesos, _shop-web._tcp.meso-services.mesos (SRV), _shop-web._udp.meso-services.mesos (SRV), _http._shop-web._tcp.meso-services.mesos (SRV)'],
-      ['vip', '/shop/web 11.0.0.1:80/tcp: shopweb.meso-services.l4lb.thisdcos.directory, shopweb.vip.mesos; 1 of 1 backends serving (1 of other tasks)'],
+      ['dns', 'shop-web.marathon.mesos, _shop-web._tcp.marathon.mesos (SRV), _shop-web._udp.marathon.mesos (SRV), _http._shop-web._tcp.marathon.mesos (SRV)'],
+      ['vip', '/shop/web 11.0.0.1:80/tcp: shopweb.marathon.l4lb.thisdcos.directory, shopweb.vip.mesos; 1 of 1 backends serving (1 of other tasks)'],
     ])
   })
 
@@ -102,7 +102,7 @@ beforeAll(async () => {
     await Bun.sleep(25)
   }
   const web = (await (await fetch(`${fake.url}/v2/apps/shop/web/tasks`)).json() as { tasks: AppTask[] }).tasks
-  fake.vips = [{ vip: '11.0.0.1:80', ip: '11.0.0.1', port: 80, protocol: 'tcp', name: 'shop/web', framework: 'meso-services', backends: web.map((t, i) => ({ ip: '127.0.0.1', port: 31000, framework_id: fake.frameworkId, task_id: t.id, agent_id: 'agent-1', healthy: true, serving: i === 0 })) }]
+  fake.vips = [{ vip: '11.0.0.1:80', ip: '11.0.0.1', port: 80, protocol: 'tcp', name: 'shop/web', framework: 'marathon', backends: web.map((t, i) => ({ ip: '127.0.0.1', port: 31000, framework_id: fake.frameworkId, task_id: t.id, agent_id: 'agent-1', healthy: true, serving: i === 0 })) }]
 })
 afterAll(() => { fake.stop(); rmSync(dir, { recursive: true, force: true }) })
 
@@ -123,8 +123,8 @@ describe('meso service endpoints', () => {
     const lines = r.stdout.split('\n')
     expect(lines.slice(0, 3)).toEqual([
       'service  /shop/web',
-      'dns      shop-web.meso-services.mesos, _shop-web._tcp.meso-services.mesos (SRV), _http._shop-web._tcp.meso-services.mesos (SRV)',
-      'vip      /shop/web 11.0.0.1:80/tcp: shopweb.meso-services.l4lb.thisdcos.directory, shopweb.vip.mesos; 1 of 2 backends serving',
+      'dns      shop-web.marathon.mesos, _shop-web._tcp.marathon.mesos (SRV), _http._shop-web._tcp.marathon.mesos (SRV)',
+      'vip      /shop/web 11.0.0.1:80/tcp: shopweb.marathon.l4lb.thisdcos.directory, shopweb.vip.mesos; 1 of 2 backends serving',
     ])
     expect(lines[4]).toMatch(/^TASK +STATE +HEALTH +PORT +PROTO +NETWORK +ENDPOINT$/)
     expect(lines.filter(l => /^shop_web\.\S+ +TASK_RUNNING +healthy +0 \(http\) +tcp +host +127\.0\.0\.1:31000$/.test(l)).length).toBe(2)
@@ -135,7 +135,7 @@ describe('meso service endpoints', () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/\napi\.\S+ +TASK_RUNNING +- +0 \(http\) +tcp +meso +172\.31\.0\.2:8080\n$/)
     const j = JSON.parse((await meso(['service', 'endpoints', '/api', '--json'])).stdout)
-    expect(j).toMatchObject({ app: '/api', dns: 'served', dns_names: [{ name: 'api.meso-services.mesos', type: 'A' }, { name: '_api._tcp.meso-services.mesos', type: 'SRV' }, { name: '_http._api._tcp.meso-services.mesos', type: 'SRV' }], vips: [] })
+    expect(j).toMatchObject({ app: '/api', dns: 'served', dns_names: [{ name: 'api.marathon.mesos', type: 'A' }, { name: '_api._tcp.marathon.mesos', type: 'SRV' }, { name: '_http._api._tcp.marathon.mesos', type: 'SRV' }], vips: [] })
     expect(j.tasks[0]).toMatchObject({ state: 'TASK_RUNNING', ip_addresses: ['172.31.0.2'], endpoints: [{ port_index: 0, name: 'http', protocol: 'tcp', network: 'meso', address: '172.31.0.2:8080' }] })
     expect(fake.requests).toContain('GET /api/meso/v1/vips')
   })

@@ -66,7 +66,7 @@ export class FakeMarathon {
     const body = async () => { try { return await req.json() } catch { return undefined } }
     if (p[0] === 'api' && p[1] === 'meso' && p[2] === 'v1') return this.mesoApi(p[3])
     if (p[0] !== 'v2') return message(404, 'not found')
-    if (p[1] === 'info' && req.method === 'GET') return json({ name: 'marathon', version: '1.11.0', frameworkId: this.frameworkId, marathon_config: { framework_name: 'meso-services' } })
+    if (p[1] === 'info' && req.method === 'GET') return json({ name: 'marathon', version: '1.11.0', frameworkId: this.frameworkId, marathon_config: { framework_name: 'marathon' } })
     if (p[1] === 'events') return this.events(url.searchParams.getAll('event_type'))
     if (p[1] === 'queue' && req.method === 'GET') return json({ queue: this.queue(url.searchParams.getAll('embed').includes('lastUnusedOffers')) })
     if (p[1] === 'deployments') {

@@ -125,14 +125,14 @@ describe('meso service with a real master and agent', () => {
     expect(r.code).toBe(0)
     const lines = r.stdout.split('\n')
     expect(lines[0]).toBe('service  /e2e/vipweb')
-    expect(lines[1]).toBe('dns      e2e-vipweb.meso-services.mesos, _e2e-vipweb._tcp.meso-services.mesos (SRV), _http._e2e-vipweb._tcp.meso-services.mesos (SRV)')
-    expect(lines[2]).toMatch(/^vip      \/e2e\/vipweb 11\.\d+\.\d+\.\d+:8080\/tcp: e2evipweb\.meso-services\.l4lb\.thisdcos\.directory, e2evipweb\.vip\.mesos; 1 of 1 backends serving$/)
+    expect(lines[1]).toBe('dns      e2e-vipweb.marathon.mesos, _e2e-vipweb._tcp.marathon.mesos (SRV), _http._e2e-vipweb._tcp.marathon.mesos (SRV)')
+    expect(lines[2]).toMatch(/^vip      \/e2e\/vipweb 11\.\d+\.\d+\.\d+:8080\/tcp: e2evipweb\.marathon\.l4lb\.thisdcos\.directory, e2evipweb\.vip\.mesos; 1 of 1 backends serving$/)
     expect(lines.find(l => l.startsWith('e2e_vipweb.'))).toMatch(new RegExp(`^e2e_vipweb\\.\\S+ +TASK_RUNNING +- +0 \\(http\\) +tcp +host +${address.replace(/\./g, '\\.')}$`))
 
     // The names it shows are the ones the master's DNS serves.
     const dns = (...a: string[]) => meso(['dns', 'lookup', ...a, `--master=${master.url}`])
-    expect((await dns('e2e-vipweb.meso-services.mesos')).code).toBe(0)
-    expect((await dns('_http._e2e-vipweb._tcp.meso-services.mesos', '--type', 'SRV')).stdout).toContain(` ${port} `)
+    expect((await dns('e2e-vipweb.marathon.mesos')).code).toBe(0)
+    expect((await dns('_http._e2e-vipweb._tcp.marathon.mesos', '--type', 'SRV')).stdout).toContain(` ${port} `)
     expect((await dns('e2evipweb.vip.mesos')).stdout).toContain(vipIp)
     expect((await service('rm', '/e2e/vipweb', '--timeout', '60s')).code).toBe(0)
   }, 120_000)

@@ -216,7 +216,7 @@ describe('services', () => {
     expect(a.tasks.every((t: any) => t.version === r.body.version)).toBe(true)
     // No duplicates: the master knows exactly the app's tasks.
     const state = await (await fetch(`${master.url}/master/state`)).json() as any
-    const fw = state.frameworks.find((f: any) => f.name === 'meso-services')
+    const fw = state.frameworks.find((f: any) => f.name === 'marathon')
     const live = fw.tasks.filter((t: any) => t.state === 'TASK_RUNNING' && t.id.startsWith('e2e_web.'))
     expect(live.map((t: any) => t.id).sort()).toEqual(a.tasks.map((t: any) => t.id).sort())
   }, 120_000)

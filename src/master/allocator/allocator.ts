@@ -265,6 +265,8 @@ export class HierarchicalAllocator {
     this.filters.removeAgent(id)
     this.candidates.delete(agent)
     this.dirty.delete(agent)
+    // What it held no longer counts against quota, and what it had no longer counts as headroom.
+    if (this.quotas.size > 0) this.widePass = true
     this.agents.delete(id)
   }
 
@@ -821,6 +823,8 @@ export class HierarchicalAllocator {
 
   /** Every change to an agent's resources or state goes through here, so the next cycle looks at it. */
   private updateCandidate(agent: AgentState): void {
+    // With quota, what any agent holds or has left (active or not) moves consumption and headroom for all of them.
+    if (this.quotas.size > 0) this.widePass = true
     if (agent.active && !agent.available.isEmpty) {
       this.candidates.add(agent)
       this.dirty.add(agent)

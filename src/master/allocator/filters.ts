@@ -28,14 +28,25 @@ export interface OfferFilter {
   readonly expiresAt: number
 }
 
-interface Entry extends OfferFilter { live: boolean }
+interface Entry extends OfferFilter {
+  live: boolean
+  /**
+   * Whether `isFiltered` needs to look at it. A filter is shadowed, and left out of the lookup, when another one of
+   * the same framework, role and agent refuses at least as much for at least as long: whenever it would refuse, so
+   * does that one. A framework that accepts part of every offer on a busy agent installs the same filter (what its
+   * tasks left) again and again; without this the lookup grew with every accept within `refuse_seconds`.
+   */
+  indexed: boolean
+}
 
 export class OfferFilters {
   /**
    * By agent first: the allocation loop asks about every agent it offers, and most agents have no filter at all, so
-   * one failed lookup answers most questions.
+   * one failed lookup answers most questions. Only filters not shadowed by another (`Entry.indexed`).
    */
   private readonly byAgent = new Map<string, Entry[]>()
+  /** Every live filter by agent, shadowed ones included, for `removeAgent`. */
+  private readonly allByAgent = new Map<string, Set<Entry>>()
   private readonly byFramework = new Map<string, Set<Entry>>()
   /** Min-heap on `expiresAt`. Removed filters stay in it, marked dead, until popped or compacted. */
   private heap: Entry[] = []
@@ -43,10 +54,13 @@ export class OfferFilters {
   private live = 0
 
   add(frameworkId: string, role: string, agentId: string, resources: Resources, expiresAt: number): OfferFilter {
-    const e: Entry = { frameworkId, role, agentId, resources, expiresAt, live: true }
+    const e: Entry = { frameworkId, role, agentId, resources, expiresAt, live: true, indexed: true }
     const list = this.byAgent.get(agentId)
-    if (list) list.push(e)
+    if (list) this.index(list, e)
     else this.byAgent.set(agentId, [e])
+    const all = this.allByAgent.get(agentId)
+    if (all) all.add(e)
+    else this.allByAgent.set(agentId, new Set([e]))
     const set = this.byFramework.get(frameworkId)
     if (set) set.add(e)
     else this.byFramework.set(frameworkId, new Set([e]))
@@ -96,7 +110,7 @@ export class OfferFilters {
   }
 
   removeAgent(agentId: string): void {
-    for (const e of [...this.byAgent.get(agentId) ?? []]) this.drop(e)
+    for (const e of [...this.allByAgent.get(agentId) ?? []]) this.drop(e)
   }
 
   /** Filters in force (not yet expired by `expire`), for one role or all. */
@@ -118,14 +132,42 @@ export class OfferFilters {
     const n = (this.perRole.get(e.role) ?? 1) - 1
     if (n > 0) this.perRole.set(e.role, n)
     else this.perRole.delete(e.role)
-    const list = this.byAgent.get(e.agentId)!
-    list.splice(list.indexOf(e), 1)
-    if (list.length === 0) this.byAgent.delete(e.agentId)
+    if (e.indexed) {
+      const list = this.byAgent.get(e.agentId)!
+      list.splice(list.indexOf(e), 1)
+      if (list.length === 0) this.byAgent.delete(e.agentId)
+    }
+    const all = this.allByAgent.get(e.agentId)!
+    all.delete(e)
+    if (all.size === 0) this.allByAgent.delete(e.agentId)
     const set = this.byFramework.get(e.frameworkId)!
     set.delete(e)
     if (set.size === 0) this.byFramework.delete(e.frameworkId)
     // Dead entries with far-off expiry (REVIVE after a long refuse) would otherwise pile up in the heap.
     if (this.heap.length > 1024 && this.heap.length > 2 * this.live) this.compactHeap()
+  }
+
+  /**
+   * Adds a filter to its agent's lookup list unless one there shadows it; takes out those it shadows. Shadowed
+   * filters stay live (counted, listed, expired in their time): only the lookup skips them.
+   */
+  private index(list: Entry[], e: Entry): void {
+    for (const f of list) {
+      if (f.frameworkId === e.frameworkId && f.role === e.role && f.expiresAt >= e.expiresAt && f.resources.contains(e.resources)) {
+        e.indexed = false
+        return
+      }
+    }
+    let kept = 0
+    for (const f of list) {
+      if (f.frameworkId === e.frameworkId && f.role === e.role && f.expiresAt <= e.expiresAt && e.resources.contains(f.resources)) {
+        f.indexed = false
+      } else {
+        list[kept++] = f
+      }
+    }
+    list.length = kept
+    list.push(e)
   }
 
   private compactHeap(): void {

@@ -71,6 +71,14 @@ export class ServiceManager {
    * every decision looks at one app's tasks and a status update for one task of a thousand must not re-sort them.
    */
   private readonly byApp = new Map<string, Instance[]>()
+  /**
+   * Each app's last rollout decision, good while its definition (the same object), its tasks (`taskChanges`) and
+   * the clock's millisecond stay the same: a tick, an OFFERS event and GET /v2/deployments each ask for every app's
+   * decision several times over.
+   */
+  private readonly decisions = new Map<string, { app: AppDefinition; changes: number; now: number; decision: RolloutDecision }>()
+  /** How often each app's task list changed. */
+  private readonly taskChanges = new Map<string, number>()
   readonly deployments = new Map<string, Deployment>()
   private readonly versions = new Map<string, string[]>()
   private readonly backoffs = new Map<string, Backoff>()
@@ -126,6 +134,7 @@ export class ServiceManager {
   private index(i: Instance) {
     const before = this.instances.get(i.taskId)
     this.instances.set(i.taskId, i)
+    this.taskChanges.set(i.appId, (this.taskChanges.get(i.appId) ?? 0) + 1)
     let list = this.byApp.get(i.appId)
     if (!list) { list = []; this.byApp.set(i.appId, list) }
     if (before) {
@@ -140,6 +149,7 @@ export class ServiceManager {
     const i = this.instances.get(taskId)
     if (!i) return
     this.instances.delete(taskId)
+    this.taskChanges.set(i.appId, (this.taskChanges.get(i.appId) ?? 0) + 1)
     const list = this.byApp.get(i.appId)
     if (!list) return
     const at = positionOf(list, i)
@@ -187,7 +197,13 @@ export class ServiceManager {
   }
 
   decide(app: AppDefinition): RolloutDecision {
-    return decideRollout(app, this.tasksOf(app.id), this.now())
+    const now = this.now()
+    const changes = this.taskChanges.get(app.id) ?? 0
+    const last = this.decisions.get(app.id)
+    if (last && last.app === app && last.changes === changes && last.now === now) return last.decision
+    const decision = decideRollout(app, this.tasksOf(app.id), now)
+    this.decisions.set(app.id, { app, changes, now, decision })
+    return decision
   }
 
   /** Whether an action of a deployment is done. */

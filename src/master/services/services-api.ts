@@ -166,7 +166,7 @@ function infoJson(info: ServicesInfo) {
     elected: true,
     leader: info.leader,
     frameworkId: info.frameworkId() || null,
-    marathon_config: { checkpoint: true, failover_timeout: 604800, framework_name: 'meso-services', ha: Boolean(info.zk), hostname: info.leader.split(':')[0], master: info.leader, mesos_role: '*', mesos_user: currentUserName(), features: [] },
+    marathon_config: { checkpoint: true, failover_timeout: 604800, framework_name: 'marathon', ha: Boolean(info.zk), hostname: info.leader.split(':')[0], master: info.leader, mesos_role: '*', mesos_user: currentUserName(), features: [] },
     zookeeper_config: info.zk ? { zk: info.zk } : {},
     http_config: { http_port: Number(info.leader.split(':').pop()) },
     event_subscriber: null,

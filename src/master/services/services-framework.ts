@@ -44,7 +44,7 @@ export class ServicesFramework implements BuiltinFramework {
   frameworkInfo(): FrameworkInfo {
     return {
       user: currentUserName(),
-      name: 'meso-services',
+      name: 'marathon',
       checkpoint: true,
       failover_timeout: FAILOVER_TIMEOUT_SECONDS,
       roles: this.roles(),
