@@ -74,14 +74,20 @@ export async function runAgentScaleBench(opts: AgentScaleOptions): Promise<Bench
   ]
   if (Number.isFinite(floor)) notes.push(`Floor under the idle agent's RSS: a compiled Bun binary serving HTTP and nothing else, ${(floor / MB).toFixed(1)} MB.`)
   try {
-    for (const v of variantsFor(names)) rows.push(...await runVariant(v, n, master, notes, opts.readopt ?? true, opts.quick))
+    for (const v of variantsFor(names)) {
+      // A variant that fails (the baseline may not survive what this one fixed) leaves its rows so far and its reason.
+      try { await runVariant(v, n, master, notes, opts.readopt ?? true, opts.quick, rows) } catch (err) {
+        if (v.name === 'meso') throw err
+        notes.push(`${v.name} failed: ${(err as Error).message.slice(0, 500)}`)
+      }
+    }
   } finally {
     await master.stop()
   }
   return { name: 'agent-scale', machine: machine(), rows, notes }
 }
 
-async function runVariant(v: Variant, n: number, master: BenchMaster, notes: string[], readopt: boolean, quick: boolean): Promise<Record<string, number | string>[]> {
+async function runVariant(v: Variant, n: number, master: BenchMaster, notes: string[], readopt: boolean, quick: boolean, rows: Record<string, number | string>[]): Promise<void> {
   // Settling and sampling windows (ms): shorter in quick mode, which checks shape, not speed.
   const settle = quick ? 500 : 2000
   const sample = quick ? 1000 : 5000
@@ -126,7 +132,6 @@ async function runVariant(v: Variant, n: number, master: BenchMaster, notes: str
   const conmons = () => census(['conmon'], runtimeDir)
   const rotators = () => census(['sh'], join(dir, 'work'), true)
   const mb = (b: number) => Math.round(b / MB * 10) / 10
-  const rows: Record<string, number | string>[] = []
   const load = () => readLoad()
 
   try {
@@ -225,7 +230,6 @@ async function runVariant(v: Variant, n: number, master: BenchMaster, notes: str
       'all TASK_KILLED s': terminalS, 'vs Mesos': cleanS / (MESOS_DESTROY_S_PER_1000 * n / 1000), 'agent CPU s': cpuSeconds(agent.pid) - dcpu0,
       'agent RSS MB': mb(rssBytes(agent.pid)), load: load(),
     })
-    return rows
   } finally {
     await sched.call('TEARDOWN').catch(() => 0)
     sched.close()

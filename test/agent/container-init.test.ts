@@ -100,9 +100,10 @@ describe('buildSpec', () => {
   test('a command that does not exist still fails the launch, as crun would without the init', async () => {
     await expect(spec({ argv: ['no-such-command-x'] })).rejects.toThrow('executable file `no-such-command-x` not found in $PATH: No such file or directory')
     await expect(spec({ argv: ['/usr/bin/no-such'] })).rejects.toThrow('executable file `/usr/bin/no-such` not found')
-    // What the host cannot see (the sandbox, /tmp) is left to the init: it may well exist in the container.
+    // What the host cannot see (the sandbox) is left to the init: it may well exist in the container.
     expect((await spec({ argv: ['./run.sh'] })).process.args).toEqual(['/dev/init', '--', './run.sh'])
-    expect((await spec({ argv: ['/tmp/x'] })).process.args[0]).toBe('/dev/init')
+    // /tmp is a fresh tmpfs in the container: nothing is there when the command starts.
+    await expect(spec({ argv: ['/tmp/x'] })).rejects.toThrow('executable file `/tmp/x` not found')
   })
 })
 
@@ -125,4 +126,14 @@ test('lookupCommand resolves symlinks inside an image root, not on the host', ()
   } finally {
     rmSync(root, { recursive: true, force: true })
   }
+})
+
+test('lookupCommand: inside a fresh tmpfs nothing exists, except under a host directory bound to itself there', () => {
+  const r = { root: '/', opaque: ['/mnt/volume'], empty: ['/tmp'], visible: ['/tmp/work/sandbox'] }
+  // A PATH entry under /tmp (npm puts node_modules/.bin first) cannot hold the command in the container.
+  expect(lookupCommand('no-such-command-x', '/tmp/ci/node_modules/.bin:/usr/bin', '/', r)).toBe('missing')
+  expect(lookupCommand('sh', '/tmp/ci/node_modules/.bin:/bin', '/', r)).toBe('found')
+  // Below a self-bound directory inside the tmpfs the host's view holds; above a mount point nothing is judged.
+  expect(lookupCommand('/tmp/work/sandbox/nope', undefined, '/', r)).toBe('missing')
+  expect(lookupCommand('/tmp/work/x', undefined, '/', { ...r, visible: ['/tmp/work/x/sandbox'] })).toBe('missing') // a directory
 })

@@ -70,6 +70,37 @@ describe('OfferFilters', () => {
     expect(f.expire(100)).toBe(0)
   })
 
+  test('the same filter installed again and again keeps one lookup entry, every filter still counted', () => {
+    const f = new OfferFilters()
+    const left = res('mem:704;disk:10240;ports:[31000-32000]')
+    // A framework accepting part of each offer on a busy agent: the same rest comes back with a fresh 5 s filter.
+    for (let t = 0; t < 50; t++) f.add('fw', 'r', 'a1', left, t * 100 + 5000)
+    const lookup = (f as unknown as { byAgent: Map<string, unknown[]> }).byAgent
+    expect(lookup.get('a1')).toHaveLength(1)
+    expect(f.count()).toBe(50)
+    expect(f.isFiltered('fw', 'r', 'a1', res('mem:704;ports:[31000-31000]'), 9899)).toBe(true)
+    expect(f.isFiltered('fw', 'r', 'a1', res('mem:704'), 9900)).toBe(false)
+    // A narrower or shorter filter than one in force adds nothing to the lookup; a wider and longer one replaces it.
+    f.add('fw', 'r', 'a1', res('mem:100'), 6000)
+    expect(lookup.get('a1')).toHaveLength(1)
+    f.add('fw', 'r', 'a1', res('mem:1024;disk:10240;ports:[31000-32000]'), 20_000)
+    expect(lookup.get('a1')).toHaveLength(1)
+    expect(f.isFiltered('fw', 'r', 'a1', res('mem:1000'), 19_999)).toBe(true)
+    // Other resources, another role: their own entries.
+    f.add('fw', 'r', 'a1', res('cpus:1'), 1000)
+    f.add('fw', 'other', 'a1', left, 30_000)
+    expect(lookup.get('a1')).toHaveLength(3)
+    expect(f.count()).toBe(54)
+    // Expiry and removal see shadowed filters too.
+    const expired: string[] = []
+    expect(f.expire(9900, e => expired.push(e.agentId))).toBe(52)
+    expect(expired).toHaveLength(52)
+    expect(f.count()).toBe(2)
+    f.removeAgent('a1')
+    expect(f.count()).toBe(0)
+    expect(lookup.size).toBe(0)
+  })
+
   test('many revived long filters do not grow the heap without bound', () => {
     const f = new OfferFilters()
     for (let i = 0; i < 20_000; i++) {

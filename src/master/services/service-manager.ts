@@ -5,6 +5,10 @@
 // an offer, reports task status updates and carries out kills; `tick` (every second) drives every app towards its
 // definition (rollout.ts) and finishes deployments. The decisions are the pure modules'.
 //
+// Each operation that changes state writes it as one registrar transaction (the store's batch): a deployment of a
+// thousand apps, the launches from one OFFERS event, a tick, a status update (and, from the framework host, a burst
+// of them) each cost one fsync, durable before the operation returns.
+//
 // Keys: app/<id>, versions/<id> (version list, newest first), version/<id>/<version>, instance/<task id>,
 // deployment/<id> (the plan), deployment-app/<id>/<app> (an affected app's original and target definitions),
 // backoff/<id>, failure/<id> (last task failure), groups (explicitly created groups).
@@ -72,11 +76,11 @@ export class ServiceManager {
    */
   private readonly byApp = new Map<string, Instance[]>()
   /**
-   * Each app's last rollout decision, good while its definition (the same object), its tasks (`taskChanges`) and
-   * the clock's millisecond stay the same: a tick, an OFFERS event and GET /v2/deployments each ask for every app's
-   * decision several times over.
+   * Each app's last rollout decision, good while its definition (the same object) and its tasks (`taskChanges`)
+   * stay the same, and, when one of its tasks is unreachable, the clock's millisecond too: a tick, an OFFERS event
+   * and GET /v2/deployments each ask for every app's decision several times over.
    */
-  private readonly decisions = new Map<string, { app: AppDefinition; changes: number; now: number; decision: RolloutDecision }>()
+  private readonly decisions = new Map<string, { app: AppDefinition; changes: number; now: number; timeless: boolean; decision: RolloutDecision }>()
   /** How often each app's task list changed. */
   private readonly taskChanges = new Map<string, number>()
   readonly deployments = new Map<string, Deployment>()
@@ -200,9 +204,12 @@ export class ServiceManager {
     const now = this.now()
     const changes = this.taskChanges.get(app.id) ?? 0
     const last = this.decisions.get(app.id)
-    if (last && last.app === app && last.changes === changes && last.now === now) return last.decision
-    const decision = decideRollout(app, this.tasksOf(app.id), now)
-    this.decisions.set(app.id, { app, changes, now, decision })
+    if (last && last.app === app && last.changes === changes && (last.now === now || last.timeless)) return last.decision
+    const tasks = this.tasksOf(app.id)
+    const decision = decideRollout(app, tasks, now)
+    // The clock matters only to how long unreachable tasks have been so (rollout.ts, unreachableStatus).
+    const timeless = !tasks.some(i => i.state === 'TASK_UNREACHABLE' && i.unreachableSince !== undefined)
+    this.decisions.set(app.id, { app, changes, now, timeless, decision })
     return decision
   }
 
@@ -251,6 +258,7 @@ export class ServiceManager {
 
   private removeApp(id: string) {
     this.apps.delete(id)
+    this.decisions.delete(id)
     this.store.remove(`app/${id}`)
     for (const v of this.versions.get(id) ?? []) this.store.remove(`version/${id}/${v}`)
     this.versions.delete(id)

@@ -76,6 +76,24 @@ describe('task order', () => {
   })
 })
 
+describe('remembered decisions', () => {
+  test('an unreachable task is replaced once inactive, though nothing but the clock changed', () => {
+    const { m } = setup()
+    m.createApp({ id: '/u', cmd: 'x', instances: 1, cpus: 0.1, mem: 16, unreachableStrategy: { inactiveAfterSeconds: 60, expungeAfterSeconds: 600 } }, false)
+    const [t] = m.matchOffer(offer('a'))
+    m.taskStatus(status(t!, 'TASK_RUNNING'))
+    const app = m.getApp('/u')
+    expect(m.decide(app).launch).toBe(0)
+    m.taskStatus(status(t!, 'TASK_UNREACHABLE'))
+    clock += 30_000
+    expect(m.decide(app).launch).toBe(0)
+    clock += 31_000
+    expect(m.decide(app).launch).toBe(1)
+    clock += 600_000
+    expect(m.decide(app).expunge.map(i => i.taskId)).toEqual([t!.task_id.value])
+  })
+})
+
 describe('registrar writes', () => {
   test('a group of many apps, one OFFERS event, a burst of updates and a tick: one write each', () => {
     const { m, kv, writes } = setup()

@@ -10,9 +10,17 @@ import { isAbsolute, join, posix } from 'node:path'
 export interface LookupRoot {
   /** Host directory that is the container's "/" (an image's rootfs), or "/" for the host's root. */
   root: string
-  /** Where the container has mounts the host cannot see through (tmpfs, the sandbox, volumes): nothing is judged there. */
+  /** Where the container has mounts the host cannot see through (the sandbox, volumes): nothing is judged there. */
   opaque: readonly string[]
+  /**
+   * Fresh, empty tmpfs mounts (the hidden host directories, /tmp among them): nothing below one exists in the
+   * container, except under `visible` host directories bound to themselves inside it (a sandbox under /tmp).
+   */
+  empty?: readonly string[]
+  visible?: readonly string[]
 }
+
+const under = (path: string, dir: string) => path.startsWith(`${dir}/`)
 
 /** 'found', 'missing' (crun would refuse it), or 'unknown'. */
 export function lookupCommand(argv0: string, pathEnv: string | undefined, cwd: string, r: LookupRoot): 'found' | 'missing' | 'unknown' {
@@ -43,7 +51,14 @@ function resolveInRoot(containerPath: string, r: LookupRoot): string | undefined
     if (part === '..') { resolved.pop(); continue }
     const next = [...resolved, part]
     const path = `/${next.join('/')}`
-    if (r.opaque.some(d => path === d || path.startsWith(`${d}/`))) return 'unknown'
+    if (r.opaque.some(d => path === d || under(path, d))) return 'unknown'
+    const empty = r.empty?.filter(d => under(path, d)).sort((a, b) => b.length - a.length)[0]
+    if (empty && !r.visible?.some(v => v.length > empty.length && (path === v || under(path, v)))) {
+      // Inside a fresh tmpfs only mount points exist, and the directories leading to them.
+      if (![...r.opaque, ...(r.visible ?? [])].some(d => under(d, path))) return undefined
+      resolved = next
+      continue
+    }
     const host = join(r.root, ...next)
     let st
     // Missing on the host, yet a mount point below it would make it exist in the container.

@@ -100,14 +100,20 @@ export function buildSpec(i: SpecInput): OciSpec {
 /**
  * crun's own check that the command exists, made before the init is put in front of it (linux/command-lookup.ts):
  * `root` is the host directory the container's root comes from (undefined: unknown, no check). Paths under a mount
- * other than a host directory bound to itself are not judged.
+ * other than a host directory bound to itself are not judged, except inside a fresh tmpfs, where nothing exists.
  */
 function refuseMissingCommand(spec: OciSpec, root: string | undefined) {
   if (!root) return
-  const opaque = spec.mounts.filter(m => !(m.type === 'bind' && m.source === m.destination)).map(m => m.destination.replace(/\/+$/, ''))
+  const dest = (m: OciMount) => m.destination.replace(/\/+$/, '')
+  const selfBound = (m: OciMount) => m.type === 'bind' && m.source === m.destination
+  // crun fills /dev with device nodes: only the other tmpfs mounts start empty.
+  const fresh = (m: OciMount) => m.type === 'tmpfs' && dest(m) !== '/dev' && !dest(m).startsWith('/dev/')
+  const opaque = spec.mounts.filter(m => !selfBound(m) && !fresh(m)).map(dest)
+  const empty = spec.mounts.filter(fresh).map(dest)
+  const visible = spec.mounts.filter(selfBound).map(dest)
   const env = spec.process.env.find(e => e.startsWith('PATH='))?.slice(5)
   const argv0 = spec.process.args[0] ?? ''
-  if (lookupCommand(argv0, env, spec.process.cwd, { root, opaque }) === 'missing') {
+  if (lookupCommand(argv0, env, spec.process.cwd, { root, opaque, empty, visible }) === 'missing') {
     throw new Error(`executable file \`${argv0}\` not found in $PATH: No such file or directory`)
   }
 }
