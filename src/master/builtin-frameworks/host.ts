@@ -1,10 +1,10 @@
-// Runs the master's built-in frameworks (the jobs scheduler, src/master/jobs/; the services scheduler next) inside
-// the leading master's process, each as an ordinary framework: it subscribes through the public v1 scheduler HTTP
-// API on the master's own address, with its own principal when framework authentication is on, `checkpoint` and a
-// failover timeout so its tasks outlive a master restart or failover, and its framework id in its key-value
-// namespace (store.ts) so it re-subscribes as itself and reconciles. The host knows nothing about what a framework
-// does: it subscribes, re-subscribes after a broken stream, acknowledges status updates once the framework has
-// handled them, and carries the framework's calls.
+// Runs the master's built-in frameworks (the jobs scheduler, src/master/jobs/; the services scheduler,
+// src/master/services/) inside the leading master's process, each as an ordinary framework: it subscribes through
+// the public v1 scheduler HTTP API on the master's own address, with its own principal when framework
+// authentication is on, `checkpoint` and a failover timeout so its tasks outlive a master restart or failover, and
+// its framework id in its key-value namespace (store.ts) so it re-subscribes as itself and reconciles. The host
+// knows nothing about what a framework does: it subscribes, re-subscribes after a broken stream, acknowledges status
+// updates once the framework has handled them, and carries the framework's calls.
 //
 // Cheap per task: the status updates that arrive together (one read of the event stream) are handed to the
 // framework inside one key-value batch (store.ts), so what it records for all of them is one registrar transaction,
@@ -105,6 +105,9 @@ export class FrameworkHost {
 
   private async call(type: string, body: Record<string, unknown> = {}): Promise<void> {
     if (!this.frameworkId || !this.streamId) throw new Error(`${this.framework.name}: cannot send ${type}: not subscribed`)
+    // A call asked for inside a key-value batch (a KILL decided while handling a burst of updates, or by a tick)
+    // leaves once the code that made it has returned, so after the batch's write: never ahead of what led to it.
+    await Promise.resolve()
     if (this.callsInFlight < MAX_CALLS_IN_FLIGHT) this.callsInFlight++
     else await new Promise<void>(resolve => this.callsWaiting.push(resolve))
     try {

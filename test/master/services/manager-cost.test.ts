@@ -1,7 +1,8 @@
 // What keeps the services scheduler cheap per task without changing what it decides: an app's tasks stay in staged
 // order (oldest first, then by task id) through status updates, kills, ends and a recovery from the store, without
-// re-sorting; and a deployment of many apps, the launches from one OFFERS event, a burst of status updates and a
-// tick are each one registrar write.
+// re-sorting; a remembered rollout decision still follows the clock while a task is unreachable; and a deployment
+// of many apps, the launches from one OFFERS event, a burst of status updates and a tick are each one registrar
+// write.
 
 import { describe, expect, test } from 'bun:test'
 import type { Offer, TaskInfo, TaskStatus } from '../../../src/core/v1/messages.ts'
