@@ -343,6 +343,8 @@ export class Agent implements ExecutorHost {
         const first = !this.info.id
         this.info = { ...this.info, id: { value: m.agent_id } }
         this.checkpoint.setAgentInfo(this.info)
+        // The agent's identity is durable before anything can see it (its /state, the tasks it will take).
+        this.checkpoint.flush()
         this.masterInfo = { hostname: m.master_info.hostname, pid: m.master_info.pid }
         this.registered = true
         this.link!.setPingInterval(m.ping_interval_ms)

@@ -3,6 +3,7 @@
 
 import { Command, Flags, type Interfaces } from '@oclif/core'
 import type { FlagSpec, TypedFlags } from '../core/flags.ts'
+import { writeSync } from 'node:fs'
 import { exitCodeOfSignal } from '../core/exit-status.ts'
 
 /** oclif flag definitions for a flag table: `--name=VALUE`, also read from `MESOS_<NAME>`; values stay strings here. */
@@ -69,7 +70,8 @@ export function runUntilSignal(stop: () => Promise<void>): Promise<void> {
 /** A daemon that failed to start: one `error:` line (a stack with MESO_DEBUG=1), exit 1. */
 export function fail(err: unknown): never {
   const msg = err instanceof Error ? err.message : String(err)
-  if (process.env.MESO_DEBUG === '1' && err instanceof Error) process.stderr.write(`${err.stack}\n`)
-  process.stderr.write(`error: ${msg}\n`)
+  // Written synchronously: process.exit right after an asynchronous write to a pipe can drop the one line that says why.
+  if (process.env.MESO_DEBUG === '1' && err instanceof Error) writeSync(2, `${err.stack}\n`)
+  writeSync(2, `error: ${msg}\n`)
   process.exit(1)
 }
