@@ -1,8 +1,10 @@
 // The master's allocator, after Mesos' HierarchicalDRF: each cycle walks the agents in random order and, on each,
 // hands what is left to the role furthest below its fair share, and within that role to the framework furthest below
-// its own. With quota set (Mesos 1.9+ guarantees and limits) a cycle runs in two stages instead, as upstream's
-// `__generateOffers`: see `allocateWithQuota`. Pure: the master tells it about frameworks, agents and recovered resources, passes the
-// time in, and turns the returned allocations into offers.
+// its own. A cycle walks only the agents something happened to since the last one, unless a framework-side change
+// (new framework, REVIVE, new roles) calls for all of them: see `allocate`. With quota set (Mesos 1.9+ guarantees and
+// limits) a cycle runs in two stages instead, as upstream's `__generateOffers`: see `allocateWithQuota`. Pure: the
+// master tells it about frameworks, agents and recovered resources, passes the time in, and turns the returned
+// allocations into offers.
 //
 // The fairness policy lives in `sorter.ts`, decline filters in `filters.ts`, per-agent bookkeeping in
 // `agent-state.ts`; this file is the loop and the bookkeeping that keeps those three consistent.
