@@ -321,7 +321,10 @@ async function reapLeftovers(runtimeDir: string, cgroupsRoot: string) {
   const crun = Bun.which('crun')!
   for (const id of await crunList(runtimeDir)) await Bun.spawn([crun, `--root=${join(runtimeDir, 'oci')}`, 'delete', '--force', id], { stdout: 'ignore', stderr: 'ignore' }).exited
   for (const pid of census(['conmon'], runtimeDir).pids) { try { process.kill(pid, 'SIGKILL') } catch { /* gone */ } }
-  for (const base of ['/sys/fs/cgroup', '/sys/fs/cgroup/memory', '/sys/fs/cgroup/pids', '/sys/fs/cgroup/cpu,cpuacct', '/sys/fs/cgroup/unified', '/sys/fs/cgroup/cpuset', '/sys/fs/cgroup/devices', '/sys/fs/cgroup/freezer', '/sys/fs/cgroup/blkio']) {
+  // The agent leaves its --cgroups_root behind (as it does 'meso'); this one is the benchmark's own, in every hierarchy.
+  let hierarchies: string[] = []
+  try { hierarchies = readdirSync('/sys/fs/cgroup').map(h => join('/sys/fs/cgroup', h)) } catch { /* no cgroupfs */ }
+  for (const base of ['/sys/fs/cgroup', ...hierarchies]) {
     const d = join(base, cgroupsRoot)
     if (!existsSync(d)) continue
     try { for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) rmdirSync(join(d, e.name)) } catch { /* busy or gone */ }

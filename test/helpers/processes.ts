@@ -15,17 +15,38 @@ export const MESO: string[] = existsSync(BIN) && !process.env.MESO_TEST_SOURCE ?
 
 const live = new Set<Subprocess>()
 const dirs: string[] = []
+/** The test file that started a process or made a temp dir (Bun.main while it loads and runs). */
+const ownerOf = new Map<Subprocess | string, string>()
 
 /** Kills every process these helpers started that is still running, and the containers left under temp dirs. */
 export function killLeftovers() {
-  for (const p of live) { try { p.kill('SIGKILL') } catch { /* gone */ } }
-  live.clear()
-  reapContainers(dirs)
+  killLeftoversOf(() => true)
+}
+
+/**
+ * The same for what files other than `current` left: test/setup.ts calls it when the suite moves on to the next file,
+ * so a task one file left running (a `meso up` killed with -9 leaves its tasks up, by design) cannot hold the ports
+ * or answer the health checks of the next file's tasks.
+ */
+export function killLeftoversOf(isPast: (file: string | undefined) => boolean) {
+  for (const p of live) {
+    if (!isPast(ownerOf.get(p))) continue
+    try { p.kill('SIGKILL') } catch { /* gone */ }
+    live.delete(p)
+    ownerOf.delete(p)
+  }
+  reapContainers(dirs.filter(d => isPast(ownerOf.get(d))))
+}
+
+function track(p: Subprocess) {
+  live.add(p)
+  ownerOf.set(p, Bun.main)
 }
 
 export function tempDir(prefix = 'meso-test-'): string {
   const dir = mkdtempSync(join(process.env.MESO_TEST_TMP ?? tmpdir(), prefix))
   dirs.push(dir)
+  ownerOf.set(dir, Bun.main)
   return dir
 }
 
@@ -70,7 +91,7 @@ export interface Daemon {
 /** Starts `meso <args>` and waits for the line announcing its URL. */
 export async function startDaemon(args: string[], pattern: RegExp, env: Record<string, string> = {}): Promise<Daemon> {
   const proc = Bun.spawn([...MESO, ...args], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env: { ...process.env, NO_COLOR: '1', ...env } })
-  live.add(proc)
+  track(proc)
   let output = ''
   let resolveUrl!: (u: string) => void
   let rejectUrl!: (e: Error) => void
@@ -112,7 +133,7 @@ export async function meso(args: string[], opts: { env?: Record<string, string>;
     stdin: opts.stdin !== undefined ? new TextEncoder().encode(opts.stdin) : 'ignore', stdout: 'pipe', stderr: 'pipe',
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
   })
-  live.add(proc)
+  track(proc)
   const timer = setTimeout(() => proc.kill('SIGKILL'), opts.timeoutMs ?? 60_000)
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
   clearTimeout(timer)
