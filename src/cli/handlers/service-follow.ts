@@ -6,7 +6,8 @@
 import { CliError } from '../../client/cluster.ts'
 import { EXIT } from '../../client/exit-codes.ts'
 import { EventSubscription, followDeployments } from '../../client/service-deploy-follow.ts'
-import type { ServiceApiError, ServicesClient } from '../../client/services.ts'
+import { ServiceApiError as ServiceApiErrorClass, type ServiceApiError, type ServicesClient } from '../../client/services.ts'
+import { printJson } from '../../client/output.ts'
 import { exitCodeOfSignal } from '../../core/exit-status.ts'
 import { DurationError, parseDuration } from '../../core/duration.ts'
 import { PlainProgress, progressBlock, stuckReason, type FollowSnapshot } from '../service-progress.ts'
@@ -101,4 +102,28 @@ export function explainConflict(err: ServiceApiError, ids: string | readonly str
     err.message += '; override it with --force'
   }
   return err
+}
+
+/**
+ * One app-level change that answers with a deployment (restart, rm): the stream opened first, the change, a 409
+ * explained, the answer printed (`--json`) or said in a line, then the deployment followed unless --no-wait.
+ */
+export async function changeAndFollow(
+  client: ServicesClient, id: string, flags: FollowFlags & { force?: boolean; json?: boolean },
+  change: () => Promise<{ deploymentId: string }>, say: { doing: string; following: (deployment: string) => string },
+): Promise<number> {
+  timeoutMs(flags)
+  const sub = await subscribeIfFollowing(client, flags)
+  let r
+  try {
+    r = await change()
+  } catch (err) {
+    sub?.close()
+    if (err instanceof ServiceApiErrorClass) explainConflict(err, id, flags.force)
+    throw err
+  }
+  if (flags.json) printJson(r)
+  else console.log(`${say.doing} service ${id} (deployment ${r.deploymentId})`)
+  if (!sub) return EXIT.OK
+  return follow(client, sub, [r.deploymentId], [id], flags, { what: say.following(r.deploymentId) })
 }
