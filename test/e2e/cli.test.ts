@@ -198,15 +198,15 @@ test('meso up on a terminal: task list -q, --env FOO, attach to a finished task,
   const env = { MESO_MASTER: master }
 
   const sleeper = await meso(['task', 'run', '-d', '--name', 'sleeper', '--', 'sleep', '120'], { env, timeoutMs: 30_000 })
-  expect(sleeper.code).toBe(0)
+  expect({ code: sleeper.code, stderr: sleeper.stderr }).toEqual({ code: 0, stderr: '' })
   const sleeperId = sleeper.stdout.trim()
   const done = await meso(['task', 'run', '--name', 'done1', '--', 'true'], { env, timeoutMs: 30_000 })
-  expect(done.code).toBe(0)
+  expect({ code: done.code, stderr: done.stderr }).toEqual({ code: 0, stderr: '' })
 
   // --env K=V sets, K= sets empty, a bare K passes the caller's K and is left out when the caller has none.
   const envRun = await meso(['task', 'run', '--env', 'FROM_CALLER', '--env', 'NOT_IN_CALLER', '--env', 'EMPTY=', '--env', 'SET=1', '--', 'env'],
     { env: { ...env, FROM_CALLER: 'caller value' }, timeoutMs: 30_000 })
-  expect(envRun.code).toBe(0)
+  expect({ code: envRun.code, stderr: envRun.stderr }).toEqual({ code: 0, stderr: '' })
   const taskEnv = envRun.stdout.split('\n')
   expect(taskEnv).toContain('FROM_CALLER=caller value')
   expect(taskEnv).toContain('EMPTY=')
@@ -215,15 +215,14 @@ test('meso up on a terminal: task list -q, --env FOO, attach to a finished task,
 
   // -q: ids only, one a line.
   const quiet = await meso(['task', 'list', '-q'], { env })
-  expect(quiet.stdout).toBe(`${sleeperId}\n`)
+  expect({ stdout: quiet.stdout, stderr: quiet.stderr }).toEqual({ stdout: `${sleeperId}\n`, stderr: '' })
   const quietAll = (await meso(['task', 'list', '-q', '--all'], { env })).stdout.trim().split('\n')
   expect(quietAll).toContain(sleeperId)
   expect(quietAll.some(id => id.startsWith('done1.'))).toBe(true)
   expect(quietAll.every(id => /^\S+$/.test(id))).toBe(true)
 
   const attach = await meso(['task', 'attach', 'done1'], { env })
-  expect(attach.code).toBe(1)
-  expect(attach.stderr).toMatch(/^error: task (done1\.\S+) finished \(TASK_FINISHED, exit 0\); see its output with 'meso task logs \1'\n$/)
+  expect({ code: attach.code, stderr: attach.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(/^error: task (done1\.\S+) finished \(TASK_FINISHED, exit 0\); see its output with 'meso task logs \1'\n$/) })
 
   // TAB on a task argument offers the running tasks' ids and names from the cluster.
   expect(await bashComplete(['task', 'kill', ''], env)).toEqual(['sleeper', sleeperId].sort())
@@ -232,22 +231,22 @@ test('meso up on a terminal: task list -q, --env FOO, attach to a finished task,
   if (Bun.which('zsh')) expect(await zshComplete(['task', 'attach', ''], env)).toEqual(['sleeper', sleeperId].sort())
   if (Bun.which('fish')) expect(await fishComplete(['task', 'exec', 'sle'], env)).toEqual(['sleeper', sleeperId].sort())
 
-  expect((await meso(['task', 'kill', sleeperId], { env, timeoutMs: 30_000 })).code).toBe(0)
+  const kill = await meso(['task', 'kill', sleeperId], { env, timeoutMs: 30_000 })
+  expect({ code: kill.code, stderr: kill.stderr }).toEqual({ code: 0, stderr: '' })
   // A task running at Ctrl-C keeps running (it is re-adopted on the next start), as after SIGTERM.
-  expect((await meso(['task', 'run', '-d', '--name', 'survivor', '--', 'sleep', '120'], { env, timeoutMs: 30_000 })).code).toBe(0)
+  const survivor = await meso(['task', 'run', '-d', '--name', 'survivor', '--', 'sleep', '120'], { env, timeoutMs: 30_000 })
+  expect({ code: survivor.code, stderr: survivor.stderr }).toEqual({ code: 0, stderr: '' })
 
   up.stdin.write('\x03')
   up.stdin.flush()
-  expect(await up.exited).toBe(0)
-  expect(output).toContain('received SIGINT, stopping')
+  // What meso up printed goes with each check, so a failure says why.
+  expect({ code: await up.exited, output }).toEqual({ code: 0, output: expect.stringContaining('received SIGINT, stopping') })
   expect(await fetch(`${master}/health`).then(() => 'up', () => 'down')).toBe('down')
-  const running: number[] = []
-  for (const pidFile of new Bun.Glob('agent/run/containers/*/pid').scanSync({ cwd: dir, absolute: true })) {
-    if (existsSync(join(dirname(pidFile), 'exit'))) continue
-    const pid = Number(readFileSync(pidFile, 'utf8').trim())
-    taskPids.push(pid)
-    running.push(pid)
-  }
-  expect(running).toHaveLength(1)
+  const containers = [...new Bun.Glob('agent/run/containers/*/pid').scanSync({ cwd: dir, absolute: true })].map(pidFile => ({
+    container: dirname(pidFile), pid: Number(readFileSync(pidFile, 'utf8').trim()), ended: existsSync(join(dirname(pidFile), 'exit')),
+  }))
+  const running = containers.filter(c => !c.ended).map(c => c.pid)
+  taskPids.push(...running)
+  expect({ running: running.length, containers, output }).toEqual({ running: 1, containers, output })
   expect(() => process.kill(running[0]!, 0)).not.toThrow()
 })
