@@ -119,6 +119,7 @@ export function admitAgent(step: Step, agentId: string, persisted: boolean) {
     return
   }
   s.agents.set(agentId, agent)
+  s.maintenance.agentJoined(agent)
   s.allocator.addAgent(agentId, { total: agent.total, hostname: agent.hostname })
   log.info(`Registered agent ${agentId} at ${agent.pid} (${agent.hostname}) with ${agent.total.toString()}`)
   s.metrics.inc('master/slave_registrations')
@@ -159,6 +160,7 @@ export function reregisterAgent(step: Step, msg: Reregister, link: AgentLink): R
   }
   agent.info = msg.agent_info
   agent.pid = msg.pid
+  s.maintenance.agentJoined(agent)
   // The total is the static resources with the checkpointed ones applied; the master's copy of those wins.
   const checkpointDiffers = reconcileReported(agent, msg.checkpointed_resources)
   agent.state = 'registered'

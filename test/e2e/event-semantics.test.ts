@@ -4,38 +4,14 @@
 // connection still open, UPDATE_FRAMEWORK's 400s, offers to a framework without MULTI_ROLE, doubles in the JSON, and
 // the agent API's status codes where they used to differ from Mesos'. Pure rules: test/master/event-semantics.test.ts.
 
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { commandTask, frameworkInfo, RawScheduler, rawChunks } from '../helpers/raw-scheduler.ts'
-import { startAgent, startMaster, tempDir, waitFor, type Daemon } from '../helpers/processes.ts'
+import { waitFor } from '../helpers/processes.ts'
+import { useSchedulerApiCluster } from '../helpers/scheduler-api-cluster.ts'
 
-let master: Daemon
-let agent: Daemon
-const schedulers: RawScheduler[] = []
-
-beforeAll(async () => {
-  const dir = tempDir()
-  // A long --offer_timeout: an offer stranded by a failover would show as a test timeout, not be papered over.
-  master = await startMaster(`${dir}/master`, ['--allocation_interval=100ms', '--offer_timeout=10mins'])
-  agent = await startAgent(master.url, `${dir}/agent`, ['--resources=cpus:4;mem:4096;disk:1000;ports:[31000-31100]'])
-})
-afterAll(async () => {
-  if (process.env.MESO_TEST_LOGS) console.error(master?.log(), agent?.log())
-  for (const s of schedulers) s.close()
-  await agent?.kill()
-  await master?.kill()
-})
-afterEach(async () => {
-  for (const s of schedulers.splice(0)) {
-    await s.call('TEARDOWN').catch(() => {})
-    s.close()
-  }
-})
-
-function newScheduler() {
-  const s = new RawScheduler(master.url)
-  schedulers.push(s)
-  return s
-}
+// A long --offer_timeout: an offer stranded by a failover would show as a test timeout, not be papered over.
+const cluster = useSchedulerApiCluster({ masterFlags: ['--offer_timeout=10mins'] })
+const newScheduler = () => cluster.newScheduler()
 
 /** RecordIO records of a complete body (the stream ended). */
 function records(body: string): any[] {
@@ -52,7 +28,7 @@ function records(body: string): any[] {
 
 /** A SUBSCRIBE whose stream is expected to end: its status, stream id and every event it carried. */
 async function subscribeToEnd(info: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-  const res = await fetch(`${master.url}/api/v1/scheduler`, {
+  const res = await fetch(`${cluster.master.url}/api/v1/scheduler`, {
     method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: info, ...extra } }),
     signal: AbortSignal.timeout(10_000),
@@ -89,7 +65,7 @@ describe('a refused SUBSCRIBE is 200, a stream id, one ERROR event, then the end
   })
 
   test('structural errors stay 400s before any stream opens', async () => {
-    const r = await fetch(`${master.url}/api/v1/scheduler`, {
+    const r = await fetch(`${cluster.master.url}/api/v1/scheduler`, {
       method: 'POST', headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ type: 'SUBSCRIBE', framework_id: { value: 'a' }, subscribe: { framework_info: frameworkInfo('x', { id: { value: 'b' } }) } }),
     })
@@ -100,7 +76,7 @@ describe('a refused SUBSCRIBE is 200, a stream id, one ERROR event, then the end
 
 describe('TEARDOWN and failover', () => {
   test('TEARDOWN ends the stream with no ERROR event', async () => {
-    const s = new RawScheduler(master.url)
+    const s = new RawScheduler(cluster.master.url)
     await s.subscribe(frameworkInfo('teardown'))
     expect((await s.call('TEARDOWN')).status).toBe(202)
     // The stream ends; give a stray ERROR (it would come right before the end) the time to arrive.
@@ -127,7 +103,7 @@ describe('TEARDOWN and failover', () => {
     expect(use.status).toBe(202)
     const lost = await again.next(e => e.type === 'UPDATE' && e.update.status.task_id.value === 'stale')
     expect(lost.update.status.reason).toBe('REASON_INVALID_OFFERS')
-    schedulers.splice(schedulers.indexOf(old), 1)
+    cluster.release(old)
     old.close()
   })
 })
@@ -164,9 +140,9 @@ describe('offers and JSON', () => {
     expect(offer.allocation_info).toBeUndefined()
     expect(offer.resources.some((r: any) => r.allocation_info)).toBe(false)
     // The wire text itself: Mesos writes a double with a fraction.
-    const raw = await rawChunks(master.url, '/api/v1/scheduler', JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'root', name: 'raw-plain', role: '*', failover_timeout: 0 } } }), 1)
+    const raw = await rawChunks(cluster.master.url, '/api/v1/scheduler', JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'root', name: 'raw-plain', role: '*', failover_timeout: 0 } } }), 1)
     expect(raw.chunks[0]).toContain('"heartbeat_interval_seconds":15.0')
-    const state = await fetch(`${master.url}/api/v1`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'GET_AGENTS' }) })
+    const state = await fetch(`${cluster.master.url}/api/v1`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'GET_AGENTS' }) })
     expect(await state.text()).toContain('"name":"cpus","type":"SCALAR","scalar":{"value":4.0}')
   })
 })
@@ -202,16 +178,16 @@ describe('agent API status codes', () => {
   let containerId: { value: string }
   let sandbox: string
   const agentCall = (body: unknown, headers: Record<string, string> = { 'Content-Type': 'application/json' }) =>
-    fetch(`${agent.url}/api/v1`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) })
+    fetch(`${cluster.agent.url}/api/v1`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) })
 
   beforeAll(async () => {
-    s = new RawScheduler(master.url)
+    s = new RawScheduler(cluster.master.url)
     await s.subscribe(frameworkInfo('agent-api'))
     const offer = (await s.next(e => e.type === 'OFFERS')).offers.offers[0]
     await s.call('ACCEPT', { accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [commandTask('plain', offer.agent_id.value, 'echo hello; sleep 60')] } }] } })
     const running = await s.next(e => e.type === 'UPDATE' && e.update.status.state === 'TASK_RUNNING')
     containerId = running.update.status.container_status.container_id
-    const st = await (await fetch(`${agent.url}/state`)).json() as any
+    const st = await (await fetch(`${cluster.agent.url}/state`)).json() as any
     sandbox = st.frameworks.flatMap((f: any) => f.executors).find((e: any) => e.id === 'plain').directory
   })
   afterAll(async () => {
@@ -236,7 +212,7 @@ describe('agent API status codes', () => {
   })
 
   test('executor API: UPDATE with SOURCE_AGENT, MESSAGE without message → 400', async () => {
-    const exec = (body: unknown) => fetch(`${agent.url}/api/v1/executor`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+    const exec = (body: unknown) => fetch(`${cluster.agent.url}/api/v1/executor`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
     const ids = { framework_id: { value: s.frameworkId }, executor_id: { value: 'plain' } }
     const uuid = Buffer.alloc(16, 7).toString('base64')
     const u = await exec({ type: 'UPDATE', ...ids, update: { status: { task_id: { value: 'plain' }, state: 'TASK_RUNNING', source: 'SOURCE_AGENT', uuid } } })
@@ -248,18 +224,18 @@ describe('agent API status codes', () => {
   })
 
   test('LIST_FILES and /files/browse on a file: 200 with an empty listing, as upstream (os::ls fails on a file)', async () => {
-    await waitFor('the task output', async () => (await (await fetch(`${agent.url}/files/read?path=${encodeURIComponent(sandbox + '/stdout')}&offset=0`)).json() as any).data.includes('hello'))
+    await waitFor('the task output', async () => (await (await fetch(`${cluster.agent.url}/files/read?path=${encodeURIComponent(sandbox + '/stdout')}&offset=0`)).json() as any).data.includes('hello'))
     const r = await agentCall({ type: 'LIST_FILES', list_files: { path: `${sandbox}/stdout` } })
     expect(r.status).toBe(200)
     expect(await r.json()).toEqual({ type: 'LIST_FILES', list_files: {} })
-    const v0 = await fetch(`${agent.url}/files/browse?path=${encodeURIComponent(sandbox + '/stdout')}`)
+    const v0 = await fetch(`${cluster.agent.url}/files/browse?path=${encodeURIComponent(sandbox + '/stdout')}`)
     expect(v0.status).toBe(200)
     expect(await v0.json()).toEqual([])
   })
 
   test('/master/redirect/foo → 404; /master/redirect → 307', async () => {
-    expect((await fetch(`${master.url}/master/redirect/foo`, { redirect: 'manual' })).status).toBe(404)
-    expect((await fetch(`${master.url}/redirect/x/y`, { redirect: 'manual' })).status).toBe(404)
-    expect((await fetch(`${master.url}/master/redirect`, { redirect: 'manual' })).status).toBe(307)
+    expect((await fetch(`${cluster.master.url}/master/redirect/foo`, { redirect: 'manual' })).status).toBe(404)
+    expect((await fetch(`${cluster.master.url}/redirect/x/y`, { redirect: 'manual' })).status).toBe(404)
+    expect((await fetch(`${cluster.master.url}/master/redirect`, { redirect: 'manual' })).status).toBe(307)
   })
 })

@@ -1,38 +1,12 @@
 // The v1 scheduler API end to end: a raw HTTP/RecordIO scheduler against real master and agent processes.
 
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { commandTask, frameworkInfo, RawScheduler, rawChunks } from '../helpers/raw-scheduler.ts'
-import { meso, startAgent, startMaster, tempDir, type Daemon } from '../helpers/processes.ts'
+import { meso } from '../helpers/processes.ts'
+import { useSchedulerApiCluster } from '../helpers/scheduler-api-cluster.ts'
 
-let master: Daemon
-let agent: Daemon
-const schedulers: RawScheduler[] = []
-
-beforeAll(async () => {
-  const dir = tempDir()
-  master = await startMaster(`${dir}/master`, ['--allocation_interval=100ms'])
-  agent = await startAgent(master.url, `${dir}/agent`, ['--resources=cpus:4;mem:4096;disk:1000;ports:[31000-31100]'])
-})
-afterAll(async () => {
-  if (process.env.MESO_TEST_LOGS) console.error(master?.log(), agent?.log())
-  for (const s of schedulers) s.close()
-  await agent?.kill()
-  await master?.kill()
-})
-
-// A scheduler left connected by a failed test would hold offers for the agent's resources; end each one.
-afterEach(async () => {
-  for (const s of schedulers.splice(0)) {
-    await s.call('TEARDOWN').catch(() => {})
-    s.close()
-  }
-})
-
-function newScheduler() {
-  const s = new RawScheduler(master.url)
-  schedulers.push(s)
-  return s
-}
+const cluster = useSchedulerApiCluster()
+const newScheduler = () => cluster.newScheduler()
 
 /** Waits for an offer and returns it (declining extras is the caller's business). */
 async function offer(s: RawScheduler, since = 0) {
@@ -52,7 +26,7 @@ describe('subscription', () => {
     expect(s.frameworkId).toMatch(/-0\d{3}$/)
     await s.next(e => e.type === 'HEARTBEAT')
     // Naive clients split each HTTP chunk on "\n" and expect exactly <length> and <json>: one record per chunk.
-    const raw = await rawChunks(master.url, '/api/v1/scheduler', JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: frameworkInfo('chunk-check') } }), 2)
+    const raw = await rawChunks(cluster.master.url, '/api/v1/scheduler', JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: frameworkInfo('chunk-check') } }), 2)
     expect(raw.head).toContain('Transfer-Encoding: chunked')
     expect(raw.chunks.length).toBeGreaterThanOrEqual(2)
     for (const c of raw.chunks.slice(0, 2)) {
@@ -169,7 +143,7 @@ describe('offers and tasks', () => {
 
 describe('bad input', () => {
   const post = (body: string, headers: Record<string, string> = { 'Content-Type': 'application/json' }) =>
-    fetch(`${master.url}/api/v1/scheduler`, { method: 'POST', headers, body })
+    fetch(`${cluster.master.url}/api/v1/scheduler`, { method: 'POST', headers, body })
 
   test('malformed JSON → 400 with a message', async () => {
     const r = await post('{"type": "SUBSCRIBE", ')
@@ -191,20 +165,20 @@ describe('bad input', () => {
     expect((await post('{}', {})).status).toBe(400)
     const r406 = await post(JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n' } } }), { 'Content-Type': 'application/json', Accept: 'text/html' })
     expect(r406.status).toBe(406)
-    expect((await fetch(`${master.url}/api/v1/scheduler`)).status).toBe(405)
+    expect((await fetch(`${cluster.master.url}/api/v1/scheduler`)).status).toBe(405)
   })
   test('missing or wrong stream id → 400; unknown framework → 400', async () => {
     const s = newScheduler()
     await s.subscribe(frameworkInfo('stream-ids'))
-    const noId = await fetch(`${master.url}/api/v1/scheduler`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'REVIVE', framework_id: { value: s.frameworkId } }) })
+    const noId = await fetch(`${cluster.master.url}/api/v1/scheduler`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'REVIVE', framework_id: { value: s.frameworkId } }) })
     expect(noId.status).toBe(400)
     const wrong = await s.call('REVIVE', {}, { 'Mesos-Stream-Id': 'bogus' })
     expect(wrong.status).toBe(400)
     expect(await wrong.text()).toContain("didn't match")
-    const unknown = await fetch(`${master.url}/api/v1/scheduler`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': s.streamId }, body: JSON.stringify({ type: 'REVIVE', framework_id: { value: 'nope' } }) })
+    const unknown = await fetch(`${cluster.master.url}/api/v1/scheduler`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': s.streamId }, body: JSON.stringify({ type: 'REVIVE', framework_id: { value: 'nope' } }) })
     expect(unknown.status).toBe(400)
     expect(await unknown.text()).toBe('Framework cannot be found')
-    const withId = await fetch(`${master.url}/api/v1/scheduler`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': 'x' }, body: JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n' } } }) })
+    const withId = await fetch(`${cluster.master.url}/api/v1/scheduler`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': 'x' }, body: JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n' } } }) })
     expect(withId.status).toBe(400)
     s.close()
   })
@@ -233,38 +207,38 @@ describe('bad input', () => {
     s.close()
   })
   test('the master survives all of the above', async () => {
-    expect((await fetch(`${master.url}/health`)).status).toBe(200)
+    expect((await fetch(`${cluster.master.url}/health`)).status).toBe(200)
   })
 })
 
 describe('meso task run', () => {
   test("prints the task's output and exits with its code", async () => {
-    const r = await meso(['task', 'run', `--master=${master.url}`, '--', 'sh', '-c', 'echo hi; echo oops >&2; exit 3'])
+    const r = await meso(['task', 'run', `--master=${cluster.master.url}`, '--', 'sh', '-c', 'echo hi; echo oops >&2; exit 3'])
     expect(r.stdout).toBe('hi\n')
     expect(r.stderr).toContain('oops')
     expect(r.code).toBe(3)
   })
   test('a missing command is a usage error (exit 2); an unreachable master exits 125', async () => {
-    expect((await meso(['task', 'run', `--master=${master.url}`])).code).toBe(2)
+    expect((await meso(['task', 'run', `--master=${cluster.master.url}`])).code).toBe(2)
     const r = await meso(['task', 'run', '--master=http://127.0.0.1:1', '--', 'true'])
     expect(r.code).toBe(125)
     expect(r.stderr).toMatch(/^error: cannot reach/)
   })
   test('resources no agent can fit: a clear error and exit 125', async () => {
-    const r = await meso(['task', 'run', `--master=${master.url}`, '--cpus=64', '--timeout=2', '--', 'true'])
+    const r = await meso(['task', 'run', `--master=${cluster.master.url}`, '--cpus=64', '--timeout=2', '--', 'true'])
     expect(r.code).toBe(125)
     expect(r.stderr).toContain('no agent can fit cpus=64')
   })
   test('--detach prints the id; task list/kill find it by name; list --json has the documented fields', async () => {
-    const d = await meso(['task', 'run', `--master=${master.url}`, '--detach', '--name=napper', '--', 'sleep', '60'])
+    const d = await meso(['task', 'run', `--master=${cluster.master.url}`, '--detach', '--name=napper', '--', 'sleep', '60'])
     expect(d.code).toBe(0)
     const id = d.stdout.trim()
     expect(id).toMatch(/^napper\./)
-    const list = JSON.parse((await meso(['task', 'list', `--master=${master.url}`, '--json'])).stdout)
+    const list = JSON.parse((await meso(['task', 'list', `--master=${cluster.master.url}`, '--json'])).stdout)
     const t = list.find((x: any) => x.id === id)
     expect(t).toMatchObject({ name: 'napper', state: 'TASK_RUNNING' })
     for (const k of ['framework_id', 'agent_id', 'statuses']) expect(t[k]).toBeDefined()
-    const k = await meso(['task', 'kill', `--master=${master.url}`, 'napper'])
+    const k = await meso(['task', 'kill', `--master=${cluster.master.url}`, 'napper'])
     expect(k.code).toBe(0)
     expect(k.stdout).toContain('TASK_KILLED')
   })

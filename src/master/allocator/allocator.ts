@@ -423,9 +423,7 @@ export class HierarchicalAllocator {
         for (let j = 0; j < frameworkOrder.length; j++) {
           const frameworkId = frameworkOrder[j]!
           const fw = this.frameworks.get(frameworkId)!
-          if (this.filterGpuResources && agent.gpus > 0 && !fw.gpu) continue
-          if (fw.excludesAgent?.(role, agent.id)) continue
-          if (this.filters.isFiltered(frameworkId, role, agent.id, offerable, now)) continue
+          if (this.excluded(fw, role, agent) || this.filters.isFiltered(frameworkId, role, agent.id, offerable, now)) continue
           // Mesos offers a framework everything its role may use on the agent.
           const h = agent.openHolding(frameworkId, role)
           this.attach(fw, h)
@@ -500,11 +498,21 @@ export class HierarchicalAllocator {
     /** Unreserved scalars beyond guarantees are only offered out of the surplus over the required headroom. */
     const withinHeadroom = (extra: Resources) =>
       requiredHeadroom.size === 0 || extra.isEmpty ? extra : shrinkTo(extra, positiveDifference(availableHeadroom, requiredHeadroom), 'drop')
-    /** What a role may be offered here, and its quantities (the agent's cached ones when it is everything). */
-    const offerable = (agent: AgentState, role: string): [Resources, ScalarQuantities] | undefined => {
+    /**
+     * What a role may be offered here, if it reaches the minimum. It is the same for each of the role's frameworks
+     * until one is given something, so once it is undefined none of them can be offered anything on this agent.
+     */
+    const offerable = (agent: AgentState, role: string): Resources | undefined => {
       const available = agent.offerableTo(role)
       if (available.isEmpty) return undefined
-      return [available, available === agent.available ? agent.availableQuantities() : scalarQuantities(available)]
+      return this.allocatable(available === agent.available ? agent.availableQuantities() : scalarQuantities(available)) ? available : undefined
+    }
+    /** Offers `toOffer` if it reaches the minimum and the framework has not declined it (filters); says whether. */
+    const tryGive = (agent: AgentState, fw: FrameworkState, role: string, toOffer: Resources): boolean => {
+      const q = scalarQuantities(toOffer)
+      if (!this.allocatable(q) || this.filters.isFiltered(fw.id, role, agent.id, toOffer, now)) return false
+      give(agent, fw, role, toOffer, q)
+      return true
     }
 
     // Stage 1: guarantees.
@@ -523,12 +531,9 @@ export class HierarchicalAllocator {
         const frameworkOrder = this.roles.get(role)!.frameworks.sorted()
         for (let j = 0; j < frameworkOrder.length && missing.size > 0; j++) {
           const fw = this.frameworks.get(frameworkOrder[j]!)!
-          if (this.filterGpuResources && agent.gpus > 0 && !fw.gpu) continue
-          if (fw.excludesAgent?.(role, agent.id)) continue
-          const found = offerable(agent, role)
-          if (!found) break
-          const [available, availableQ] = found
-          if (!this.allocatable(availableQ)) continue
+          if (this.excluded(fw, role, agent)) continue
+          const available = offerable(agent, role)
+          if (!available) break
           const quotaResources = available.filter(isQuotaResource)
           const guaranteesOffering = shrinkTo(quotaResources, missing, 'drop')
           // Only a role making progress towards its guarantee is served here; its reservations wait for stage 2.
@@ -543,9 +548,7 @@ export class HierarchicalAllocator {
           additional = withinHeadroom(additional)
           const toOffer = guaranteesOffering.plus(additional)
             .plus(available.filter(r => reservationRole(r) === role || !isQuotaScalar(r)))
-          const q = scalarQuantities(toOffer)
-          if (!this.allocatable(q) || this.filters.isFiltered(fw.id, role, agent.id, toOffer, now)) continue
-          give(agent, fw, role, toOffer, q)
+          if (!tryGive(agent, fw, role, toOffer)) continue
           const increase = scalarQuantities(guaranteesOffering.plus(additional))
           subtractFrom(missing, increase)
           addInto(consumedOf(top), increase)
@@ -585,19 +588,14 @@ export class HierarchicalAllocator {
         const frameworkOrder = this.roles.get(role)!.frameworks.sorted()
         for (let j = 0; j < frameworkOrder.length; j++) {
           const fw = this.frameworks.get(frameworkOrder[j]!)!
-          if (this.filterGpuResources && agent.gpus > 0 && !fw.gpu) continue
-          if (fw.excludesAgent?.(role, agent.id)) continue
-          const found = offerable(agent, role)
-          if (!found) break
-          const [available, availableQ] = found
-          if (!this.allocatable(availableQ)) continue
+          if (this.excluded(fw, role, agent)) continue
+          const available = offerable(agent, role)
+          if (!available) break
           let additional = available.filter(isQuotaResource)
           if (quota && quota.limits.size > 0) additional = shrinkTo(additional, limitRoom(quota.limits, consumed.get(top)), 'keep')
           additional = withinHeadroom(additional)
           const toOffer = additional.plus(available.filter(r => !isQuotaResource(r)))
-          const q = scalarQuantities(toOffer)
-          if (!this.allocatable(q) || this.filters.isFiltered(fw.id, role, agent.id, toOffer, now)) continue
-          give(agent, fw, role, toOffer, q)
+          if (!tryGive(agent, fw, role, toOffer)) continue
           const increase = scalarQuantities(additional)
           if (quota) addInto(consumedOf(top), increase)
           subtractFrom(availableHeadroom, increase)
@@ -607,6 +605,14 @@ export class HierarchicalAllocator {
       if (agent.available.isEmpty) this.candidates.delete(agent)
     }
     return [...byKey.values()]
+  }
+
+  /**
+   * Whether the framework is kept from everything on the agent in the role, whatever it would be offered: it lacks
+   * the GPU_RESOURCES capability an agent with GPUs requires (--filter_gpu_resources), or excludes the agent itself.
+   */
+  private excluded(fw: FrameworkState, role: string, agent: AgentState): boolean {
+    return (this.filterGpuResources && agent.gpus > 0 && !fw.gpu) || fw.excludesAgent?.(role, agent.id) === true
   }
 
   /**

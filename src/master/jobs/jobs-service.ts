@@ -276,6 +276,9 @@ export class JobsService {
     })
   }
 
+  /** Runs fn with every write it makes in one registrar transaction (builtin-frameworks/store.ts), durable on return. */
+  batch<T>(fn: () => T): T { return this.store.batch(fn) }
+
   /** The framework launched a task for `run` on `agentId`. */
   launched(jobId: string, runId: string, taskId: string, agentId: string) {
     const run = this.activeRunsOf(jobId).get(runId)

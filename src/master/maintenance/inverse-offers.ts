@@ -25,7 +25,10 @@ export interface AgentUnderMaintenance {
 const pairKey = (agentId: string, frameworkId: string) => `${agentId}\u0000${frameworkId}`
 
 export class InverseOfferBook {
+  /** By id; changed only through add, remove and answer, which keep `byPair` in step. */
   readonly outstanding = new Map<string, OutstandingInverseOffer>()
+  /** The same by (agent, framework): `plan` asks once per pair after every allocation. */
+  private readonly byPair = new Map<string, OutstandingInverseOffer>()
   /** agent id → framework id → the framework's latest answer. */
   readonly statuses = new Map<string, Map<string, InverseOfferStatusRecord>>()
   /** (agent, framework) → ms since the epoch before which no new inverse offer is sent (the answer's filter). */
@@ -33,14 +36,16 @@ export class InverseOfferBook {
 
   /** The outstanding inverse offer of a pair, if any. */
   find(agentId: string, frameworkId: string): OutstandingInverseOffer | undefined {
-    for (const o of this.outstanding.values()) if (o.agentId === agentId && o.frameworkId === frameworkId) return o
-    return undefined
+    return this.byPair.get(pairKey(agentId, frameworkId))
   }
 
   ofAgent(agentId: string): OutstandingInverseOffer[] { return [...this.outstanding.values()].filter(o => o.agentId === agentId) }
   ofFramework(frameworkId: string): OutstandingInverseOffer[] { return [...this.outstanding.values()].filter(o => o.frameworkId === frameworkId) }
 
-  add(o: OutstandingInverseOffer) { this.outstanding.set(o.id, o) }
+  add(o: OutstandingInverseOffer) {
+    this.outstanding.set(o.id, o)
+    this.byPair.set(pairKey(o.agentId, o.frameworkId), o)
+  }
 
   /** A framework's outstanding inverse offers as v1 InverseOffers (GET_FRAMEWORKS `inverse_offers`). */
   wireOf(frameworkId: string): InverseOffer[] {
@@ -49,13 +54,16 @@ export class InverseOfferBook {
 
   remove(id: string): OutstandingInverseOffer | undefined {
     const o = this.outstanding.get(id)
+    if (!o) return undefined
     this.outstanding.delete(id)
+    const key = pairKey(o.agentId, o.frameworkId)
+    if (this.byPair.get(key) === o) this.byPair.delete(key)
     return o
   }
 
   /** The framework answered: record it and hold the pair's next inverse offer back for `refuseMs`. */
   answer(o: OutstandingInverseOffer, status: InverseOfferAnswer, nowMs: number, refuseMs: number) {
-    this.outstanding.delete(o.id)
+    this.remove(o.id)
     let m = this.statuses.get(o.agentId)
     if (!m) { m = new Map(); this.statuses.set(o.agentId, m) }
     m.set(o.frameworkId, { status, frameworkId: o.frameworkId, timestamp: nowMs / 1000 })

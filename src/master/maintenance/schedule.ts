@@ -140,15 +140,22 @@ export function applySchedule(schedule: MaintenanceSchedule, machines: ReadonlyM
   return { machines: next, changed }
 }
 
-/** START_MAINTENANCE: every machine must be scheduled and DRAINING; they become DOWN. */
-export function startMaintenance(ids: MachineID[], machines: ReadonlyMap<string, MachineRecord>): { error: string } | { machines: Map<string, MachineRecord> } {
+/** Why not every one of `ids` is a valid, scheduled machine in `mode` (upstream's messages), if so. */
+function notAllIn(ids: MachineID[], machines: ReadonlyMap<string, MachineRecord>, mode: MachineMode, change: string): string | undefined {
   const bad = validateMachines(ids)
-  if (bad) return { error: bad }
+  if (bad) return bad
   for (const id of ids) {
     const m = machines.get(machineKey(id))
-    if (!m) return { error: `Machine '${machineText(id)}' is not part of a maintenance schedule` }
-    if (m.mode !== 'DRAINING') return { error: `Machine '${machineText(id)}' is not in DRAINING mode and cannot be brought down` }
+    if (!m) return `Machine '${machineText(id)}' is not part of a maintenance schedule`
+    if (m.mode !== mode) return `Machine '${machineText(id)}' is not in ${mode} mode and cannot be ${change}`
   }
+  return undefined
+}
+
+/** START_MAINTENANCE: every machine must be scheduled and DRAINING; they become DOWN. */
+export function startMaintenance(ids: MachineID[], machines: ReadonlyMap<string, MachineRecord>): { error: string } | { machines: Map<string, MachineRecord> } {
+  const error = notAllIn(ids, machines, 'DRAINING', 'brought down')
+  if (error) return { error }
   const next = new Map(machines)
   for (const id of ids) { const key = machineKey(id); next.set(key, { ...next.get(key)!, mode: 'DOWN' }) }
   return { machines: next }
@@ -157,13 +164,8 @@ export function startMaintenance(ids: MachineID[], machines: ReadonlyMap<string,
 /** STOP_MAINTENANCE: every machine must be DOWN; they leave the machine table and the schedule (empty windows go). */
 export function stopMaintenance(ids: MachineID[], machines: ReadonlyMap<string, MachineRecord>, schedule: MaintenanceSchedule):
   { error: string } | { machines: Map<string, MachineRecord>; schedule: MaintenanceSchedule } {
-  const bad = validateMachines(ids)
-  if (bad) return { error: bad }
-  for (const id of ids) {
-    const m = machines.get(machineKey(id))
-    if (!m) return { error: `Machine '${machineText(id)}' is not part of a maintenance schedule` }
-    if (m.mode !== 'DOWN') return { error: `Machine '${machineText(id)}' is not in DOWN mode and cannot be brought up` }
-  }
+  const error = notAllIn(ids, machines, 'DOWN', 'brought up')
+  if (error) return { error }
   const up = new Set(ids.map(machineKey))
   const next = new Map(machines)
   for (const key of up) next.delete(key)

@@ -157,11 +157,8 @@ export function sendInverseOffers(step: Step) {
   }
   if (!m.machines.size) return
   const underMaintenance = []
-  for (const agent of s.agents.values()) {
-    if (!agent.connected) continue
-    const machine = m.machineOf(agent)
-    if (machine?.mode !== 'DRAINING' || !machine.unavailability) continue
-    underMaintenance.push({ agentId: agent.id, unavailability: machine.unavailability, frameworks: frameworksOn(step, agent) })
+  for (const { agent, unavailability } of m.drainingAgents(s.agents)) {
+    if (agent.connected) underMaintenance.push({ agentId: agent.id, unavailability, frameworks: frameworksOn(step, agent) })
   }
   const byFramework = new Map<Framework, InverseOffer[]>()
   for (const p of book.plan(underMaintenance, now)) {

@@ -4,11 +4,11 @@
 // event of a burst; what declined offers change at most every 2 s (they come with every offer round while an app
 // waits); the queue only while a page that shows it is open. Nothing is polled.
 
-import { useEffect, useState } from 'preact/hooks'
 import type { ServiceEvent } from '../../client/service-events.ts'
 import { AuthRequired, request, RequestFailed } from '../api/http.ts'
 import { followServiceEvents, type ServiceStreamState } from '../api/service-events.ts'
 import { markStale, nothingStale, type AppJson, type DeploymentJson, type QueueItemJson, type Stale } from '../model/services.ts'
+import { ObservableStore, useObservable } from './observable-store.ts'
 
 const FLUSH_MS = 200
 const OFFERS_EVERY_MS = 2000
@@ -20,7 +20,7 @@ async function getJson<T>(what: string, path: string): Promise<T> {
 
 const appPath = (id: string) => `/v2/apps/${id.split('/').filter(Boolean).map(enc).join('/')}?embed=app.tasks&embed=app.counts&embed=app.deployments&embed=app.lastTaskFailure`
 
-export class ServicesStore {
+export class ServicesStore extends ObservableStore {
   apps = new Map<string, AppJson>()
   deployments: DeploymentJson[] = []
   queue: QueueItemJson[] = []
@@ -37,8 +37,6 @@ export class ServicesStore {
   private queueUnread = false
   private queueEverRead = false
   private follower: { stop(): void } | undefined
-  private listeners = new Set<() => void>()
-  private frame = 0
 
   /** Starts following /v2/events (once; again after a sign-in or a refusal). */
   start() {
@@ -131,25 +129,11 @@ export class ServicesStore {
     }
   }
 
-  listen(f: () => void): () => void {
-    this.listeners.add(f)
-    return () => this.listeners.delete(f)
-  }
-
-  private changed() {
-    if (this.frame) return
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0
-      for (const f of this.listeners) f()
-    })
-  }
 }
 
 export const servicesStore = new ServicesStore()
 
 /** Re-renders the calling component whenever the services' data changes (following the stream from then on). */
 export function useServices(): ServicesStore {
-  const [, setTick] = useState(0)
-  useEffect(() => { servicesStore.start(); return servicesStore.listen(() => setTick(t => t + 1)) }, [])
-  return servicesStore
+  return useObservable(servicesStore, s => s.start())
 }

@@ -2,12 +2,12 @@
 // leading master, and the connection's state. Views read it through useStore(), which re-renders at most once per
 // animation frame however fast events arrive.
 
-import { useEffect, useState } from 'preact/hooks'
 import { operatorCall, request } from '../api/http.ts'
 import { subscribe, type Connection } from '../api/subscription.ts'
 import { applyEvent, emptyClusterState, isTerminal, type ClusterState, type OperatorEvent } from '../model/cluster-state.ts'
 import { addScalars, CHARTED, zeroScalars, type Charted, type Scalars } from '../model/resources.ts'
 import { Series } from '../model/series.ts'
+import { ObservableStore, useObservable } from './observable-store.ts'
 
 /** One usage sample every SAMPLE_MS, SAMPLES kept: the last 10 minutes. */
 export const SAMPLE_MS = 5000
@@ -20,16 +20,14 @@ export interface MastersView { masters: { id: string; address: string; hostname?
 
 export interface Usage { used: Scalars; total: Scalars }
 
-export class Store {
+export class Store extends ObservableStore {
   cluster: ClusterState = emptyClusterState()
   connection: Connection = { state: 'connecting' }
   leader: MasterSummary | undefined
   masters: MastersView | undefined
   readonly usage = Object.fromEntries(CHARTED.map(k => [k, new Series<number>(SAMPLES)])) as Record<Charted, Series<number>>
-  private listeners = new Set<() => void>()
   private sub: ReturnType<typeof subscribe> | undefined
   private sampler: ReturnType<typeof setInterval> | undefined
-  private frame = 0
 
   start() {
     this.sub = subscribe({
@@ -90,25 +88,11 @@ export class Store {
     this.changed()
   }
 
-  listen(f: () => void): () => void {
-    this.listeners.add(f)
-    return () => this.listeners.delete(f)
-  }
-
-  private changed() {
-    if (this.frame) return
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0
-      for (const f of this.listeners) f()
-    })
-  }
 }
 
 export const store = new Store()
 
 /** Re-renders the calling component whenever the store changes. */
 export function useStore(): Store {
-  const [, setTick] = useState(0)
-  useEffect(() => store.listen(() => setTick(t => t + 1)), [])
-  return store
+  return useObservable(store)
 }
