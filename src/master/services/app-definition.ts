@@ -16,6 +16,11 @@ export interface FetchUri { uri: string; extract: boolean; executable: boolean; 
 export type Volume =
   | { containerPath: string; hostPath: string; mode: 'RO' | 'RW' }
   | { containerPath: string; secret: string }
+  | PersistentVolume
+/** A local persistent volume (Marathon's AppPersistentVolume): reserved and created with the task's resources. */
+export interface PersistentVolume { containerPath: string; mode: 'RW'; persistent: { type: 'root'; size: number; constraints: string[][] } }
+/** Marathon's AppResidency: both fields are deprecated in Marathon and have no effect there either. */
+export interface Residency { relaunchEscalationTimeoutSeconds: number; taskLostBehavior: 'WAIT_FOREVER' }
 export interface Container {
   type: 'MESOS' | 'DOCKER'
   docker?: { image: string; forcePullImage: boolean; credential?: unknown }
@@ -57,6 +62,8 @@ export interface AppDefinition {
   unreachableStrategy: UnreachableStrategy
   taskKillGracePeriodSeconds?: number
   role: string
+  /** Set for apps with persistent volumes (resident apps, resident.ts). */
+  residency?: Residency
   /** The version this definition is (an ISO time), and when its config and its scale last changed. */
   version: string
   versionInfo: { lastScalingAt: string; lastConfigChangeAt: string }
@@ -70,7 +77,6 @@ const READ_ONLY = new Set(['version', 'versionInfo', 'tasksStaged', 'tasksRunnin
 const FIELDS = new Set(['id', 'cmd', 'args', 'user', 'env', 'secrets', 'instances', 'cpus', 'mem', 'disk', 'gpus', 'executor', 'constraints', 'fetch', 'backoffSeconds', 'backoffFactor', 'maxLaunchDelaySeconds', 'container', 'networks', 'portDefinitions', 'requirePorts', 'healthChecks', 'readinessChecks', 'dependencies', 'upgradeStrategy', 'labels', 'acceptedResourceRoles', 'killSelection', 'unreachableStrategy', 'taskKillGracePeriodSeconds', 'role', 'residency', 'check', 'resourceLimits', 'tty', 'networkBandwidth'])
 /** Marathon fields meso does not implement: refused, with the reason. */
 const UNSUPPORTED: Record<string, string> = {
-  residency: 'resident apps (persistent volumes) are not supported by meso\'s services scheduler',
   check: 'app checks are not supported; use healthChecks or readinessChecks',
   resourceLimits: 'resourceLimits are not supported by meso\'s services scheduler',
   networkBandwidth: 'networkBandwidth is not supported',
@@ -143,7 +149,7 @@ function parseContainer(raw: unknown, issues: Issue[], secrets: Record<string, u
     else raw.volumes.forEach((v: any, i: number) => {
       const at = `/container/volumes(${i})`
       if (!isObj(v) || typeof v.containerPath !== 'string' || !v.containerPath) { issues.push({ path: `${at}/containerPath`, errors: ['must not be empty'] }); return }
-      if (v.persistent !== undefined) { issues.push({ path: `${at}/persistent`, errors: ['persistent volumes (reserve + create) are not supported by meso\'s services scheduler yet'] }); return }
+      if (v.persistent !== undefined) { const pv = parsePersistentVolume(v, at, issues); if (pv) c.volumes.push(pv); return }
       if (v.external !== undefined) { issues.push({ path: `${at}/external`, errors: ['external volumes are not supported'] }); return }
       if (typeof v.secret === 'string') {
         if (!(v.secret in secrets)) issues.push({ path: `${at}/secret`, errors: [`references an undefined secret named '${v.secret}'`] })
@@ -157,6 +163,28 @@ function parseContainer(raw: unknown, issues: Issue[], secrets: Record<string, u
     })
   }
   return c
+}
+
+/** Marathon's validPersistentVolume; only `root` disks, since meso agents offer no PATH or MOUNT disk sources. */
+function parsePersistentVolume(v: Record<string, any>, at: string, issues: Issue[]): PersistentVolume | undefined {
+  const before = issues.length
+  const path = v.containerPath as string
+  if (path === '.' || path === '..') issues.push({ path: `${at}/containerPath`, errors: ['must not be one of (., ..)'] })
+  if (path.includes('/')) issues.push({ path: `${at}/containerPath`, errors: ['value must not contain "/"'] })
+  if ((v.mode ?? 'RW') !== 'RW') issues.push({ path: `${at}/mode`, errors: ['got RO, expected RW'] })
+  const p = v.persistent
+  if (!isObj(p)) { issues.push({ path: `${at}/persistent`, errors: ['expected an object'] }); return undefined }
+  const type = p.type ?? 'root'
+  if (type === 'path' || type === 'mount') issues.push({ path: `${at}/persistent/type`, errors: [`${type} disks are not supported: meso agents offer only the root disk (no PATH or MOUNT disk sources)`] })
+  else if (type !== 'root') issues.push({ path: `${at}/persistent/type`, errors: ['is not one of (root, path, mount)'] })
+  if (typeof p.size !== 'number' || !Number.isInteger(p.size)) issues.push({ path: `${at}/persistent/size`, errors: ['expected a whole number (MiB)'] })
+  else if (p.size <= 0) issues.push({ path: `${at}/persistent/size`, errors: [`got ${p.size}, expected more than 0`] })
+  if (p.maxSize !== undefined) issues.push({ path: `${at}/persistent`, errors: ['Only mount volumes can have maxSize'] })
+  if (p.profileName !== undefined) issues.push({ path: `${at}/persistent/profileName`, errors: ['volume profiles need resource providers, which meso agents do not have'] })
+  if (p.constraints !== undefined && (!Array.isArray(p.constraints) || p.constraints.length)) issues.push({ path: `${at}/persistent`, errors: ['Constraints on root volumes are not supported'] })
+  for (const k of Object.keys(p)) if (!['type', 'size', 'maxSize', 'profileName', 'constraints'].includes(k)) issues.push({ path: `${at}/persistent/${k}`, errors: ['Unknown property'] })
+  if (issues.length > before) return undefined
+  return { containerPath: path, mode: 'RW', persistent: { type: 'root', size: p.size, constraints: [] } }
 }
 
 function parseFetch(raw: Record<string, any>, issues: Issue[]): FetchUri[] {
@@ -298,16 +326,22 @@ export function parseApp(raw: unknown, opts: { pathId?: string; base?: string; n
     })
   }
 
+  // Resident apps (persistent volumes) have Marathon's UpgradeStrategy.forResidentTasks by default: old tasks must
+  // be killed before new ones can take over their reservations and volumes.
+  const resident = (container?.volumes ?? []).some(isPersistentVolume)
   const us = raw.upgradeStrategy ?? {}
-  const upgradeStrategy = { minimumHealthCapacity: us.minimumHealthCapacity ?? 1, maximumOverCapacity: us.maximumOverCapacity ?? 1 }
+  const upgradeStrategy = { minimumHealthCapacity: us.minimumHealthCapacity ?? (resident ? 0.5 : 1), maximumOverCapacity: us.maximumOverCapacity ?? (resident ? 0 : 1) }
   for (const k of ['minimumHealthCapacity', 'maximumOverCapacity'] as const) {
     const v = upgradeStrategy[k]
     if (typeof v !== 'number' || v < 0 || v > 1) issues.push({ path: `/upgradeStrategy/${k}`, errors: [`got ${fmt(v)}, expected between 0.0 and 1.0`] })
   }
 
+  if (resident && typeof upgradeStrategy.maximumOverCapacity === 'number' && upgradeStrategy.maximumOverCapacity !== 0) issues.push({ path: '/upgradeStrategy/maximumOverCapacity', errors: [`got ${fmt(upgradeStrategy.maximumOverCapacity)}, expected 0.0`] })
+  const residency = parseResidency(raw.residency, resident, issues)
+
   const killSelection = raw.killSelection ?? 'YOUNGEST_FIRST'
   if (killSelection !== 'YOUNGEST_FIRST' && killSelection !== 'OLDEST_FIRST') issues.push({ path: '/killSelection', errors: ['error.unknown.enum.value: expected YOUNGEST_FIRST or OLDEST_FIRST'] })
-  let unreachableStrategy: UnreachableStrategy = { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 }
+  let unreachableStrategy: UnreachableStrategy = resident ? 'disabled' : { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 }
   if (raw.unreachableStrategy === 'disabled') unreachableStrategy = 'disabled'
   else if (raw.unreachableStrategy !== undefined) {
     const u = raw.unreachableStrategy
@@ -318,6 +352,8 @@ export function parseApp(raw: unknown, opts: { pathId?: string; base?: string; n
       if (!Number.isInteger(unreachableStrategy.expungeAfterSeconds) || unreachableStrategy.expungeAfterSeconds < unreachableStrategy.inactiveAfterSeconds) issues.push({ path: '/unreachableStrategy/expungeAfterSeconds', errors: ['expungeAfterSeconds must be greater than or equal to inactiveAfterSeconds'] })
     }
   }
+
+  if (resident && unreachableStrategy !== 'disabled') issues.push({ path: '/', errors: ['unreachableStrategy must be disabled for resident tasks'] })
 
   const labels = raw.labels ?? {}
   if (!isStringMap(labels)) issues.push({ path: '/labels', errors: ['expected an object with string values'] })
@@ -332,6 +368,8 @@ export function parseApp(raw: unknown, opts: { pathId?: string; base?: string; n
   if (raw.acceptedResourceRoles !== undefined && (!Array.isArray(raw.acceptedResourceRoles) || !raw.acceptedResourceRoles.length || !raw.acceptedResourceRoles.every((r: unknown) => r === '*' || r === role))) {
     issues.push({ path: '/acceptedResourceRoles', errors: [`acceptedResourceRoles can only contain * and ${role}`] })
   }
+  if (resident && role === '*') issues.push({ path: '/role', errors: ['Resident apps cannot have the role *'] })
+  if (resident && Array.isArray(raw.acceptedResourceRoles) && (raw.acceptedResourceRoles.length !== 1 || raw.acceptedResourceRoles[0] !== '*')) issues.push({ path: '/acceptedResourceRoles', errors: ['A resident app must have `acceptedResourceRoles = ["*"]`.'] })
   if (raw.user !== undefined && raw.user !== null && (typeof raw.user !== 'string' || !raw.user)) issues.push({ path: '/user', errors: ['must not be empty'] })
   const grace = raw.taskKillGracePeriodSeconds
   if (grace !== undefined && grace !== null && (typeof grace !== 'number' || grace < 0)) issues.push({ path: '/taskKillGracePeriodSeconds', errors: ['expected 0 or more'] })
@@ -344,7 +382,12 @@ export function parseApp(raw: unknown, opts: { pathId?: string; base?: string; n
     ...(container ? { container } : {}), networks, portDefinitions, requirePorts, healthChecks, readinessChecks, dependencies: [],
     upgradeStrategy, labels, ...(raw.acceptedResourceRoles ? { acceptedResourceRoles: raw.acceptedResourceRoles } : {}),
     killSelection, unreachableStrategy, ...(typeof grace === 'number' ? { taskKillGracePeriodSeconds: grace } : {}), role,
+    ...(residency ? { residency } : {}),
     version: opts.now, versionInfo: { lastScalingAt: opts.now, lastConfigChangeAt: opts.now },
+  }
+  if (opts.previous && (resident || isResident(opts.previous))) {
+    const changed = residentChangeIssues(opts.previous, app)
+    if (changed.length) throw new ValidationError(changed)
   }
   if (opts.previous) {
     // Marathon's versionInfo: a change of instances alone is a scaling, which keeps lastConfigChangeAt (and so the
@@ -353,6 +396,46 @@ export function parseApp(raw: unknown, opts: { pathId?: string; base?: string; n
     app.versionInfo = { lastScalingAt: opts.now, lastConfigChangeAt: onlyScaled ? opts.previous.versionInfo.lastConfigChangeAt : opts.now }
   }
   return app
+}
+
+export const isPersistentVolume = (v: Volume): v is PersistentVolume => 'persistent' in v
+
+/** Whether the app has persistent volumes (Marathon's isResident): its tasks are pinned to their reservations. */
+export function isResident(app: AppDefinition): boolean {
+  return (app.container?.volumes ?? []).some(isPersistentVolume)
+}
+
+export function persistentVolumes(app: AppDefinition): PersistentVolume[] {
+  return (app.container?.volumes ?? []).filter(isPersistentVolume)
+}
+
+function parseResidency(raw: unknown, resident: boolean, issues: Issue[]): Residency | undefined {
+  if (raw === undefined || raw === null) return resident ? { relaunchEscalationTimeoutSeconds: 3600, taskLostBehavior: 'WAIT_FOREVER' } : undefined
+  if (!resident) { issues.push({ path: '/residency', errors: ['residency needs persistent volumes (container.volumes[].persistent)'] }); return undefined }
+  if (!isObj(raw)) { issues.push({ path: '/residency', errors: ['expected an object'] }); return undefined }
+  const timeout = raw.relaunchEscalationTimeoutSeconds ?? 3600
+  if (!Number.isInteger(timeout) || timeout < 0) issues.push({ path: '/residency/relaunchEscalationTimeoutSeconds', errors: ['expected a whole number, 0 or more'] })
+  const behavior = raw.taskLostBehavior ?? 'WAIT_FOREVER'
+  if (behavior === 'RELAUNCH_AFTER_TIMEOUT') issues.push({ path: '/residency/taskLostBehavior', errors: ['RELAUNCH_AFTER_TIMEOUT is not supported: a resident task waits for its agent (wipe it to relaunch it elsewhere)'] })
+  else if (behavior !== 'WAIT_FOREVER') issues.push({ path: '/residency/taskLostBehavior', errors: ['is not one of (WAIT_FOREVER, RELAUNCH_AFTER_TIMEOUT)'] })
+  for (const k of Object.keys(raw)) if (k !== 'relaunchEscalationTimeoutSeconds' && k !== 'taskLostBehavior') issues.push({ path: `/residency/${k}`, errors: ['Unknown property'] })
+  return { relaunchEscalationTimeoutSeconds: timeout, taskLostBehavior: 'WAIT_FOREVER' }
+}
+
+const RESOURCES_CHANGED = 'Services with persistent volumes configured may not change resource requirements. If you need to make this change, please create a new service.'
+
+/** Marathon's residentUpdateIsValid: a resident app keeps its volumes, resources and host ports (its reservations). */
+export function residentChangeIssues(from: AppDefinition, to: AppDefinition): Issue[] {
+  const issues: Issue[] = []
+  const a = persistentVolumes(from)
+  const b = persistentVolumes(to)
+  if (a.length !== b.length || !a.every(v => { const w = b.find(x => x.containerPath === v.containerPath); return w !== undefined && JSON.stringify(w) === JSON.stringify(v) })) {
+    issues.push({ path: '/', errors: ['Persistent volumes can not be changed!'] })
+  }
+  for (const k of ['cpus', 'mem', 'disk', 'gpus', 'requirePorts'] as const) if (from[k] !== to[k]) issues.push({ path: `/${k}`, errors: [RESOURCES_CHANGED] })
+  const ports = (x: AppDefinition) => [...new Set(hostPortsWanted(x).filter(p => p !== 0))].sort().join(',')
+  if (ports(from) !== ports(to)) issues.push({ path: '/', errors: ['Services with persistent volumes configured may not change host ports. If you need to make this change, please create a new service.'] })
+  return issues
 }
 
 /** Whether two definitions differ in nothing but instances (and their versions). */

@@ -2,6 +2,7 @@
 // what it was launched from, what Mesos last said about it, its health and readiness. Pure.
 
 import type { Placement } from './constraints.ts'
+import type { LocalVolume } from './resident.ts'
 
 export type TaskState = 'TASK_STAGING' | 'TASK_STARTING' | 'TASK_RUNNING' | 'TASK_KILLING' | 'TASK_UNREACHABLE' | string
 
@@ -33,6 +34,9 @@ export interface Instance {
   /** The scheduler asked Mesos to kill it (a deliberate kill: no backoff, no replacement). */
   killRequested?: boolean
   ipAddresses: { ipAddress: string; protocol: 'IPv4' | 'IPv6' }[]
+  /** A resident app's task: the reservation it runs on (resident.ts) and its volumes as Marathon's Task shows them. */
+  reservationId?: string
+  localVolumes?: LocalVolume[]
 }
 
 export const TERMINAL_STATES = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_UNKNOWN'])

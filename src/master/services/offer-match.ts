@@ -8,6 +8,7 @@ import { reservationRole, type Resource } from '../../core/resources.ts'
 import type { Offer } from '../../core/v1/messages.ts'
 import { hostPortsWanted, type AppDefinition } from './app-definition.ts'
 import { failedConstraint, placementOf, type Placement } from './constraints.ts'
+import { isInstanceReserved } from './resident.ts'
 
 /** Marathon's NoOfferMatchReason names, in its funnel order. */
 export const REASON_FUNNEL = [
@@ -35,10 +36,13 @@ export function remainderOf(offer: Offer): Resource[] {
   return (offer.resources ?? []).map(r => ({ ...r, ...(r.scalar ? { scalar: { ...r.scalar } } : {}), ...(r.ranges ? { ranges: { range: (r.ranges.range ?? []).map(x => ({ ...x })) } } : {}) }))
 }
 
-/** The part of a remainder the app may use (the same objects: taking from it takes from the remainder). */
+/**
+ * The part of a remainder the app may use (the same objects: taking from it takes from the remainder). Resources
+ * reserved for one resident instance (reservation labels) are that instance's only (resident.ts).
+ */
 export function usableBy(remaining: Resource[], app: AppDefinition): Resource[] {
   const roles = acceptedRoles(app)
-  return remaining.filter(r => roles.includes(reservationRole(r)))
+  return remaining.filter(r => roles.includes(reservationRole(r)) && !isInstanceReserved(r))
 }
 
 function scalarTotal(remaining: Resource[], name: string): number {

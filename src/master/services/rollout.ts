@@ -12,7 +12,7 @@
 //   waiting for them.
 // Pure.
 
-import type { AppDefinition, KillSelection } from './app-definition.ts'
+import { isResident, type AppDefinition, type KillSelection } from './app-definition.ts'
 import { isHealthyAndReady, isRunning, TERMINAL_STATES, type Instance } from './instance.ts'
 
 export interface RolloutDecision {
@@ -81,7 +81,14 @@ export function decideRollout(app: AppDefinition, instances: readonly Instance[]
 
   const minHealthy = Math.ceil(n * app.upgradeStrategy.minimumHealthCapacity - 1e-9)
   let maxCapacity = Math.floor(n * (1 + app.upgradeStrategy.maximumOverCapacity) + 1e-9)
-  if (minHealthy === maxCapacity && maxCapacity <= old.length) maxCapacity += 1
+  // With no room above `instances`, a task must go before another can start: a resident app (whose new tasks take
+  // over the old ones' reservations) kills one more old task than minHealthy allows, any other app may exceed
+  // maxCapacity by one (Marathon's TaskReplaceActor).
+  let killOneMore = false
+  if (minHealthy === maxCapacity && maxCapacity <= old.length) {
+    if (isResident(app)) killOneMore = true
+    else maxCapacity += 1
+  }
   const kill: Instance[] = []
   // New tasks beyond `instances` (a scale-down during the restart).
   kill.push(...pickToKill(current, current.length - n, app.killSelection))
@@ -92,7 +99,7 @@ export function decideRollout(app: AppDefinition, instances: readonly Instance[]
     const oldNotOk = old.filter(i => !ok(i))
     kill.push(...oldNotOk)
     const healthy = active.filter(i => ok(i) && !kill.includes(i)).length
-    kill.push(...pickToKill(old.filter(ok), healthy - minHealthy, app.killSelection))
+    kill.push(...pickToKill(old.filter(i => ok(i) && !kill.includes(i)), healthy - minHealthy + (killOneMore ? 1 : 0), app.killSelection))
   }
   const remaining = active.length - kill.length
   const currentLeft = current.filter(i => !kill.includes(i)).length

@@ -11,26 +11,31 @@
 //
 // Keys: app/<id>, versions/<id> (version list, newest first), version/<id>/<version>, instance/<task id>,
 // deployment/<id> (the plan), deployment-app/<id>/<app> (an affected app's original and target definitions),
-// backoff/<id>, failure/<id> (last task failure), groups (explicitly created groups).
+// backoff/<id>, failure/<id> (last task failure), groups (explicitly created groups), reservation/<id> (a resident
+// instance's reservation, resident.ts).
 
 import { randomUUID } from 'node:crypto'
 import { logger } from '../../core/log.ts'
-import type { Resource } from '../../core/resources.ts'
+import { reservationRole, type Resource } from '../../core/resources.ts'
 import type { Offer, TaskInfo, TaskStatus } from '../../core/v1/messages.ts'
 import type { NamespaceStore } from '../builtin-frameworks/store.ts'
-import { parseApp, servicePorts, type AppDefinition } from './app-definition.ts'
+import { isResident, parseApp, persistentVolumes, servicePorts, type AppDefinition } from './app-definition.ts'
 import { afterFailure, NO_BACKOFF, RESET_AFTER_MS, type Backoff } from './backoff.ts'
-import { placementOf } from './constraints.ts'
+import { placementOf, type Placement } from './constraints.ts'
 import { affectedApps, currentStepIndex, planDeployment, rollbackOf, type Action, type Deployment } from './deployment.ts'
 import type { ServiceEvents } from './event-stream.ts'
 import { isHealthyAndReady, isRunning, TERMINAL_STATES, type Instance } from './instance.ts'
-import { declineReasons, remainderOf, rolesKey, takeFromOffer, usableBy } from './offer-match.ts'
+import { declineReasons, remainderOf, rolesKey, takeFromOffer, usableBy, type NoOfferMatchReason } from './offer-match.ts'
 import { newOfferStats, recordUnused, recordUsed, type OfferStats } from './offer-stats.ts'
 import { appIdOfTask, isUnder, newTaskId, parentOf } from './path-id.ts'
+import { destroyAndUnreserve, offeredReservations, relaunchResources, reservationIdFor, reserveAndCreate, type OfferOperation, type Reservation } from './resident.ts'
 import { decideRollout, type RolloutDecision } from './rollout.ts'
 import { buildAppTask } from './task-info.ts'
 
 const log = logger('services')
+
+/** A task that ends so never ran on its agent: its launch (and a new reservation's operations) did not happen. */
+const NEVER_STARTED = new Set(['TASK_ERROR', 'TASK_DROPPED', 'TASK_LOST', 'TASK_GONE', 'TASK_UNKNOWN'])
 
 /** Where `i` is, or belongs, in a list ordered by staged time and then task id (a binary search). */
 function positionOf(list: readonly Instance[], i: Instance): number {
@@ -65,7 +70,11 @@ export const MAX_APP_BYTES = 128 * 1024
 const SERVICE_PORT_MIN = 10000
 const SERVICE_PORT_MAX = 20000
 
-export interface ServiceManagerOptions { now?: () => number; uuid?: () => string }
+/** `principal`: the reserver and volume creator principal of resident apps' reservations (the framework's). */
+export interface ServiceManagerOptions { now?: () => number; uuid?: () => string; principal?: string }
+
+/** What to do with one offer: the tasks it launches and every operation of its ACCEPT (none: decline it). */
+export interface OfferAnswer { tasks: TaskInfo[]; operations: OfferOperation[] }
 
 export class ServiceManager {
   readonly apps = new Map<string, AppDefinition>()
@@ -91,6 +100,9 @@ export class ServiceManager {
   /** Why each app waits, from its last rollout decision. */
   readonly waiting = new Map<string, string>()
   private groups = new Set<string>()
+  /** Resident instances' reservations (resident.ts), by reservation id: they outlive the instances' tasks. */
+  readonly reservations = new Map<string, Reservation>()
+  private readonly principal: string | undefined
   private readonly now: () => number
   private readonly uuid: () => string
   /** Called when apps may want offers (the framework revives). */
@@ -100,6 +112,7 @@ export class ServiceManager {
   constructor(private readonly store: NamespaceStore, readonly events: ServiceEvents, opts: ServiceManagerOptions = {}) {
     this.now = opts.now ?? Date.now
     this.uuid = opts.uuid ?? randomUUID
+    this.principal = opts.principal
     this.recover()
   }
 
@@ -124,6 +137,7 @@ export class ServiceManager {
     for (const [k, v] of this.store.list('backoff/')) this.backoffs.set(k.slice(8), JSON.parse(v))
     for (const [k, v] of this.store.list('failure/')) this.failures.set(k.slice(8), JSON.parse(v))
     this.groups = new Set(JSON.parse(this.store.get('groups') ?? '[]'))
+    for (const [k, v] of this.store.list('reservation/')) this.reservations.set(k.slice(12), JSON.parse(v))
     if (this.apps.size) log.info(`Recovered ${this.apps.size} app(s), ${this.instances.size} task(s), ${this.deployments.size} deployment(s)`)
   }
 
@@ -257,6 +271,8 @@ export class ServiceManager {
   }
 
   private removeApp(id: string) {
+    // Its volumes are destroyed and its reservations unreserved once their tasks are gone (Marathon on app delete).
+    for (const r of this.reservationsOf(id)) this.saveReservation({ ...r, wipe: true })
     this.apps.delete(id)
     this.decisions.delete(id)
     this.store.remove(`app/${id}`)
@@ -274,6 +290,36 @@ export class ServiceManager {
   private saveInstance(i: Instance) {
     this.index(i)
     this.store.put(`instance/${i.taskId}`, JSON.stringify(i))
+  }
+
+  private saveReservation(r: Reservation) {
+    this.reservations.set(r.id, r)
+    this.store.put(`reservation/${r.id}`, JSON.stringify(r))
+  }
+
+  private dropReservation(id: string) {
+    this.reservations.delete(id)
+    this.store.remove(`reservation/${id}`)
+  }
+
+  /** An app's reservations that are not being wiped. */
+  reservationsOf(appId: string): Reservation[] {
+    return [...this.reservations.values()].filter(r => r.appId === appId && !r.wipe)
+  }
+
+  /** What a task's update says about its unconfirmed reservation: made (the task got to its agent), or never made. */
+  private settleReservation(i: Instance, state: string) {
+    const r = i.reservationId ? this.reservations.get(i.reservationId) : undefined
+    if (!r || r.confirmed) return
+    if (NEVER_STARTED.has(state)) {
+      log.warn(`Task ${i.taskId} of ${i.appId} ended ${state} before it started: reservation ${r.id} on agent ${r.agentId} was not made; forgetting it`)
+      this.dropReservation(r.id)
+    } else if (state !== 'TASK_STAGING') this.saveReservation({ ...r, confirmed: true })
+  }
+
+  /** Whether a live task runs on the reservation. */
+  private reservationInUse(id: string): boolean {
+    return this.tasksOf(this.reservations.get(id)?.appId ?? '').some(i => i.reservationId === id && !TERMINAL_STATES.has(i.state))
   }
 
   private dropInstance(taskId: string) {
@@ -446,6 +492,13 @@ export class ServiceManager {
     const missing = taskIds.filter((_, i) => !found[i])
     if (missing.length) throw new ServiceError(404, { message: `Task(s) ${missing.join(', ')} not found` })
     const killed = found as Instance[]
+    // Marathon's wipe: the resident instance is forgotten, its volumes destroyed and its resources unreserved once
+    // its task is gone; a replacement (unless scaled away) gets a new reservation, wherever it fits.
+    if (opts.wipe) for (const i of killed) {
+      const r = i.reservationId ? this.reservations.get(i.reservationId) : undefined
+      if (r && !r.wipe) { this.saveReservation({ ...r, wipe: true }); log.info(`Wiping reservation ${r.id} of ${r.appId} on agent ${r.agentId} (task ${i.taskId})`) }
+    }
+    if (opts.wipe && killed.some(i => i.reservationId)) this.onWantsOffers()
     let deployment: DeploymentResult | undefined
     if (opts.scale) {
       const byApp = new Map<string, number>()
@@ -531,11 +584,31 @@ export class ServiceManager {
     return out.sort((a, b) => Number(deploying.has(b.app.id)) - Number(deploying.has(a.app.id)) || (a.app.id < b.app.id ? -1 : 1))
   }
 
+  /** Whether the framework needs offers: apps want launches, or reservations wait to be destroyed. */
+  wantsOffers(): boolean {
+    if (this.launchesWanted().length) return true
+    for (const r of this.reservations.values()) if (r.wipe) return true
+    return false
+  }
+
   /** matchOffer for each of the offers of one OFFERS event, every launch recorded in one registrar transaction. */
   matchOffers(offers: readonly Offer[]): TaskInfo[][] {
+    return this.answerOffers(offers, '').map(a => a.tasks)
+  }
+
+  /**
+   * What to do with each offer of one OFFERS event (every launch and reservation recorded in one registrar
+   * transaction, before the answers go out). `frameworkId` labels resident instances' reservations.
+   */
+  answerOffers(offers: readonly Offer[], frameworkId: string): OfferAnswer[] {
     return this.store.batch(() => {
       const wanted = this.launchesWanted()
-      return offers.map(offer => this.matchOfferInBatch(offer, wanted))
+      return offers.map(offer => {
+        const operations: OfferOperation[] = []
+        const tasks = this.matchOfferInBatch(offer, wanted, frameworkId, operations)
+        if (tasks.length) operations.push({ type: 'LAUNCH', launch: { task_infos: tasks } })
+        return { tasks, operations }
+      })
     })
   }
 
@@ -544,13 +617,16 @@ export class ServiceManager {
    * `wanted` (launchesWanted(), computed once for a batch of offers) is decremented by what is launched.
    */
   matchOffer(offer: Offer, wanted = this.launchesWanted()): TaskInfo[] {
-    return this.store.batch(() => this.matchOfferInBatch(offer, wanted))
+    return this.store.batch(() => this.matchOfferInBatch(offer, wanted, '', []))
   }
 
-  private matchOfferInBatch(offer: Offer, wanted: { app: AppDefinition; count: number }[]): TaskInfo[] {
+  /** `operations` receives the reservations' operations (to go before the LAUNCH of the tasks returned). */
+  private matchOfferInBatch(offer: Offer, wanted: { app: AppDefinition; count: number }[], frameworkId: string, operations: OfferOperation[]): TaskInfo[] {
     const now = this.now()
     const nowIso = this.iso(now)
     const pool = remainderOf(offer)
+    // Resident instances' reservations in this offer: relaunched on, or destroyed when no longer wanted.
+    const reserved = frameworkId ? offeredReservations(pool, frameworkId) : new Map<string, Resource[]>()
     const tasks: TaskInfo[] = []
     const placement = placementOf(offer)
     // Every waiting app looks at every offer (Marathon counts each app's declined offers), so what can be shared
@@ -565,8 +641,15 @@ export class ServiceManager {
       // Where the app's tasks are matters to its constraints only.
       const placed = app.constraints.length ? this.tasksOf(app.id).filter(i => !TERMINAL_STATES.has(i.state) && !i.killRequested).map(i => i.placement) : []
       let launched = 0
-      let reasons = declineReasons(offer, usable, app, placed, now, placement)
-      while (launched < count && !reasons.length) {
+      let reasons: NoOfferMatchReason[]
+      const resident = isResident(app)
+      if (resident) {
+        const r = this.matchResident(offer, app, count, usable, reserved, placed, { frameworkId, now, nowIso, placement }, tasks, operations)
+        launched = r.launched
+        reasons = r.reasons
+        w.count -= launched
+      } else reasons = declineReasons(offer, usable, app, placed, now, placement)
+      while (!resident && launched < count && !reasons.length) {
         const match = takeFromOffer(usable, app)
         if (!match) break
         const taskId = newTaskId(app.id, this.uuid())
@@ -590,7 +673,80 @@ export class ServiceManager {
       }
       if (launched) log.info(`Launching ${launched} task(s) of ${app.id} on ${offer.hostname} (${offer.agent_id.value})`)
     }
+    // Reservations of ours no instance wants (its app deleted, it wiped, or unknown to the state): destroyed and
+    // unreserved (Marathon's OfferMatcherReconciler).
+    for (const [id, resources] of reserved) {
+      const known = this.reservations.get(id)
+      if (known && !known.wipe && this.apps.has(known.appId)) continue
+      if (known && this.reservationInUse(id)) continue
+      operations.unshift(...destroyAndUnreserve(resources))
+      if (known) this.dropReservation(id)
+      log.info(`Destroying the volumes of ${known ? `${known.appId}'s` : 'unknown'} reservation ${id} on agent ${offer.agent_id.value} (${offer.hostname}) and unreserving its resources`)
+    }
     return tasks
+  }
+
+  /**
+   * A resident app's launches from one offer: first on its free reservations the offer holds (relaunching their
+   * instances on the same agent with the same volumes), then, while it has fewer reservations than instances, on
+   * new reservations (RESERVE + CREATE before the LAUNCH). With neither, the offer does not do:
+   * NoCorrespondingReservationFound.
+   */
+  private matchResident(offer: Offer, app: AppDefinition, count: number, usable: Resource[], reserved: Map<string, Resource[]>, placed: Placement[],
+    ctx: { frameworkId: string; now: number; nowIso: string; placement: Placement }, tasks: TaskInfo[], operations: OfferOperation[]): { launched: number; reasons: NoOfferMatchReason[] } {
+    let launched = 0
+    const sp = servicePorts(app)
+    const agentId = offer.agent_id.value
+    const launch = (taskResources: Resource[], r: Reservation) => {
+      const taskId = newTaskId(app.id, this.uuid())
+      tasks.push(buildAppTask(app, taskId, agentId, offer.hostname, taskResources, r.hostPorts, sp))
+      this.saveInstance({
+        taskId, appId: app.id, version: app.version, configVersion: app.versionInfo.lastConfigChangeAt,
+        agentId, host: offer.hostname, placement: ctx.placement, hostPorts: r.hostPorts, servicePorts: sp,
+        state: 'TASK_STAGING', stagedAt: ctx.nowIso, healthConsecutiveFailures: 0, ipAddresses: [],
+        reservationId: r.id, localVolumes: r.volumes.map(({ size: _s, ...v }) => v),
+      })
+      placed.push(ctx.placement)
+      launched++
+    }
+    const own = this.reservationsOf(app.id)
+    let missing: string | undefined
+    for (const r of own) {
+      if (launched >= count) break
+      const offered = reserved.get(r.id)
+      if (!offered || r.agentId !== agentId || this.reservationInUse(r.id)) continue
+      const got = relaunchResources(offered, r, app)
+      if ('missing' in got) { missing = got.missing; continue }
+      reserved.delete(r.id)
+      if (!r.confirmed) this.saveReservation({ ...r, confirmed: true })
+      launch(got.resources, r)
+    }
+    if (launched) log.info(`Relaunching ${launched} resident task(s) of ${app.id} on their reservations on ${offer.hostname} (${agentId})`)
+    let newOnes = Math.min(count - launched, app.instances - own.length)
+    if (newOnes <= 0) {
+      if (launched < count && missing) log.info(`An offer of agent ${agentId} holds part of a reservation of ${app.id} but not ${missing}`)
+      return { launched, reasons: launched < count ? ['NoCorrespondingReservationFound'] : [] }
+    }
+    if (!ctx.frameworkId) return { launched, reasons: ['NoCorrespondingReservationFound'] }
+    // New reservations are made of unreserved resources only, disk for the volumes included.
+    const unreserved = usable.filter(r => reservationRole(r) === '*')
+    const needs: AppDefinition = { ...app, disk: app.disk + persistentVolumes(app).reduce((s, v) => s + v.persistent.size, 0) }
+    let reasons = declineReasons(offer, unreserved, needs, placed, ctx.now, ctx.placement)
+    while (newOnes > 0 && !reasons.length) {
+      const match = takeFromOffer(unreserved, needs)
+      if (!match) break
+      const made = reserveAndCreate(app, match.resources, {
+        frameworkId: ctx.frameworkId, reservationId: reservationIdFor(app.id, this.uuid()), uuid: this.uuid,
+        ...(this.principal ? { principal: this.principal } : {}), agentId, host: offer.hostname, placement: ctx.placement, hostPorts: match.hostPorts, now: ctx.nowIso,
+      })
+      operations.push(...made.operations)
+      this.saveReservation(made.reservation)
+      log.info(`Reserving ${made.reservation.id} for ${app.id} on ${offer.hostname} (${agentId}) for role ${app.role} with volume(s) ${made.reservation.volumes.map(v => v.persistenceId).join(', ')}`)
+      launch(made.taskResources, made.reservation)
+      newOnes--
+      reasons = declineReasons(offer, unreserved, needs, placed, ctx.now, ctx.placement)
+    }
+    return { launched, reasons: launched < count ? reasons : [] }
   }
 
   /** A status update for a task of ours (true when it was ours). */
@@ -646,11 +802,13 @@ export class ServiceManager {
     })
     if (!TERMINAL_STATES.has(state)) {
       this.saveInstance(next)
+      this.settleReservation(next, state)
       // Every update of a deliberate kill's task goes on being a kill (an unreachable agent came back).
       if (!app && !i.killRequested) this.requestKill(next)
       return true
     }
     this.dropInstance(taskId)
+    this.settleReservation(i, state)
     const failed = !i.killRequested && state !== 'TASK_FINISHED'
     if (state === 'TASK_KILLED' && s.healthy === false && !i.killRequested) {
       this.events.publish('unhealthy_task_kill_event', { appId: i.appId, taskId, instanceId: taskId, version: i.version, reason: `${app?.healthChecks[0]?.protocol ?? 'health'} check failed ${app?.healthChecks[0]?.maxConsecutiveFailures ?? ''} time(s) in a row`.replace('  ', ' '), host: i.host, slaveId: i.agentId })

@@ -7,7 +7,8 @@
 import { logger } from '../../core/log.ts'
 import { currentUserName } from '../../core/posix-user.ts'
 import type { FrameworkInfo, Offer } from '../../core/v1/messages.ts'
-import type { BuiltinFramework, FrameworkEvent, SchedulerDriver } from '../builtin-frameworks/host.ts'
+import type { FrameworkEvent, SchedulerDriver } from '../builtin-frameworks/host.ts'
+import { OfferDrivenFramework } from '../builtin-frameworks/offer-driven-framework.ts'
 import type { ServiceManager } from './service-manager.ts'
 
 const log = logger('services')
@@ -20,26 +21,23 @@ const REFUSE_SECONDS = 5
 /** How often the tasks are reconciled while subscribed (Marathon's --reconciliation_interval: 10 minutes). */
 const RECONCILE_EVERY_MS = 10 * 60_000
 
-export class ServicesFramework implements BuiltinFramework {
+export class ServicesFramework extends OfferDrivenFramework {
   readonly name = 'services'
-  private driver?: SchedulerDriver
-  private suppressed = false
-  private timer?: ReturnType<typeof setInterval>
-  private subscribedAt = 0
-  private lastReconcile = 0
 
   /** `agentReregisterMs`: the master's --agent_reregister_timeout (see jobs-framework.ts for why it matters). */
-  constructor(private readonly manager: ServiceManager, private readonly principal: string | undefined, private readonly roles: () => string[], private readonly agentReregisterMs: number) {
+  constructor(private readonly manager: ServiceManager, private readonly principal: string | undefined, private readonly roles: () => string[], agentReregisterMs: number) {
+    super({
+      log, reconcileEveryMs: RECONCILE_EVERY_MS, refuseSeconds: REFUSE_SECONDS, agentReregisterMs,
+      notYetKnownStates: ['TASK_LOST', 'TASK_UNKNOWN', 'TASK_UNREACHABLE'], suppressWhenIdle: true,
+      killLater: 'it is killed again after the next subscription',
+    })
     manager.onWantsOffers = () => this.revive()
     manager.killer = { kill: (taskId, agentId) => this.kill(taskId, agentId) }
-    this.timer = setInterval(() => {
-      try { manager.tick() } catch (err) { log.error(`services tick failed: ${(err as Error).stack ?? err}`) }
-      if (this.driver && Date.now() - this.lastReconcile >= RECONCILE_EVERY_MS) void this.reconcile(this.driver)
-      if (this.driver && !this.manager.launchesWanted().length) this.suppress()
-    }, 1000)
   }
 
-  get subscribed() { return this.driver !== undefined }
+  protected tick() { this.manager.tick() }
+
+  protected wantsOffers() { return this.manager.wantsOffers() }
 
   frameworkInfo(): FrameworkInfo {
     return {
@@ -54,16 +52,13 @@ export class ServicesFramework implements BuiltinFramework {
   }
 
   async onSubscribed(driver: SchedulerDriver): Promise<void> {
-    this.driver = driver
-    this.suppressed = false
-    this.subscribedAt = Date.now()
+    this.beginSubscription(driver)
     this.subscribedRoles = this.roles().join(',')
     await this.reconcile(driver)
     for (const i of this.manager.tasksBeingKilled()) this.kill(i.taskId, i.agentId)
   }
 
-  private async reconcile(driver: SchedulerDriver) {
-    this.lastReconcile = Date.now()
+  protected async reconcileTasks(driver: SchedulerDriver) {
     const tasks = [...this.manager.instances.values()]
     const explicit = tasks.length
       ? driver.call('RECONCILE', { reconcile: { tasks: tasks.map(t => ({ task_id: { value: t.taskId }, agent_id: { value: t.agentId } })) } })
@@ -72,25 +67,11 @@ export class ServicesFramework implements BuiltinFramework {
     await driver.call('RECONCILE', { reconcile: { tasks: [] } }).catch(err => log.warn(`services: implicit reconciliation: ${(err as Error).message}`))
   }
 
-  onDisconnected(): void { this.driver = undefined }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer)
-    this.timer = undefined
-    this.driver = undefined
-  }
-
   async onEvent(event: FrameworkEvent, driver: SchedulerDriver): Promise<void> {
     if (event.type === 'OFFERS') await this.onOffers(event.offers?.offers ?? [], driver)
     else if (event.type === 'UPDATE' && event.update) {
       const s = event.update.status
-      const state = String(s.state)
-      // An explicit reconciliation answers TASK_LOST/TASK_UNKNOWN for a task whose agent has not re-registered
-      // with a restarted master yet: not the end of the task while the agent may still come.
-      if ((state === 'TASK_LOST' || state === 'TASK_UNKNOWN' || state === 'TASK_UNREACHABLE') && s.reason === 'REASON_RECONCILIATION' && Date.now() - this.subscribedAt < this.agentReregisterMs) {
-        log.info(`services: task ${s.task_id.value} not known to the master yet (${state}); waiting for its agent`)
-        return
-      }
+      if (this.notKnownYet(s)) return
       this.manager.taskStatus(s)
     }
   }
@@ -98,14 +79,16 @@ export class ServicesFramework implements BuiltinFramework {
   private async onOffers(offers: Offer[], driver: SchedulerDriver) {
     // Every offer matched and its launches recorded (durably, in one transaction) before any answer goes out; the
     // answers then go out together rather than one round trip after another.
-    const launches = this.manager.matchOffers(offers)
+    // Resident apps' reservations (RESERVE, CREATE, DESTROY, UNRESERVE) go in the same ACCEPT as the launches.
+    const answers = this.manager.answerOffers(offers, driver.frameworkId)
     await Promise.all(offers.map((offer, n) => {
-      const tasks = launches[n]!
-      if (!tasks.length) return driver.call('DECLINE', { decline: { offer_ids: [offer.id], filters: { refuse_seconds: REFUSE_SECONDS } } }).catch(() => {})
-      return driver.call('ACCEPT', { accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: tasks } }], filters: { refuse_seconds: REFUSE_SECONDS } } })
-        .catch(err => log.warn(`services: launching ${tasks.map(t => t.task_id.value).join(', ')}: ${(err as Error).message}`))
+      const { tasks, operations } = answers[n]!
+      if (!operations.length) return driver.call('DECLINE', { decline: { offer_ids: [offer.id], filters: { refuse_seconds: REFUSE_SECONDS } } }).catch(() => {})
+      const what = tasks.length ? `launching ${tasks.map(t => t.task_id.value).join(', ')}` : `${operations.map(o => o.type).join(', ')} on agent ${offer.agent_id.value}`
+      return driver.call('ACCEPT', { accept: { offer_ids: [offer.id], operations, filters: { refuse_seconds: REFUSE_SECONDS } } })
+        .catch(err => log.warn(`services: ${what}: ${(err as Error).message}`))
     }))
-    if (!this.manager.launchesWanted().length) this.suppress()
+    if (!this.manager.wantsOffers()) this.suppress()
   }
 
   /** The roles subscribed with; an app with another role changes them (UPDATE_FRAMEWORK). */
@@ -121,22 +104,8 @@ export class ServicesFramework implements BuiltinFramework {
       .catch(err => { this.subscribedRoles = ''; log.warn(`services: UPDATE_FRAMEWORK to roles ${key}: ${(err as Error).message}`) })
   }
 
-  private revive() {
+  protected override revive() {
     this.updateRoles()
-    if (!this.driver || !this.suppressed) return
-    this.suppressed = false
-    void this.driver.call('REVIVE').catch(err => log.warn(`services: REVIVE: ${(err as Error).message}`))
-  }
-
-  private suppress() {
-    if (!this.driver || this.suppressed) return
-    this.suppressed = true
-    void this.driver.call('SUPPRESS').catch(err => { this.suppressed = false; log.warn(`services: SUPPRESS: ${(err as Error).message}`) })
-  }
-
-  private kill(taskId: string, agentId: string) {
-    if (!this.driver) { log.warn(`services: cannot kill ${taskId} now: not subscribed (it is killed again after the next subscription)`); return }
-    void this.driver.call('KILL', { kill: { task_id: { value: taskId }, agent_id: { value: agentId } } })
-      .catch(err => log.warn(`services: killing ${taskId}: ${(err as Error).message}`))
+    super.revive()
   }
 }

@@ -74,7 +74,7 @@ export function taskJson(i: Instance, app: AppDefinition | undefined) {
     startedAt: i.startedAt ?? null,
     state: i.state,
     version: i.version,
-    localVolumes: [],
+    localVolumes: i.localVolumes ?? [],
     role: app?.role ?? '*',
   }
 }

@@ -20,8 +20,10 @@ export interface RunningServices {
 
 export function startServices(kv: KvArea, opts: { masterUrl: string; agentReregisterMs: number; credential?: { principal: string; secret: string } }): RunningServices {
   const events = new ServiceEvents()
-  const manager = new ServiceManager(kv.namespace('services'), events)
-  const roles = () => [...new Set(['*', ...[...manager.apps.values()].map(a => a.role)])].sort()
+  // Resident apps' reservations carry the framework's principal (required to match it when frameworks authenticate).
+  const manager = new ServiceManager(kv.namespace('services'), events, { principal: opts.credential?.principal ?? SERVICES_PRINCIPAL })
+  // The roles of reservations being wiped too: their resources are offered only to frameworks in their role.
+  const roles = () => [...new Set(['*', ...[...manager.apps.values()].map(a => a.role), ...[...manager.reservations.values()].map(r => r.role)])].sort()
   const framework = new ServicesFramework(manager, opts.credential?.principal, roles, opts.agentReregisterMs)
   const frameworkStore = kv.namespace('services-framework')
   const host = new FrameworkHost(framework, frameworkStore, { masterUrl: opts.masterUrl, ...(opts.credential ? { credential: opts.credential } : {}) })

@@ -7,7 +7,7 @@
 
 import type { Resource } from '../../core/resources.ts'
 import type { TaskInfo } from '../../core/v1/messages.ts'
-import type { AppDefinition } from './app-definition.ts'
+import { isPersistentVolume, type AppDefinition } from './app-definition.ts'
 import { discoveryInfo } from './discovery-info.ts'
 import { mesosHealthCheck, mesosReadinessCheck } from './health-checks.ts'
 import { safeAppId } from './path-id.ts'
@@ -76,9 +76,10 @@ export function buildAppTask(app: AppDefinition, taskId: string, agentId: string
   if (c || network) {
     const container: Record<string, unknown> = { type: 'MESOS' }
     if (c?.docker) container.mesos = { image: { type: 'DOCKER', docker: { name: c.docker.image }, cached: !c.docker.forcePullImage } }
-    const volumes = (c?.volumes ?? []).map(v => 'hostPath' in v
+    // Persistent volumes come with the task's resources (DiskInfo.volume), not as container volumes.
+    const volumes = (c?.volumes ?? []).filter(v => !isPersistentVolume(v)).map(v => 'hostPath' in v
       ? { container_path: v.containerPath, host_path: v.hostPath, mode: v.mode }
-      : { container_path: v.containerPath, mode: 'RO', source: { type: 'SECRET', secret: { type: 'REFERENCE', reference: { name: app.secrets[v.secret]!.source } } } })
+      : { container_path: v.containerPath, mode: 'RO', source: { type: 'SECRET', secret: { type: 'REFERENCE', reference: { name: app.secrets[(v as { secret: string }).secret]!.source } } } })
     if (volumes.length) container.volumes = volumes
     if (network) {
       const mappings = (c?.portMappings ?? []).filter(m => m.hostPort !== undefined)
