@@ -5,14 +5,20 @@
 // the master process used. The ratio is against Nomad's published C2M rate (3,750 placements/s on a 5-server
 // cluster, 2020): a reference line from another system and other hardware, not a baseline measured here.
 //
-//   bun bench/placement.ts [--quick] [--agents N] [--seconds S] [--task-ms MS]
+//   bun bench/placement.ts [--quick] [--agents N] [--seconds S] [--task-ms MS] [--profile DIR]
+//
+// --profile DIR (or MESO_BENCH_PROFILE=DIR) runs the master under `bun --cpu-prof`, writing its profile into DIR, and
+// adds to the notes where the master's time went during the measured window (bench/lib/profile-summary.ts).
 
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { startBenchMaster, waitForMetrics, type BenchMaster } from './lib/bench-master.ts'
 import { GreedyFramework } from './lib/greedy-framework.ts'
 import { printResult } from './lib/print-result.ts'
 import { loadNote, machine, percentile, type BenchResult } from './lib/measure.ts'
 import { baselineMaster, mesoDescription } from './lib/meso-bin.ts'
 import { CpuMeter, peakRssBytes, rssBytes } from './lib/procfs.ts'
+import { summarise } from './lib/profile-summary.ts'
 import { Fleet, SIM_AGENT_RESOURCES } from './sim/fleet.ts'
 
 /** Nomad's "C2M" run: 2 million containers placed in ~22 minutes ≈ 3,750/s (hashicorp.com/c2m, 2020). */
@@ -50,6 +56,8 @@ export async function placementRun(agents: number, seconds: number, taskMs: numb
   const master: BenchMaster = await startBenchMaster([], {}, command)
   let fleet: Fleet | undefined
   let fw: GreedyFramework | undefined
+  let run: PlacementRun
+  let windowEnd = 0
   try {
     fleet = await Fleet.start({ master: master.url, agents, resources: SIM_AGENT_RESOURCES, taskMs })
     await waitForMetrics(master.url, m => m['master/slaves_active'] === agents)
@@ -62,6 +70,7 @@ export async function placementRun(agents: number, seconds: number, taskMs: numb
     await fw.start()
     await Bun.sleep(seconds * 1000)
     fw.stop()
+    windowEnd = performance.now()
     const cores = meter.cores()
     const simCores = simMeters.reduce((s, m) => s + m.cores(), 0)
     const self = process.cpuUsage(self0)
@@ -80,7 +89,7 @@ export async function placementRun(agents: number, seconds: number, taskMs: numb
     ]
     if (fw.scheduler.callErrors) notes.push(`scheduler call errors: ${fw.scheduler.callErrors} (last: ${fw.scheduler.lastError})`)
     if (fw.failed) notes.push(`tasks ending other than FINISHED: ${fw.failed} (last: ${fw.lastFailure})`)
-    return {
+    run = {
       agents, seconds, registerSeconds,
       launched: fw.launched,
       running: inWindow,
@@ -107,6 +116,19 @@ export async function placementRun(agents: number, seconds: number, taskMs: numb
     await fleet?.stop()
     await master.stop()
   }
+  const profileDir = process.env.MESO_BENCH_PROFILE
+  if (profileDir && !command) run.notes.push(...profileNotes(profileDir, seconds, (performance.now() - windowEnd) / 1000))
+  return run
+}
+
+/** The newest profile in `dir` (the master's, just written on its way out), summarised over the window. */
+function profileNotes(dir: string, seconds: number, afterWindowSeconds: number): string[] {
+  const files = readdirSync(dir).filter(f => f.endsWith('.cpuprofile')).map(f => join(dir, f))
+  const newest = files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]
+  if (!newest) return [`no CPU profile found in ${dir}`]
+  const { seconds: sampled, rows } = summarise(JSON.parse(readFileSync(newest, 'utf8')), seconds, afterWindowSeconds)
+  const top = rows.slice(0, 8).map(r => `${r.activity} ${(100 * r.share).toFixed(1)} %`).join(', ')
+  return [`profile ${newest}, ${sampled.toFixed(1)} s of the window: ${top}`]
 }
 
 export async function runPlacementBench(opts: PlacementOptions): Promise<BenchResult> {
@@ -153,5 +175,11 @@ export function printPlacement(r: BenchResult) {
 
 if (import.meta.main) {
   const arg = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : undefined }
+  const profile = process.argv.indexOf('--profile')
+  if (profile > 0) {
+    const dir = resolve(process.argv[profile + 1] ?? 'placement-profile')
+    mkdirSync(dir, { recursive: true })
+    process.env.MESO_BENCH_PROFILE = dir
+  }
   printPlacement(await runPlacementBench({ quick: process.argv.includes('--quick'), agents: arg('--agents'), seconds: arg('--seconds'), taskMs: arg('--task-ms') }))
 }

@@ -3,7 +3,7 @@
 // agent messages, scheduler calls, …), optionally over the last S seconds of the run only (a benchmark's final
 // phase). Bun's own markdown summary ranks functions; this answers "how much of the master's time was allocation".
 //
-//   bun bench/lib/profile-summary.ts <file.cpuprofile> [--last S] [--top N]
+//   bun bench/lib/profile-summary.ts <file.cpuprofile> [--last S] [--skip S] [--top N]
 
 interface CallFrame { functionName: string; url: string }
 interface ProfileNode { id: number; callFrame: CallFrame; children?: number[] }
@@ -21,7 +21,11 @@ const ACTIVITIES: [string, (f: CallFrame) => boolean][] = [
   ['timers', f => f.url.endsWith('master/runtime.ts') && f.functionName === 'fire'],
 ]
 
-export function summarise(profile: CpuProfile, lastSeconds = Infinity): { seconds: number; rows: { activity: string; ms: number; share: number }[] } {
+/**
+ * Time per activity over the profile's last `lastSeconds`, leaving out its final `skipLastSeconds` (what a benchmark
+ * did after its measured window: a teardown).
+ */
+export function summarise(profile: CpuProfile, lastSeconds = Infinity, skipLastSeconds = 0): { seconds: number; rows: { activity: string; ms: number; share: number }[] } {
   const byId = new Map(profile.nodes.map(n => [n.id, n]))
   const parent = new Map<number, number>()
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
@@ -37,14 +41,15 @@ export function summarise(profile: CpuProfile, lastSeconds = Infinity): { second
     memo.set(id, name)
     return name
   }
-  const from = profile.endTime - lastSeconds * 1e6
+  const to = profile.endTime - skipLastSeconds * 1e6
+  const from = to - lastSeconds * 1e6
   const totals = new Map<string, number>()
   let t = profile.startTime
   let sampled = 0
   for (let i = 0; i < profile.samples.length; i++) {
     t += profile.timeDeltas[i]!
     const next = i + 1 < profile.samples.length ? t + profile.timeDeltas[i + 1]! : profile.endTime
-    if (t < from) continue
+    if (t < from || t >= to) continue
     const dt = next - t
     const a = activity(profile.samples[i]!)
     totals.set(a, (totals.get(a) ?? 0) + dt)
@@ -56,9 +61,9 @@ export function summarise(profile: CpuProfile, lastSeconds = Infinity): { second
 
 if (import.meta.main) {
   const file = process.argv[2]
-  if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [--last S] [--top N]')
+  if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [--last S] [--skip S] [--top N]')
   const opt = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : undefined }
-  const { seconds, rows } = summarise(await Bun.file(file).json() as CpuProfile, opt('--last'))
+  const { seconds, rows } = summarise(await Bun.file(file).json() as CpuProfile, opt('--last'), opt('--skip'))
   console.log(`${seconds.toFixed(1)} s sampled`)
   for (const r of rows.slice(0, opt('--top') ?? 15)) console.log(`${r.ms.toFixed(0).padStart(8)} ms ${(100 * r.share).toFixed(1).padStart(5)} %  ${r.activity}`)
 }

@@ -6,8 +6,8 @@ import type { ServerWebSocket } from 'bun'
 import type { MasterMessage } from '../core/agent-protocol.ts'
 import { AGENT_PROTOCOL_VERSION } from '../core/agent-protocol.ts'
 import { limitsFor } from '../core/http/server-limits.ts'
-import { parseJson } from '../core/proto/json.ts'
 import { logger } from '../core/log.ts'
+import { parseAgentJson } from './agent-message-json.ts'
 import type { Master } from './master.ts'
 import type { AgentLink, RegisteredAgent } from './registered-agent.ts'
 import { parseAgentMessage } from './validation/agent-message.ts'
@@ -27,7 +27,7 @@ export function agentWebSocketHandlers(getMaster: () => Master) {
     message(ws: ServerWebSocket<LinkData>, raw: string | Buffer) {
       let parsed: ReturnType<typeof parseAgentMessage>
       try {
-        parsed = parseAgentMessage(parseJson(typeof raw === 'string' ? raw : raw.toString('utf8')))
+        parsed = parseAgentMessage(parseAgentJson(typeof raw === 'string' ? raw : raw.toString('utf8'), limitsFor('master').json))
       } catch (err) {
         parsed = { error: `not JSON: ${(err as Error).message}` }
       }

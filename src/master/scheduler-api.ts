@@ -10,6 +10,7 @@
 import { badRequest, forbidden, methodNotAllowed, text } from '../core/http/responses.ts'
 import { EventStream } from '../core/http/event-stream.ts'
 import { MEDIA, requestCodec, responseCodec } from '../core/http/negotiate.ts'
+import { limitsFor } from '../core/http/server-limits.ts'
 import { newUuid } from '../core/ids.ts'
 import { DEFAULT_ACLS, type Acls } from '../core/authz/acls.ts'
 import { approver, frameworkRoles, type Subject } from '../core/authz/authorizer.ts'
@@ -18,11 +19,16 @@ import type { FrameworkInfo, TaskInfo } from '../core/v1/messages.ts'
 import { taskSecurityRequest } from '../agent/isolators/task-security.ts'
 import type { Master } from './master.ts'
 import { operationAuthorization } from './operations/authorization.ts'
+import { readAcknowledgeCall } from './acknowledge-call.ts'
 import { operationAckError } from './operations/feedback.ts'
 import type { TaskAuthorization } from './offers.ts'
 import { secretLookup, type SecretStore } from './secret-store.ts'
 import { frameworkInfoError, frameworkUpdateError, suppressedRolesError, validateSchedulerCall } from './validation/scheduler-call.ts'
 import { offerConstraintsFilter, roleWhitelist, subscribeRefusal } from './frameworks.ts'
+
+const utf8 = new TextDecoder()
+/** Bodies worth trying readAcknowledgeCall on (an ACKNOWLEDGE is about 250 bytes). */
+const MAX_FAST_BODY = 2048
 
 const frameworkSubject = (info: FrameworkInfo): Subject | undefined => (info.principal !== undefined ? { value: info.principal } : undefined)
 
@@ -69,7 +75,10 @@ export async function handleSchedulerCall(master: Master, req: Request, principa
   if (codec === 'recordio') return badRequest('Unexpected recordio body')
   let call: any
   try {
-    call = decodeBody('mesos.v1.scheduler.Call', codec, new Uint8Array(await req.arrayBuffer()))
+    const body = new Uint8Array(await req.arrayBuffer())
+    // ACKNOWLEDGE, three per task, in the shape client libraries write it: read without the schema (acknowledge-call.ts).
+    call = (codec === 'json' && body.length <= MAX_FAST_BODY && readAcknowledgeCall(utf8.decode(body), limitsFor('master').json)) ||
+      decodeBody('mesos.v1.scheduler.Call', codec, body)
   } catch (err) {
     if (err instanceof ProtoJsonError) {
       const msg = err.message.startsWith('Failed to parse') ? err.message : `Failed to convert JSON into Call protobuf: ${err.message}`

@@ -58,7 +58,8 @@ export class Router {
     const clock = new RequestClock(server, req, limitsFor(this.delegate))
     if (!route) return clock.answered(notFound())
     if (route.methods && !route.methods.has(req.method)) return clock.answered(methodNotAllowed([...route.methods].filter(m => m !== 'HEAD')))
-    const admitted = await admit(req, route.path, clock)
+    // Most requests (every scheduler call) are admitted as they came: no promise to wait on for those.
+    const admitted = admittedAsIs(req, route.path, clock) ?? await admit(req, route.path, clock)
     if (admitted instanceof Response) return clock.answered(admitted)
     let res: Response | undefined
     try {
@@ -88,17 +89,12 @@ function announcedBody(req: Request): 'none' | 'chunked' | number {
 const isRecordIO = (req: Request) => /^\s*application\/recordio\s*(;|$)/i.test(req.headers.get('content-type') ?? '')
 
 /**
- * The request the handler gets: the original when it has no body; a copy holding the body, read under the limit;
- * or, for streamed bodies, a copy whose body renews the timer as it flows. A Response when the body is refused.
+ * The request the handler gets when admittedAsIs did not pass on the original: a copy holding the body, read under
+ * the limit; or, for streamed bodies, a copy whose body renews the timer as it flows. A Response when the body is
+ * refused.
  */
 async function admit(req: Request, routePath: string, clock: RequestClock): Promise<Request | Response> {
-  const announced = announcedBody(req)
-  if (announced === 'none') { clock.lift(); return req }
   const limit = bodyLimit(clock.limits, routePath)
-  if (typeof announced === 'number' && announced <= SMALL_BODY && announced <= limit) {
-    clocks.set(req, clock)
-    return req
-  }
   const recordio = isRecordIO(req)
   if (recordio || limit === STREAMED) {
     return streamedRequest(req, clock, recordio ? Math.max(clock.limits.idleTimeoutSeconds, STREAM_IDLE_SECONDS) : clock.limits.idleTimeoutSeconds)
@@ -107,6 +103,17 @@ async function admit(req: Request, routePath: string, clock: RequestClock): Prom
   if (body instanceof Response) return body
   clock.lift()
   return copied(req, new Request(req.url, { method: req.method, headers: req.headers, body }))
+}
+
+/** admit's answer when it is the request itself (no body, or a small one the handler reads): else undefined. */
+function admittedAsIs(req: Request, routePath: string, clock: RequestClock): Request | undefined {
+  const announced = announcedBody(req)
+  if (announced === 'none') { clock.lift(); return req }
+  if (typeof announced === 'number' && announced <= SMALL_BODY && announced <= bodyLimit(clock.limits, routePath)) {
+    clocks.set(req, clock)
+    return req
+  }
+  return undefined
 }
 
 function streamedRequest(req: Request, clock: RequestClock, idleSeconds: number): Request {
