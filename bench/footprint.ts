@@ -7,8 +7,8 @@
 // Then, loaded, whether the master keeps serving while it writes state answers: a probe framework
 // (lib/probe-framework.ts) on a few agents of its own launches a short task at a steady pace, and the p50/p99 of its
 // ACCEPT and ACKNOWLEDGE calls and of the agents' status update round trips (STATUS_UPDATE → ACKNOWLEDGE) are taken
-// with nothing else going on and while 4 clients (lib/state-fetchers.ts, another process) fetch /master/state over
-// and over, in alternating phases.
+// with nothing else going on, while 4 clients (lib/state-fetchers.ts, another process) fetch /master/state over and
+// over, and while 4 clients call GET_STATE over and over, in alternating phases.
 //
 //   bun bench/footprint.ts [--quick] [--agents N] [--tasks M]
 
@@ -18,7 +18,7 @@ import { printResult } from './lib/print-result.ts'
 import { interleaved, loadNote, machine, median, percentile, type BenchResult } from './lib/measure.ts'
 import { baselineMaster, mesoDescription } from './lib/meso-bin.ts'
 import { ProbeFramework } from './lib/probe-framework.ts'
-import { peakRssBytes, rssBytes } from './lib/procfs.ts'
+import { cpuSeconds, peakRssBytes, rssBytes } from './lib/procfs.ts'
 import { Fleet, SIM_AGENT_RESOURCES } from './sim/fleet.ts'
 import { BUN, ROOT } from './lib/meso-bin.ts'
 import { join } from 'node:path'
@@ -39,14 +39,25 @@ interface Snapshot {
   stateGzipMs: number[]
   getStateGzipMB: number
   stateGzipMB: number
+  /**
+   * The master's CPU time (user + system, all threads, from /proc) per identity-encoded answer, ms: unlike the wall
+   * time it hardly moves with what else the machine runs, so it is the figure to compare across runs.
+   */
+  getStateCpuMs: number[]
+  stateCpuMs: number[]
 }
 
-/** Times a request to its last byte; the body is not parsed (that would be the client's cost, not the master's). */
-async function timed(req: () => Promise<Response>, sizes: number[], keep?: { body?: ArrayBuffer }): Promise<number> {
+/**
+ * Times a request to its last byte; the body is not parsed (that would be the client's cost, not the master's).
+ * With `cpu`, the master's CPU time over the request is added to `cpu.ms`.
+ */
+async function timed(req: () => Promise<Response>, sizes: number[], keep?: { body?: ArrayBuffer }, cpu?: { pid: number; ms: number[] }): Promise<number> {
+  const c0 = cpu ? cpuSeconds(cpu.pid) : 0
   const t0 = performance.now()
   const res = await req()
   const body = await res.arrayBuffer()
   const ms = performance.now() - t0
+  if (cpu) cpu.ms.push((cpuSeconds(cpu.pid) - c0) * 1000)
   if (res.status !== 200) throw new Error(`state request → ${res.status}: ${new TextDecoder().decode(body).slice(0, 200)}`)
   sizes.push(body.byteLength)
   if (keep) keep.body = body
@@ -72,6 +83,8 @@ async function snapshot(url: string, pid: number, rounds: number, settleMs: numb
   const getStateGzipSizes: number[] = []
   const stateGzipSizes: number[] = []
   const last: { body?: ArrayBuffer } = {}
+  const getStateCpu = { pid, ms: [] as number[] }
+  const stateCpu = { pid, ms: [] as number[] }
   // fetch() asks for gzip by default and would decompress in this process: each variant says what it accepts.
   const getState = (encoding: string) => () => fetch(`${url}/api/v1`, {
     method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Accept-Encoding': encoding }, body: '{"type":"GET_STATE"}', decompress: false,
@@ -82,8 +95,8 @@ async function snapshot(url: string, pid: number, rounds: number, settleMs: numb
   await Bun.sleep(settleMs)
   const rss = rssBytes(pid)
   const results = await interleaved([
-    { name: 'GET_STATE', run: () => timed(getState('identity'), getStateSizes, last) },
-    { name: '/master/state', run: () => timed(state('identity'), stateSizes) },
+    { name: 'GET_STATE', run: () => timed(getState('identity'), getStateSizes, last, getStateCpu) },
+    { name: '/master/state', run: () => timed(state('identity'), stateSizes, undefined, stateCpu) },
     { name: 'GET_STATE gzip', run: () => timed(getState('gzip'), getStateGzipSizes) },
     { name: '/master/state gzip', run: () => timed(state('gzip'), stateGzipSizes) },
   ], rounds)
@@ -100,19 +113,29 @@ async function snapshot(url: string, pid: number, rounds: number, settleMs: numb
     stateGzipMs: results.get('/master/state gzip')!,
     getStateGzipMB: (getStateGzipSizes.at(-1) ?? 0) / 2 ** 20,
     stateGzipMB: (stateGzipSizes.at(-1) ?? 0) / 2 ** 20,
+    // The warm-up round is left out, as for the times.
+    getStateCpuMs: getStateCpu.ms.slice(1),
+    stateCpuMs: stateCpu.ms.slice(1),
   }
 }
 
 /** What the probe measured in one kind of phase: call and update round trips, ms. */
 interface Phase { accept: number[]; acknowledge: number[]; update: number[] }
 
-interface Serving {
-  idle: Phase
-  fetching: Phase
-  /** The state fetches made while `fetching` was measured: each one's time to its last byte, ms. */
+/** A phase with clients fetching a state answer, and those fetches. */
+interface Fetching extends Phase {
+  /** Each fetch's time to its last byte, ms. */
   fetchMs: number[]
   fetchMB: number
   fetchErrors: string
+}
+
+interface Serving {
+  idle: Phase
+  /** While clients fetch /master/state (v0). */
+  fetching: Fetching
+  /** While clients call GET_STATE (v1, JSON). */
+  fetchingV1: Fetching
   probeAgents: number
   probeFailures: string
   phaseSeconds: number
@@ -120,8 +143,8 @@ interface Serving {
 }
 
 /** Clients fetching `path` for `seconds` from another process (lib/state-fetchers.ts). */
-async function stateFetchers(url: string, clients: number, seconds: number): Promise<{ ms: number[]; bytes: number; errors: number; lastError: string }> {
-  const proc = Bun.spawn([BUN, join(ROOT, 'bench/lib/state-fetchers.ts'), url, String(clients), String(seconds), '/master/state', 'identity'], { stdout: 'pipe', stderr: 'inherit' })
+async function stateFetchers(url: string, clients: number, seconds: number, path: string): Promise<{ ms: number[]; bytes: number; errors: number; lastError: string }> {
+  const proc = Bun.spawn([BUN, join(ROOT, 'bench/lib/state-fetchers.ts'), url, String(clients), String(seconds), path, 'identity'], { stdout: 'pipe', stderr: 'inherit' })
   const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited])
   if (code !== 0) throw new Error(`state fetchers exited with ${code}: ${out.slice(-500)}`)
   return JSON.parse(out.trim().split('\n').at(-1)!)
@@ -129,7 +152,7 @@ async function stateFetchers(url: string, clients: number, seconds: number): Pro
 
 /**
  * The loaded master's service to a probe framework (on agents of its own: the cluster is full), idle and while
- * FETCHERS clients fetch /master/state, in alternating phases.
+ * FETCHERS clients fetch /master/state or GET_STATE, in alternating phases.
  */
 async function serving(url: string, firstAgent: number, quick: boolean): Promise<Serving> {
   const probe = new ProbeFramework(url, PROBE_EVERY_MS)
@@ -138,10 +161,8 @@ async function serving(url: string, firstAgent: number, quick: boolean): Promise
   const phaseSeconds = quick ? 3 : 10
   const rounds = quick ? 1 : 2
   const idle: Phase = { accept: [], acknowledge: [], update: [] }
-  const fetching: Phase = { accept: [], acknowledge: [], update: [] }
-  const fetchMs: number[] = []
-  let fetchBytes = 0
-  let fetchErrors = ''
+  const fetching: Fetching = { accept: [], acknowledge: [], update: [], fetchMs: [], fetchMB: 0, fetchErrors: '' }
+  const fetchingV1: Fetching = { accept: [], acknowledge: [], update: [], fetchMs: [], fetchMB: 0, fetchErrors: '' }
   try {
     // Subscribed before its agents come: their first offers go to it, not to the full cluster's framework.
     await probe.start()
@@ -155,26 +176,25 @@ async function serving(url: string, firstAgent: number, quick: boolean): Promise
       into.acknowledge.push(...s.acknowledge)
       into.update.push(...await fleet.roundTrips(false))
     }
+    const fetchPhase = (path: string, into: Fetching) => async () => {
+      await begin()
+      const r = await stateFetchers(url, FETCHERS, phaseSeconds, path)
+      await end(into)
+      into.fetchMs.push(...r.ms)
+      into.fetchMB = r.bytes / 2 ** 20
+      if (r.errors) into.fetchErrors = `${r.errors} ${path} fetches failed (last: ${r.lastError})`
+    }
     await interleaved([
       { name: 'idle', run: async () => { await begin(); await Bun.sleep(phaseSeconds * 1000); await end(idle) } },
-      {
-        name: 'fetching',
-        run: async () => {
-          await begin()
-          const r = await stateFetchers(url, FETCHERS, phaseSeconds)
-          await end(fetching)
-          fetchMs.push(...r.ms)
-          fetchBytes = r.bytes
-          if (r.errors) fetchErrors = `${r.errors} state fetches failed (last: ${r.lastError})`
-        },
-      },
+      { name: 'fetching /master/state', run: fetchPhase('/master/state', fetching) },
+      { name: 'fetching GET_STATE', run: fetchPhase('GET_STATE', fetchingV1) },
     ], rounds, 0)
   } finally {
     await probe.teardown().catch(() => {})
     await probeFleet?.stop()
   }
   return {
-    idle, fetching, fetchMs, fetchMB: fetchBytes / 2 ** 20, fetchErrors, probeAgents, phaseSeconds, rounds,
+    idle, fetching, fetchingV1, probeAgents, phaseSeconds, rounds,
     probeFailures: probe.failed ? `${probe.failed} probe tasks failed (last: ${probe.lastFailure})` : '',
   }
 }
@@ -199,7 +219,8 @@ async function measure(agents: number, tasks: number, rounds: number, quick: boo
     fw = new GreedyFramework({ master: master.url, name: 'footprint-bench', maxTasks: tasks, maxInFlight: quick ? 1000 : 5000 })
     const t0 = performance.now()
     await fw.start()
-    const deadline = Date.now() + (quick ? 60_000 : 300_000)
+    // Quick runs of a full-size cluster (--quick --tasks 100000) on a loaded machine need more than a minute to fill.
+    const deadline = Date.now() + Math.max(quick ? 60_000 : 300_000, tasks * 2)
     while (fw.running + fw.failed < tasks) {
       if (Date.now() > deadline) throw new Error(`only ${fw.running} of ${tasks} tasks running after the deadline`)
       await Bun.sleep(100)
@@ -243,7 +264,9 @@ export async function runFootprintBench(opts: FootprintOptions): Promise<BenchRe
       'RSS after state requests MB': Math.round(s.rssAfterMB),
       'GET_STATE median ms': median(s.getStateMs), 'GET_STATE max ms': Math.max(...s.getStateMs), 'GET_STATE MB': s.getStateMB,
       'GET_STATE stringify floor ms': s.stringifyFloorMs,
+      'GET_STATE master CPU ms': median(s.getStateCpuMs),
       '/master/state median ms': median(s.stateMs), '/master/state max ms': Math.max(...s.stateMs), '/master/state MB': s.stateMB,
+      '/master/state master CPU ms': median(s.stateCpuMs),
       'GET_STATE gzip median ms': median(s.getStateGzipMs), 'GET_STATE gzip MB': s.getStateGzipMB,
       '/master/state gzip median ms': median(s.stateGzipMs), '/master/state gzip MB': s.stateGzipMB,
     })
@@ -262,15 +285,18 @@ export async function runFootprintBench(opts: FootprintOptions): Promise<BenchRe
       'RSS after state requests MB': full.rssAfterMB / empty.rssAfterMB,
       'GET_STATE median ms': median(full.getStateMs) / median(empty.getStateMs), 'GET_STATE max ms': '', 'GET_STATE MB': full.getStateMB / empty.getStateMB,
       'GET_STATE stringify floor ms': full.stringifyFloorMs / empty.stringifyFloorMs,
+      // Ticks of 10 ms: an empty master's answer may take none.
+      'GET_STATE master CPU ms': median(empty.getStateCpuMs) ? median(full.getStateCpuMs) / median(empty.getStateCpuMs) : '',
       '/master/state median ms': median(full.stateMs) / median(empty.stateMs), '/master/state max ms': '', '/master/state MB': full.stateMB / empty.stateMB,
+      '/master/state master CPU ms': median(empty.stateCpuMs) ? median(full.stateCpuMs) / median(empty.stateCpuMs) : '',
       'GET_STATE gzip median ms': median(full.getStateGzipMs) / median(empty.getStateGzipMs), 'GET_STATE gzip MB': full.getStateGzipMB / empty.getStateGzipMB,
       '/master/state gzip median ms': median(full.stateGzipMs) / median(empty.stateGzipMs), '/master/state gzip MB': full.stateGzipMB / empty.stateGzipMB,
-    }, servingRow('serving, idle', serve.idle, {}), servingRow(`serving, ${FETCHERS} clients fetching /master/state`, serve.fetching, {
-      '/master/state fetches': serve.fetchMs.length, 'fetch median ms': median(serve.fetchMs), 'fetch p99 ms': percentile(serve.fetchMs, 0.99),
-    }))
+    }, servingRow('serving, idle', serve.idle, {}), ...([['/master/state', serve.fetching], ['GET_STATE', serve.fetchingV1]] as const).map(([what, f]) =>
+      servingRow(`serving, ${FETCHERS} clients fetching ${what}`, f, { 'state fetches': f.fetchMs.length, 'fetch median ms': median(f.fetchMs), 'fetch p99 ms': percentile(f.fetchMs, 0.99) })))
+    const fetched = (what: string, f: Fetching) => `${f.fetchMs.length} ${what} fetches of ${f.fetchMB.toFixed(1)} MB${f.fetchErrors ? ` (${f.fetchErrors})` : ''}`
     notes.push(`${label}: serving measured over ${serve.rounds} × ${serve.phaseSeconds} s of each phase (alternating) with ${serve.probeAgents} probe agents ` +
-      `beside the full cluster; while fetching, the ${FETCHERS} clients made ${serve.fetchMs.length} fetches of ${serve.fetchMB.toFixed(1)} MB.` +
-      `${serve.fetchErrors ? ' ' + serve.fetchErrors + '.' : ''}${serve.probeFailures ? ' ' + serve.probeFailures + '.' : ''}`)
+      `beside the full cluster; while fetching, the ${FETCHERS} clients made ${fetched('/master/state', serve.fetching)}, and ${fetched('GET_STATE', serve.fetchingV1)}.` +
+      `${serve.probeFailures ? ' ' + serve.probeFailures + '.' : ''}`)
     notes.push(`${label}: ${agents} simulated agents registered in ${m.registerSeconds.toFixed(1)} s; ${m.running} tasks launched and running in ` +
       `${m.fillSeconds.toFixed(1)} s; peak RSS (VmHWM) over the run ${Math.round(m.peakMB)} MB.${m.failed ? ' ' + m.failed : ''}`)
   }
@@ -281,7 +307,9 @@ export async function runFootprintBench(opts: FootprintOptions): Promise<BenchRe
       'RSS at rest MB': a.rssMB / b.rssMB, 'RSS after state requests MB': a.rssAfterMB / b.rssAfterMB,
       'GET_STATE median ms': median(a.getStateMs) / median(b.getStateMs), 'GET_STATE max ms': '', 'GET_STATE MB': a.getStateMB / b.getStateMB,
       'GET_STATE stringify floor ms': '',
+      'GET_STATE master CPU ms': median(a.getStateCpuMs) / median(b.getStateCpuMs),
       '/master/state median ms': median(a.stateMs) / median(b.stateMs), '/master/state max ms': '', '/master/state MB': a.stateMB / b.stateMB,
+      '/master/state master CPU ms': median(a.stateCpuMs) / median(b.stateCpuMs),
     })
   }
   notes.unshift(
@@ -291,7 +319,8 @@ export async function runFootprintBench(opts: FootprintOptions): Promise<BenchRe
       `read ${(opts.quick ? 2000 : SETTLE_MS) / 1000} s after the last launch, and again right after the state requests. ` +
       'Stringify floor: JSON.stringify of the same GET_STATE document (parsed from the answer) in the benchmark process, ' +
       'the serialisation cost alone that any JavaScript master pays on this machine. Gzip: Accept-Encoding: gzip, timed to the ' +
-      'last compressed byte (the client does not decompress), size as sent.',
+      'last compressed byte (the client does not decompress), size as sent. Master CPU: the master process\'s user + system time ' +
+      'over one answer (/proc, 10 ms ticks), which a loaded machine moves far less than the wall time.',
     `Serving: a probe framework launches a 100 ms task every ${PROBE_EVERY_MS} ms on ${opts.quick ? 20 : 40} agents of its own and acknowledges every ` +
       'update; ACCEPT and ACKNOWLEDGE: from sending the call to its 202; agent update: from the agent sending STATUS_UPDATE to the ' +
       "master's ACKNOWLEDGE reaching it (which includes the probe's ACKNOWLEDGE call). The state fetchers run in their own process on " +

@@ -2,12 +2,13 @@
 // `seconds`, each reading every answer to its last byte. They run in their own process so that reading 100 MB
 // answers does not delay the benchmark's own scheduler, whose call latencies are what is being measured; what they
 // do cost the shared machine is part of the scenario (dashboards polling a busy master). Prints one JSON line:
-// { fetches, ms: [...], bytes } (ms: each fetch's time to its last byte).
+// { fetches, ms: [...], bytes } (ms: each fetch's time to its last byte). The path GET_STATE stands for the v1
+// operator call (POST /api/v1, JSON).
 //
-//   bun bench/lib/state-fetchers.ts <url> <clients> <seconds> [path] [accept-encoding]
+//   bun bench/lib/state-fetchers.ts <url> <clients> <seconds> [path|GET_STATE] [accept-encoding]
 
 const [url, clientsArg, secondsArg, path = '/master/state', encoding = 'identity'] = process.argv.slice(2)
-if (!url || !clientsArg || !secondsArg) throw new Error('usage: state-fetchers.ts <url> <clients> <seconds> [path] [accept-encoding]')
+if (!url || !clientsArg || !secondsArg) throw new Error('usage: state-fetchers.ts <url> <clients> <seconds> [path|GET_STATE] [accept-encoding]')
 const clients = Number(clientsArg)
 const until = performance.now() + Number(secondsArg) * 1000
 const ms: number[] = []
@@ -19,7 +20,12 @@ async function loop(): Promise<void> {
   while (performance.now() < until) {
     const t0 = performance.now()
     try {
-      const res = await fetch(url + path, { headers: { 'Accept-Encoding': encoding }, decompress: false } as RequestInit)
+      const res = path === 'GET_STATE'
+        ? await fetch(`${url}/api/v1`, {
+          method: 'POST', body: '{"type":"GET_STATE"}', decompress: false,
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Accept-Encoding': encoding },
+        } as RequestInit)
+        : await fetch(url + path, { headers: { 'Accept-Encoding': encoding }, decompress: false } as RequestInit)
       const body = await res.arrayBuffer()
       if (res.status !== 200) throw new Error(`${path} → ${res.status}`)
       bytes = body.byteLength

@@ -85,3 +85,15 @@ test('a sliced answer gzip-encoded for a client that accepts it decompresses to 
   expect(raw.byteLength).toBeLessThan(plain.length / 4)
   expect(gunzipSync(raw).toString('utf8') === plain).toBe(true)
 })
+
+test('minElements streams a short array of costly elements, mapped only when written', async () => {
+  let mapped = 0
+  const frameworks = [{ id: 'f1' }, { id: 'f2' }]
+  const js = new JsonStream()
+  const doc = { frameworks: js.array(frameworks, f => { mapped++; return { ...f, used: 1.5 } }, undefined, 1), none: js.array([], undefined, undefined, 1) }
+  expect(js.streaming).toBe(true)
+  expect(mapped).toBe(0)
+  const text = await js.response(doc, {}).text()
+  expect(mapped).toBe(2)
+  expect(text).toBe(JSON.stringify({ frameworks: frameworks.map(f => ({ ...f, used: 1.5 })), none: [] }))
+})
