@@ -160,15 +160,13 @@ suite('task exec, attach and logs', () => {
     expect(seen).toContain('from-exec')
   })
 
-  // Known open bug (docs/containerizer.md, "Known issues"): rarely, one of three concurrent TTY tasks' early output
-  // does not reach its CLI (same family as the TTY create/destroy hang). One retry while it is being found.
   test('run -t: what the task prints before the CLI attaches (it only can on TASK_RUNNING) is not lost', async () => {
     const runs = await Promise.all([1, 2, 3].map(i => meso(['task', 'run', '-t', m(), '--', 'sh', '-c', `echo early-${i}; exit ${i}`])))
     runs.forEach((r, i) => {
       expect(r.stdout.replace(/\r/g, '')).toBe(`early-${i + 1}\n`)
       expect(r.code).toBe(i + 1)
     })
-  }, { retry: 1 })
+  })
 
   test('logs -f follows a task until it ends; --tail and --stderr', async () => {
     const run = await meso(['task', 'run', m(), '--detach', '--name=ticker', '--', 'sh', '-c', 'for i in $(seq 1 15); do echo tick $i; sleep 0.1; done; echo oops >&2'])

@@ -10,13 +10,16 @@ import { closeSync, constants, openSync, writeSync } from 'node:fs'
 import { logger } from '../../core/log.ts'
 import type { ContainerIO } from '../containerizer/launcher.ts'
 import { OutputFanout } from './fanout.ts'
-import { connectSeqpacket, readLoop, shutdownWrite, writeAll } from './unix.ts'
+import { pollSoon, readLoop } from './fd-poller.ts'
+import { connectSeqpacket, shutdownRead, shutdownWrite, writeAll } from './unix.ts'
 
 const log = logger('attach')
 
 export class ConmonAttach implements ContainerIO {
+  /** The connection, while its read loop runs (the loop closes it: fd-poller.ts). */
   private fd = -1
-  private stopRead?: () => void
+  /** The container ended: no new connection, and the output ends with what conmon had sent. */
+  private closed = false
   private readonly fanout = new OutputFanout()
   private stdinClosed = false
   /** Output that arrived before the first client attached (connectBeforeStart), oldest first. */
@@ -34,7 +37,7 @@ export class ConmonAttach implements ContainerIO {
 
   private ensureConnected(): boolean {
     if (this.fd >= 0) return true
-    if (!this.running()) return false
+    if (this.closed || !this.running()) return false
     try {
       this.fd = connectSeqpacket(this.socketPath)
     } catch (err) {
@@ -42,15 +45,14 @@ export class ConmonAttach implements ContainerIO {
       return false
     }
     const fd = this.fd
-    this.stopRead = readLoop(fd, rec => {
+    readLoop(fd, rec => {
       if (!rec.length) return
       const stream = this.tty || rec[0] === 2 ? 'stdout' : rec[0] === 3 ? 'stderr' : undefined
       if (stream) this.deliver(stream, rec.subarray(1))
     }, () => {
-      // conmon closed the socket: the container is gone (or conmon is).
-      try { closeSync(fd) } catch { /* closed */ }
+      // conmon closed the socket (the container is gone, or conmon is), or close() ended the read.
       if (this.fd === fd) this.fd = -1
-      if (!this.running()) this.fanout.end()
+      if (this.closed || !this.running()) this.fanout.end()
     })
     return true
   }
@@ -72,6 +74,9 @@ export class ConmonAttach implements ContainerIO {
     while (this.unseenBytes > UNSEEN_MAX && this.unseen.length > 1) this.unseenBytes -= this.unseen.shift()!.data.length
   }
 
+  /** Connected before the start and no client has attached yet: what the container printed waits for the first one. */
+  get awaitsFirstClient(): boolean { return this.unseen !== undefined }
+
   onOutput(fn: (stream: 'stdout' | 'stderr', data: Uint8Array) => void, onEnd: () => void): () => void {
     const unseen = this.unseen
     this.unseen = undefined
@@ -79,11 +84,12 @@ export class ConmonAttach implements ContainerIO {
     if (unseen?.length) queueMicrotask(() => { for (const u of unseen) fn(u.stream, u.data) })
     const unsubscribe = this.fanout.subscribe(fn, onEnd)
     if (!this.ensureConnected()) this.fanout.end()
+    else pollSoon()
     return unsubscribe
   }
 
   writeStdin(data: Uint8Array) {
-    if (!this.stdin || this.stdinClosed || !this.ensureConnected()) return
+    if (!this.stdin || this.stdinClosed || this.closed || !this.ensureConnected()) return
     writeAll(this.fd, data)
   }
 
@@ -104,10 +110,13 @@ export class ConmonAttach implements ContainerIO {
     }
   }
 
-  /** The container ended: release the connection and tell every attached client. */
+  /**
+   * The container ended: conmon sent all its output before it wrote the exit file, so the read loop delivers what is
+   * still in the socket, then ends the clients' streams and releases the connection (never closed here: the loop owns it).
+   */
   close() {
-    this.stopRead?.()
-    if (this.fd >= 0) { try { closeSync(this.fd) } catch { /* closed */ } this.fd = -1 }
-    this.fanout.end()
+    if (this.closed) return
+    this.closed = true
+    if (this.fd >= 0) { shutdownRead(this.fd); pollSoon() } else this.fanout.end()
   }
 }

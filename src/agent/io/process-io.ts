@@ -1,10 +1,10 @@
 // Streams of a process the agent started itself (exec sessions): separate pipes, or a pty master for a TTY.
 
 import type { Subprocess } from 'bun'
-import { closeSync } from 'node:fs'
 import type { ContainerIO } from '../containerizer/launcher.ts'
 import { OutputFanout } from './fanout.ts'
-import { readLoop, setWindowSize, writeAll } from './unix.ts'
+import { readLoop } from './fd-poller.ts'
+import { setWindowSize, writeAll } from './unix.ts'
 
 export class PipeIO implements ContainerIO {
   readonly tty = false
@@ -31,10 +31,11 @@ export class PtyIO implements ContainerIO {
   readonly tty = true
   readonly stdin = true
   private readonly fanout = new OutputFanout()
+  /** The read loop ended and closed the master (fd-poller.ts): nothing may use its number any more. */
   private closed = false
 
   constructor(private readonly master: number) {
-    readLoop(master, chunk => this.fanout.emit('stdout', chunk), () => { this.fanout.end(); this.close() })
+    readLoop(master, chunk => this.fanout.emit('stdout', chunk), () => { this.closed = true; this.fanout.end() })
   }
 
   onOutput(fn: (stream: 'stdout' | 'stderr', data: Uint8Array) => void, onEnd: () => void) { return this.fanout.subscribe(fn, onEnd) }
@@ -42,10 +43,4 @@ export class PtyIO implements ContainerIO {
   /** A terminal has no EOF of its own: send EOT, as a user typing Ctrl-D would. */
   closeStdin() { this.writeStdin(new Uint8Array([4])) }
   resize(rows: number, cols: number) { if (!this.closed) setWindowSize(this.master, rows, cols) }
-
-  close() {
-    if (this.closed) return
-    this.closed = true
-    try { closeSync(this.master) } catch { /* closed */ }
-  }
 }

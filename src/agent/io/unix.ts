@@ -1,11 +1,10 @@
 // The few libc calls Bun does not offer, through bun:ffi: SOCK_SEQPACKET connects (conmon's attach socket),
 // receiving a file descriptor over a unix socket (an OCI runtime's --console-socket hands over the pty master),
-// TIOCSWINSZ, and the pipes of the log rotators (logrotate.ts). Reads use fs.read with position null (a plain read()
-// on a pool thread): that keeps SEQPACKET record boundaries and works on pty masters, where Bun.file(fd) would pread
-// and fail with ESPIPE.
+// TIOCSWINSZ, the pipes of the log rotators (logrotate.ts), and poll() with non-blocking descriptors for the read
+// loops of fd-poller.ts (Bun.file(fd) would merge SEQPACKET records and pread a pty master, which fails with ESPIPE).
 
 import { dlopen, ptr } from 'bun:ffi'
-import { closeSync, read, rmSync, writeSync } from 'node:fs'
+import { closeSync, rmSync, writeSync } from 'node:fs'
 
 const AF_UNIX = 1
 const SOCK_STREAM = 1
@@ -13,8 +12,11 @@ const SOCK_SEQPACKET = 5
 const SOCK_NONBLOCK = 0o4000
 const SOCK_CLOEXEC = 0o2000000
 const O_CLOEXEC = 0o2000000
+const SHUT_RD = 0
 const SHUT_WR = 1
 const TIOCSWINSZ = 0x5414n
+const FIONBIO = 0x5421n
+const POLLIN = 1
 const SCM_RIGHTS = 1
 const SOL_SOCKET = 1
 
@@ -31,6 +33,7 @@ function load() {
     shutdown: { args: ['i32', 'i32'], returns: 'i32' },
     mkfifo: { args: ['ptr', 'u32'], returns: 'i32' },
     pipe2: { args: ['ptr', 'i32'], returns: 'i32' },
+    poll: { args: ['ptr', 'u64', 'i32'], returns: 'i32' },
   }).symbols
 }
 const libc = () => (lib ??= load())
@@ -129,26 +132,26 @@ export class ConsoleSocket {
   }
 }
 
-/**
- * Reads an fd until EOF or error, one read() at a time on the thread pool (records stay whole on SEQPACKET).
- * Returns a function that stops reading (the fd itself is the caller's to close).
- */
-export function readLoop(fd: number, onData: (chunk: Uint8Array) => void, onEnd: (err?: NodeJS.ErrnoException) => void, size = 8193): () => void {
-  let stopped = false
-  const buf = Buffer.alloc(size)
-  const next = () => {
-    if (stopped) return
-    read(fd, buf, 0, size, null, (err, n) => {
-      if (stopped) return
-      // A pty master reports the slave side closing as EIO: that is the normal end.
-      if (err || n === 0) { stopped = true; onEnd(err && err.code !== 'EIO' ? err : undefined); return }
-      onData(new Uint8Array(buf.subarray(0, n)))
-      next()
-    })
-  }
-  next()
-  return () => { stopped = true }
+/** Makes reads and writes on fd return EAGAIN instead of waiting. */
+export function setNonBlocking(fd: number) {
+  if (libc().ioctl(fd, FIONBIO, ptr(new Int32Array([1]))) !== 0) throw new Error(`cannot make fd ${fd} non-blocking`)
 }
+
+/**
+ * Which of `fds` have something to read, an EOF, an error or a hang-up (poll(2) without waiting): `revents` per fd,
+ * 0 for none. POLLNVAL (0x20) means the number is not open.
+ */
+export function pollNow(fds: readonly number[]): number[] {
+  if (!fds.length) return []
+  // struct pollfd { int fd; short events; short revents; }: little-endian, events in the low half of the 2nd int.
+  const table = new Int32Array(fds.length * 2)
+  fds.forEach((fd, i) => { table[2 * i] = fd; table[2 * i + 1] = POLLIN })
+  if (libc().poll(ptr(table), BigInt(fds.length), 0) < 0) return fds.map(() => 0)
+  return fds.map((_, i) => (table[2 * i + 1]! >>> 16) & 0xffff)
+}
+
+/** Ends a read loop (fd-poller.ts) on a socket: data already received is still read, then EOF, and the loop closes the fd. */
+export function shutdownRead(fd: number) { libc().shutdown(fd, SHUT_RD) }
 
 /** write() that retries EAGAIN briefly; false when the peer is gone. */
 export function writeAll(fd: number, data: Uint8Array): boolean {
