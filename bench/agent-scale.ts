@@ -2,15 +2,16 @@
 // agent, launched by one framework that accepts each offer with as many tasks as fit, as a real scheduler does.
 // Phases, each timed from the scheduler's side and with the agent's CPU and memory read from /proc:
 //   launch     first ACCEPT → every task TASK_RUNNING
-//   idle       the agent's CPU with all N running, its RSS, the conmons' and log rotators' summed RSS
+//   idle       the agent's CPU with all N running, its RSS, the conmons' and the log rotator's summed RSS
 //   re-adopt   `kill -9` of the agent, restart on the same work dir and port → the master has it re-registered with
 //              all N tasks running; then 0 lost (no task left RUNNING or changed) and 0 duplicated updates
 //   destroy    KILL of every task → every TASK_KILLED, and then → cleaned up (no conmon, no crun container, no
 //              cgroup left under the agent's cgroups root)
 // Mesos' published agent figures are the anchors: 1,000 containers launched in ~30 s and destroyed in ~20 s on a
 // 48-thread Xeon; the ratios scale them to N. Variants, run one after the other on fresh agents:
-//   meso           this checkout's agent, defaults (log rotation on: two rotator processes per container)
-//   meso, no rotation   --logrotate_max_size=0: what the rotators cost
+//   meso           this checkout's agent, defaults (log rotation on: one rotator process for the agent, reading
+//                  every container's stdout and stderr from named pipes)
+//   meso, no rotation   --logrotate_max_size=0: what rotation costs
 //   baseline       MESO_BENCH_BASELINE=DIR: that checkout's agent (the before of a before/after), same master; its
 //                  dist/meso when built there, else its sources
 //
@@ -27,7 +28,7 @@ import { startBenchMaster, type BenchMaster } from './lib/bench-master.ts'
 import { loadNote, machine, type BenchResult } from './lib/measure.ts'
 import { BUN, daemonCommand, mesoCommand } from './lib/meso-bin.ts'
 import { printResult } from './lib/print-result.ts'
-import { census } from './lib/process-census.ts'
+import { census, type Census } from './lib/process-census.ts'
 import { cpuSeconds, rssBytes } from './lib/procfs.ts'
 import { V1Scheduler, type SchedulerEvent } from './lib/v1-scheduler.ts'
 
@@ -130,7 +131,12 @@ async function runVariant(v: Variant, n: number, master: BenchMaster, notes: str
   const ids = Array.from({ length: n }, (_, i) => `scale-${i}`)
   const count = (pred: (state: string | undefined) => boolean) => ids.reduce((k, id) => k + (pred(last(id)) ? 1 : 0), 0)
   const conmons = () => census(['conmon'], runtimeDir)
-  const rotators = () => census(['sh'], join(dir, 'work'), true)
+  // The agent's rotator (`meso __logrotate <runtime dir>/logrotate.sock`), and an older agent's companion loggers
+  // (`sh` + `head` per stream) for a baseline.
+  const rotators = () => sumCensus(census(['meso', 'bun', 'bun.exe'], join(runtimeDir, 'logrotate.sock')), census(['sh'], join(dir, 'work'), true))
+  // The agent's rotator lives from the first launch to after the destroy: its CPU for the whole run, read at the end.
+  // (Companion loggers exit with their container, orphaned by the agent's restart: their CPU is not counted anywhere.)
+  const rotatorCpu = () => census(['meso', 'bun', 'bun.exe'], join(runtimeDir, 'logrotate.sock')).pids.reduce((k, pid) => k + (cpuSeconds(pid) || 0), 0)
   const mb = (b: number) => Math.round(b / MB * 10) / 10
   const load = () => readLoad()
 
@@ -228,7 +234,7 @@ async function runVariant(v: Variant, n: number, master: BenchMaster, notes: str
     rows.push({
       variant: v.name, phase: `destroy ${n}`, containers: n, 's': cleanS, 'ms per container': cleanS * 1000 / n,
       'all TASK_KILLED s': terminalS, 'vs Mesos': cleanS / (MESOS_DESTROY_S_PER_1000 * n / 1000), 'agent CPU s': cpuSeconds(agent.pid) - dcpu0,
-      'agent RSS MB': mb(rssBytes(agent.pid)), load: load(),
+      'agent RSS MB': mb(rssBytes(agent.pid)), 'log rotator CPU s (whole run)': rotatorCpu(), load: load(),
     })
   } finally {
     await sched.call('TEARDOWN').catch(() => 0)
@@ -296,6 +302,10 @@ async function untilAsync(what: string, pred: () => Promise<boolean>, timeoutMs:
   }
 }
 
+function sumCensus(a: Census, b: Census): Census {
+  return { count: a.count + b.count, rssBytes: a.rssBytes + b.rssBytes, pssBytes: a.pssBytes + b.pssBytes, pids: [...a.pids, ...b.pids] }
+}
+
 function readLoad(): string {
   return loadNote().replace(/^load average /, '').replace(/ at start$/, '')
 }
@@ -321,6 +331,7 @@ async function reapLeftovers(runtimeDir: string, cgroupsRoot: string) {
   const crun = Bun.which('crun')!
   for (const id of await crunList(runtimeDir)) await Bun.spawn([crun, `--root=${join(runtimeDir, 'oci')}`, 'delete', '--force', id], { stdout: 'ignore', stderr: 'ignore' }).exited
   for (const pid of census(['conmon'], runtimeDir).pids) { try { process.kill(pid, 'SIGKILL') } catch { /* gone */ } }
+  for (const pid of census(['meso', 'bun', 'bun.exe'], join(runtimeDir, 'logrotate.sock')).pids) { try { process.kill(pid, 'SIGKILL') } catch { /* gone */ } }
   // The agent leaves its --cgroups_root behind (as it does 'meso'); this one is the benchmark's own, in every hierarchy.
   let hierarchies: string[] = []
   try { hierarchies = readdirSync('/sys/fs/cgroup').map(h => join('/sys/fs/cgroup', h)) } catch { /* no cgroupfs */ }

@@ -28,6 +28,7 @@ import JobScheduleList from './job/schedule/list.ts'
 import JobScheduleRm from './job/schedule/rm.ts'
 import JobShow from './job/show.ts'
 import JobStop from './job/stop.ts'
+import LogrotateDaemon from './logrotate.ts'
 import MasterDaemon from './master.ts'
 import NetworkList from './network/list.ts'
 import QuotaList from './quota/list.ts'
@@ -113,4 +114,6 @@ export const COMMANDS = {
   completion: Completion,
   help: HelpCommand,
   version: VersionCommand,
+  // Hidden: the agent's log rotator, started by the agent (src/agent/io/logrotate-client.ts).
+  __logrotate: LogrotateDaemon,
 }

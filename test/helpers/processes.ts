@@ -52,14 +52,21 @@ export function tempDir(prefix = 'meso-test-'): string {
 
 /**
  * Deletes (with the OCI runtime, which also removes their cgroups) the containers whose conmon runs under `under`,
- * and kills the posix launcher's tasks there: each runs in its own session under a `meso-monitor` shell that outlives
- * the agent by design, so nothing else ends them.
+ * kills the agents' log rotators whose socket is there, and kills the posix launcher's tasks there: each runs in its
+ * own session under a `meso-monitor` shell that outlives the agent by design, so nothing else ends them.
  */
 export function reapContainers(under: string[]) {
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue
     let argv: string[]
     try { argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0') } catch { continue }
+    // The agent's log rotator (src/agent/io/logrotate-daemon.ts) outlives the agent by design, like the monitors.
+    const rotator = argv.indexOf('__logrotate')
+    if (rotator > 0) {
+      const socket = argv[rotator + 1]
+      if (socket && under.some(d => socket.startsWith(`${d}/`))) try { process.kill(Number(pid), 'SIGKILL') } catch { /* gone */ }
+      continue
+    }
     const monitor = argv.indexOf('meso-monitor')
     if (monitor > 0) {
       const dir = argv[monitor + 1]

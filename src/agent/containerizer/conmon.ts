@@ -6,6 +6,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LogRotation } from '../io/logrotate-policy.ts'
 import { openRotatedSink } from '../io/logrotate.ts'
+import type { LogRotatorClient } from '../io/logrotate-client.ts'
 
 export interface ConmonCreate {
   conmon: string
@@ -25,6 +26,8 @@ export interface ConmonCreate {
   timeoutMs?: number
   /** Sandbox log rotation (io/logrotate.ts): passthrough output goes through a rotating logger, ctr.log is capped. */
   logRotation?: LogRotation
+  /** The agent's log rotator (io/logrotate-client.ts): passthrough output goes into named pipes in the bundle it reads. */
+  rotator?: LogRotatorClient
 }
 
 export interface Created { pid: number; conmonPid: number }
@@ -44,10 +47,13 @@ export async function conmonCreate(o: ConmonCreate): Promise<Created> {
   if (o.terminal) args.push('-t')
   // conmon replaces a full ctr.log with an empty one; the log pump reads the old one to its end first.
   if (attached && o.logRotation) args.push('--log-size-max', String(o.logRotation.maxSize))
-  const sink = (path: string) => !attached && o.logRotation ? openRotatedSink(path, o.logRotation) : openSync(path, 'a')
-  const out = sink(o.stdoutPath)
+  const rotation = attached ? undefined : o.logRotation
+  // Without the agent's rotator (a caller that has none), a companion logger per stream as before.
+  const sink = async (path: string, stream: string) => !rotation ? openSync(path, 'a')
+    : o.rotator ? o.rotator.sink(join(o.bundle, `${stream}.fifo`), path, rotation) : openRotatedSink(path, rotation)
+  const out = await sink(o.stdoutPath, 'stdout')
   let err: number
-  try { err = sink(o.stderrPath) } catch (e) { closeSync(out); throw e }
+  try { err = await sink(o.stderrPath, 'stderr') } catch (e) { closeSync(out); throw e }
   let proc
   try {
     // 'socket-fd': the agent's end of the sync socket is ours to close (a 'pipe' end is never closed by Bun either,

@@ -11,6 +11,7 @@ import { logger } from '../../core/log.ts'
 import type { AgentFlags } from '../flags.ts'
 import { ConmonAttach } from '../io/conmon-attach.ts'
 import { LogPump } from '../io/log-pump.ts'
+import { LogRotatorClient } from '../io/logrotate-client.ts'
 import { logRotationOf, type LogRotation } from '../io/logrotate-policy.ts'
 import { detectHierarchy, fixHybridHierarchy, prepareV2Root, type CgroupHierarchy } from '../isolators/cgroups/hierarchy.ts'
 import { conmonCreate } from './conmon.ts'
@@ -29,6 +30,12 @@ import { OciRuntime } from './oci-runtime.ts'
 import { isAlive, processStartTime } from './process-supervisor.ts'
 
 const log = logger('linux-launcher')
+
+/**
+ * How long the output of a destroyed TTY/stdin container still waits for its first client: `meso task run -t`
+ * attaches when it hears TASK_RUNNING, and a short task has often ended, and been destroyed, by then.
+ */
+const UNCLAIMED_OUTPUT_KEPT_MS = 30_000
 
 /** What is checkpointed per container to re-adopt it. */
 export interface LinuxContainerData {
@@ -76,12 +83,16 @@ export class LinuxLauncher implements Launcher {
   /** A bounded number of creates at a time; the rest queue (linux/launch-slots.ts). */
   private readonly slots = new LaunchSlots()
   private readonly entries = new Map<string, Entry>()
+  /** Switchboards of destroyed containers that no client attached to yet (UNCLAIMED_OUTPUT_KEPT_MS). */
+  private readonly unclaimed = new Map<string, ContainerIO>()
   private hostRoot: HostRootEntry[] = []
   /** The cgroup mounts, read once prepared: kills go through the containers' cgroups (linux/cgroup-signal.ts). */
   private cgroups?: CgroupHierarchy
   groupCommand = ['/bin/sleep', 'infinity']
   /** PID 1 of containers with a pid namespace of their own (container-init.ts); undefined when none is installed. */
   init?: ContainerInit
+  /** The agent's log rotator (io/logrotate-client.ts), one process for every container's stdout and stderr. */
+  private readonly rotator: LogRotatorClient
 
   /**
    * `hidden`: host paths containers on the host's root must not see (spec-builder.ts), masked in every such
@@ -92,6 +103,7 @@ export class LinuxLauncher implements Launcher {
     this.conmon = Bun.which('conmon')!
     this.dirs = new RuntimeDirs(runtimeDir)
     this.exits = new ExitWatcher(this.dirs.exits)
+    this.rotator = new LogRotatorClient(join(runtimeDir, 'logrotate.sock'))
   }
 
   async prepare() {
@@ -150,7 +162,7 @@ export class LinuxLauncher implements Launcher {
       conmon: this.conmon, runtime: this.runtime.binary, runtimeRoot: this.runtime.root, id, bundle,
       exitDir: this.dirs.exits, persistDir: this.dirs.persist(id), socketDir: this.dirs.sockets,
       stdoutPath: join(launch.sandbox, 'stdout'), stderrPath: join(launch.sandbox, 'stderr'),
-      terminal: launch.tty, stdin: launch.stdin, logRotation: this.logRotation(),
+      terminal: launch.tty, stdin: launch.stdin, logRotation: this.logRotation(), rotator: this.rotator,
     })).catch(async err => {
       await this.runtime.delete(id)
       rmSync(bundle, { recursive: true, force: true })
@@ -200,7 +212,7 @@ export class LinuxLauncher implements Launcher {
     void this.wait(e.id)
   }
 
-  io(id: string): ContainerIO | undefined { return this.entries.get(id)?.attach }
+  io(id: string): ContainerIO | undefined { return this.entries.get(id)?.attach ?? this.unclaimed.get(id) }
 
   async exec(id: string, x: ExecSpec): Promise<ExecProcess> {
     const e = this.entries.get(id)
@@ -224,6 +236,10 @@ export class LinuxLauncher implements Launcher {
       // Give conmon the moment it needs to record the exit of a container that was still running.
       await Promise.race([this.wait(id), Bun.sleep(5000)])
       if (isAlive(e.data.conmonPid, e.data.conmonStart)) { try { process.kill(e.data.conmonPid, 'SIGKILL') } catch { /* gone */ } }
+      if (e.attach?.awaitsFirstClient) {
+        this.unclaimed.set(id, e.attach)
+        setTimeout(() => this.unclaimed.delete(id), UNCLAIMED_OUTPUT_KEPT_MS).unref()
+      }
     }
     this.entries.delete(id)
     this.dirs.remove(id)
@@ -241,6 +257,21 @@ export class LinuxLauncher implements Launcher {
       const entry: Entry = { id: c.containerId, data }
       this.entries.set(c.containerId, entry)
       this.startIO(entry, false)
+      this.readoptLogs(entry)
+    }
+  }
+
+  /**
+   * A plain container's output pipes go on being rotated: the rotator that outlived the agent keeps them (the
+   * request is a no-op), a new one (the old one died) opens them again. Not awaited: re-adoption does not wait.
+   */
+  private readoptLogs(e: Entry) {
+    const rot = this.logRotation()
+    if (!rot || e.data.attached || !e.data.sandbox) return
+    for (const stream of ['stdout', 'stderr']) {
+      const fifo = join(e.data.bundle, `${stream}.fifo`)
+      if (!existsSync(fifo)) continue // started before the rotator existed: its companion loggers go on
+      this.rotator.readopt(fifo, join(e.data.sandbox, stream), rot).catch(err => log.warn(`Container ${e.id}: ${stream} is no longer rotated: ${(err as Error).message}`))
     }
   }
 

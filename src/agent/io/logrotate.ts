@@ -3,11 +3,12 @@
 // `stdout.2`, … (the higher, the older) and the oldest beyond the count is deleted, so one stream never takes more than
 // max_size × max_files bytes.
 //
-// Writers the agent does not own (a container under conmon, a posix task's monitor) write into a pipe read by
-// a companion logger, a few lines of /bin/sh around `head -c` (under 2 MB of memory, where a second Bun process would
-// take 25 MB), started in its own session: it outlives an agent restart, so a re-adopted container keeps being rotated,
-// and it learns how full the leading file is from the agent at start (one `stat` process less per stream) and from
-// the file itself after each cut. `head -c N` never reads more than N bytes from the pipe, so the cut is exact and
+// The linux launcher's containers write into named pipes read by the agent's log rotator, one process for all of
+// them (logrotate-daemon.ts). Other writers the agent does not own (a posix task's monitor, a conmon started without
+// the rotator) write into a pipe read by a companion logger per stream, a few lines of /bin/sh around `head -c`
+// (under 2 MB of memory, where a second Bun process would take 25 MB), started in its own session: it outlives an
+// agent restart, so a re-adopted container keeps being rotated, and it learns how full the leading file is from the
+// agent at start (one `stat` process less per stream) and from the file itself after each cut. `head -c N` never reads more than N bytes from the pipe, so the cut is exact and
 // nothing is lost between two files; `stdbuf -o0` makes it write each read through at once (head's stdio buffer
 // would otherwise hold small writes back until it exits). Output the agent writes itself (the log pump of
 // TTY/stdin containers) goes through RotatingFile (rotating-file.ts), which follows the same rules in-process.
