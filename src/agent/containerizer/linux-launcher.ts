@@ -18,6 +18,7 @@ import { conmonCreate } from './conmon.ts'
 import { findContainerInit, type ContainerInit } from './container-init.ts'
 import { LAUNCH_INTERRUPTED, type ContainerIO, type ContainerLaunch, type ExecProcess, type ExecSpec, type Launched, type Launcher, type RecoveredContainer, type Termination } from './launcher.ts'
 import { containerCgroupDir, signalCgroup } from './linux/cgroup-signal.ts'
+import { awaitSignalReadiness, executableOf } from './linux/signal-readiness.ts'
 import { execInContainer } from './linux/exec-session.ts'
 import { LaunchSlots } from './linux/launch-slots.ts'
 import { watchExit } from './linux/exit-watch.ts'
@@ -61,6 +62,8 @@ interface Entry {
   pump?: LogPump
   /** Checkpointed before conmon reported a pid: the agent stopped mid-launch, there is nothing to watch. */
   interrupted?: boolean
+  /** The container process's executable at create, until a kill has seen it exec (linux/signal-readiness.ts). */
+  preExec?: string
 }
 
 export type LinuxLauncherFlags = Pick<AgentFlags, 'oci_runtime' | 'cgroups_root' | 'sandbox_directory' | 'switch_user'> & Partial<Pick<AgentFlags, 'logrotate_max_size' | 'logrotate_max_files'>>
@@ -174,7 +177,7 @@ export class LinuxLauncher implements Launcher {
       memLimitBytes: spec.linux.resources?.memory?.limit, parentId: launch.parentId, sandbox: launch.sandbox,
       attached: launch.tty || launch.stdin ? { tty: !!launch.tty, stdin: !!launch.stdin } : undefined,
     }
-    const entry: Entry = { id, data }
+    const entry: Entry = { id, data, preExec: executableOf(created.pid) }
     this.entries.set(id, entry)
     this.startIO(entry, true)
     return { pid: created.pid, data: { ...data } }
@@ -223,6 +226,11 @@ export class LinuxLauncher implements Launcher {
   async kill(id: string, signal: NodeJS.Signals) {
     const e = this.entries.get(id)
     if (!e) return
+    // A signal other than SIGKILL that reaches PID 1 before it exec'd would be dropped by the kernel.
+    if (e.preExec !== undefined && signal !== 'SIGKILL') {
+      await awaitSignalReadiness(e.data.pid, e.preExec, signal)
+      e.preExec = undefined
+    }
     // Every process of the container, as `crun kill --all` would, without starting crun; crun when the cgroup is unreadable.
     const dir = this.cgroups && !e.interrupted ? containerCgroupDir(this.cgroups, e.data.cgroupsPath) : undefined
     if (dir && signalCgroup(dir, signal)) return
