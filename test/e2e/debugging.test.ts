@@ -13,6 +13,9 @@ const suite = problem ? describe.skip : describe
 let master: Daemon
 let agent: Daemon
 const m = () => `--master=${master.url}`
+/** tmux on a server of this file's own (`-L`): sessions of other tests or users never share its lifetime. */
+const TMUX_SERVER = `meso-test-${process.pid}`
+const tmux = (...args: string[]) => Bun.spawnSync(['tmux', '-L', TMUX_SERVER, ...args])
 
 suite('task exec, attach and logs', () => {
   beforeAll(async () => {
@@ -23,6 +26,7 @@ suite('task exec, attach and logs', () => {
     expect(d.code).toBe(0)
   })
   afterAll(async () => {
+    tmux('kill-server')
     await agent?.kill('SIGKILL').catch(() => {})
     await master?.kill('SIGKILL').catch(() => {})
   })
@@ -103,14 +107,14 @@ suite('task exec, attach and logs', () => {
     const s = `meso-test-${process.pid}`
     const out = `${tempDir()}/out`
     const cmd = `${MESO.join(' ')} task exec -it ${m()} target -- sh; echo EXIT=$? > ${out}; stty -a >> ${out}; sleep 60`
-    Bun.spawnSync(['tmux', 'new-session', '-d', '-s', s, '-x', '100', '-y', '30', cmd])
-    const keys = (...k: string[]) => Bun.spawnSync(['tmux', 'send-keys', '-t', `=${s}:`, ...k])
-    const pane = () => Bun.spawnSync(['tmux', 'capture-pane', '-t', `=${s}:`, '-p']).stdout.toString()
+    tmux('new-session', '-d', '-s', s, '-x', '100', '-y', '30', cmd)
+    const keys = (...k: string[]) => tmux('send-keys', '-t', `=${s}:`, ...k)
+    const pane = () => tmux('capture-pane', '-t', `=${s}:`, '-p').stdout.toString()
     try {
       await waitFor('a prompt', () => pane().includes('#'), 15_000)
       keys('stty size', 'Enter')
       await waitFor('the first size', () => pane().includes('30 100'))
-      Bun.spawnSync(['tmux', 'resize-window', '-t', `=${s}:`, '-x', '90', '-y', '25'])
+      tmux('resize-window', '-t', `=${s}:`, '-x', '90', '-y', '25')
       await Bun.sleep(300)
       keys('stty size', 'Enter')
       await waitFor('the new size', () => pane().includes('25 90'))
@@ -124,30 +128,31 @@ suite('task exec, attach and logs', () => {
       expect(result).toMatch(/ icanon /) // cooked mode again
       expect(result).toMatch(/ echo /)
     } finally {
-      Bun.spawnSync(['tmux', 'kill-session', '-t', `=${s}`])
+      tmux('kill-session', '-t', `=${s}`)
     }
   })
 
   test('attach to a TTY task (run -it, detach with Ctrl-P Ctrl-Q, attach again) and to a plain task', async () => {
-    const s = `meso-test-tty-${process.pid}`
-    const pane = () => Bun.spawnSync(['tmux', 'capture-pane', '-t', `=${s}:`, '-p']).stdout.toString()
-    const keys = (...k: string[]) => Bun.spawnSync(['tmux', 'send-keys', '-t', `=${s}:`, ...k])
-    Bun.spawnSync(['tmux', 'new-session', '-d', '-s', s, '-x', '100', '-y', '30', `${MESO.join(' ')} task run -it --name console ${m()} -- sh; sleep 60`])
+    let s = `meso-test-tty-${process.pid}`
+    const pane = () => tmux('capture-pane', '-t', `=${s}:`, '-p').stdout.toString()
+    const keys = (...k: string[]) => tmux('send-keys', '-t', `=${s}:`, ...k)
+    tmux('new-session', '-d', '-s', s, '-x', '100', '-y', '30', `${MESO.join(' ')} task run -it --name console ${m()} -- sh; sleep 60`)
     try {
       await waitFor('a prompt', () => pane().includes('#'), 20_000)
       keys('echo one-$((20+3))', 'Enter')
       await waitFor('output', () => pane().includes('one-23'))
       keys('C-p', 'C-q')
       await waitFor('detached', () => pane().includes('detached from'))
-      Bun.spawnSync(['tmux', 'kill-session', '-t', `=${s}`])
-      Bun.spawnSync(['tmux', 'new-session', '-d', '-s', s, '-x', '100', '-y', '30', `${MESO.join(' ')} task attach ${m()} console; sleep 60`])
+      tmux('kill-session', '-t', `=${s}`)
+      s = `${s}-again`
+      tmux('new-session', '-d', '-s', s, '-x', '100', '-y', '30', `${MESO.join(' ')} task attach ${m()} console; sleep 60`)
       await Bun.sleep(1000)
       keys('echo two-$((40+2))', 'Enter')
       await waitFor('output after re-attach', () => pane().includes('two-42'), 10_000)
       keys('exit 5', 'Enter')
       await waitFor('the task to end', async () => JSON.parse((await meso(['task', 'list', m(), '--all', '--json'])).stdout).find((t: any) => t.name === 'console')?.state === 'TASK_FAILED', 15_000)
     } finally {
-      Bun.spawnSync(['tmux', 'kill-session', '-t', `=${s}`])
+      tmux('kill-session', '-t', `=${s}`)
     }
     // A plain task: attach shows its output from now on (and takes no input).
     const cli = Bun.spawn([...MESO, 'task', 'attach', m(), 'target'], { stdout: 'pipe', stderr: 'pipe' })
