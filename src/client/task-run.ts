@@ -63,6 +63,8 @@ export interface TaskRunOptions {
 
 /** Label that makes the master tear the framework down once it is disconnected and has nothing left to run. */
 export const AUTO_TEARDOWN_LABEL = 'meso.io/auto-teardown'
+/** How long a TTY task's ended run waits for its attach stream to deliver the rest of what it printed. */
+const ATTACH_DRAIN_MS = 3000
 
 export function newTaskId(name: string): string {
   return `${name}.${randomBytes(6).toString('hex')}`
@@ -123,7 +125,8 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
   let settle!: (code: number) => void
   const done = new Promise<number>(r => { settle = r })
   let logs: FileFollower | undefined
-  let attaching = false
+  /** The TTY attach while it streams; the exit waits (briefly) for it to drain what the task printed last. */
+  let attaching: Promise<void> | undefined
   let detachedByUser = false
   /** The console of a TTY task; the agent hands its first client everything the task printed before it attached. */
   const attachTty = (agent: string, containerId: NonNullable<TaskStatus['container_status']>['container_id']) =>
@@ -184,8 +187,9 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
       if (s.state === 'TASK_STARTING' || s.state === 'TASK_RUNNING') logs?.start()
       if (s.state === 'TASK_RUNNING' && o.detach) settle(0)
       if (s.state === 'TASK_RUNNING' && o.tty && agentAddr && s.container_status?.container_id && !attaching) {
-        attaching = true
-        void attachTty(agentAddr, s.container_status.container_id).then(r => { if (r.detached) { detachedByUser = true; settle(0) } })
+        attaching = attachTty(agentAddr, s.container_status.container_id).then(
+          r => { if (r.detached) { detachedByUser = true; settle(0) } },
+          err => { process.stderr.write(`warning: cannot attach to task ${taskId}: ${(err as Error).message}; its output is in 'meso task logs ${taskId}'\n`) })
       }
       if (isTerminal(s.state)) { finalStatus = s; settle(exitCodeFor(s)) }
     } else if (e.type === 'ERROR') {
@@ -228,6 +232,7 @@ export async function runTask(o: TaskRunOptions): Promise<number> {
   // The sandbox outlives the framework, so the final log reads and the teardown need not wait for each other.
   const teardown = client.call('TEARDOWN').catch(() => {})
   await logs?.stop()
+  if (attaching) await Promise.race([attaching, Bun.sleep(ATTACH_DRAIN_MS)])
   if (code === -1) code = EXIT.LOST
   if (finalStatus && code !== 0 && !o.quiet) {
     const why = finalStatus.message ? `: ${finalStatus.message}` : ''

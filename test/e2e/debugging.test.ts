@@ -19,6 +19,9 @@ const tmux = (...args: string[]) => Bun.spawnSync(['tmux', '-L', TMUX_SERVER, ..
 
 suite('task exec, attach and logs', () => {
   beforeAll(async () => {
+    // A session that lasts the whole file keeps the server up: a server whose last session is killed exits, and a
+    // session started right after could meet it on its way out ("no server running").
+    tmux('new-session', '-d', '-s', 'anchor', 'sleep 3600')
     const dir = tempDir()
     master = await startMaster(`${dir}/master`, ['--allocation_interval=100ms'])
     agent = await startAgent(master.url, `${dir}/agent`, ['--launcher=linux', '--resources=cpus:2;mem:2048'])
@@ -143,12 +146,15 @@ suite('task exec, attach and logs', () => {
       await waitFor('output', () => pane().includes('one-23'))
       keys('C-p', 'C-q')
       await waitFor('detached', () => pane().includes('detached from'))
-      tmux('kill-session', '-t', `=${s}`)
+      const first = s
       s = `${s}-again`
       tmux('new-session', '-d', '-s', s, '-x', '100', '-y', '30', `${MESO.join(' ')} task attach ${m()} console; sleep 60`)
+      tmux('kill-session', '-t', `=${first}`)
       await Bun.sleep(1000)
       keys('echo two-$((40+2))', 'Enter')
-      await waitFor('output after re-attach', () => pane().includes('two-42'), 10_000)
+      await waitFor('output after re-attach', () => pane().includes('two-42'), 10_000).catch(err => {
+        throw new Error(`${(err as Error).message}; the pane: ${JSON.stringify(pane())}; sessions: ${tmux('ls').stdout.toString()} ${tmux('ls').stderr.toString()}`)
+      })
       keys('exit 5', 'Enter')
       await waitFor('the task to end', async () => JSON.parse((await meso(['task', 'list', m(), '--all', '--json'])).stdout).find((t: any) => t.name === 'console')?.state === 'TASK_FAILED', 15_000)
     } finally {
