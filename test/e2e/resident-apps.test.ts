@@ -110,6 +110,8 @@ describe('resident apps', () => {
     master = await startMaster(join(dir, 'master'), [...masterFlags, `--port=${masterPort}`])
     await runningTask('the task reconciled after the master restart')
     await noDeployments('the deployments after the master restart')
+    // The restart may come before the agent is back: the master drops that first kill, the scheduler kills again
+    // (KILL_RETRY_MS), so this can take ~10 s.
     const r = await v2('POST', '/v2/apps/e2e/db/restart', {})
     expect(r.status).toBe(200)
     const fourth = await runningTask('the task restarted after the master restart', first.id)

@@ -152,6 +152,26 @@ describe('task lifecycle', () => {
     expect(killed.length).toBe(3)
   })
 
+  test('a kill not answered goes out again every 10 s (the master drops kills for agents not back since its restart)', () => {
+    const { m, killed } = setup()
+    m.createApp({ id: '/r', cmd: 'x', instances: 1, cpus: 0.1, mem: 16 }, false)
+    const [t] = m.matchOffer(offer('a'))
+    m.taskStatus(status(t!, 'TASK_RUNNING'))
+    m.tick() // the deployment that started the app ends
+    m.killTasks([t!.task_id.value], { scale: true, force: false })
+    expect(killed).toEqual([t!.task_id.value])
+    clock += 5_000
+    m.tick()
+    expect(killed).toHaveLength(1)
+    clock += 5_000
+    m.tick()
+    expect(killed).toEqual([t!.task_id.value, t!.task_id.value])
+    m.taskStatus(status(t!, 'TASK_KILLED'))
+    clock += 20_000
+    m.tick()
+    expect(killed).toHaveLength(2)
+  })
+
   test('after a failover the state comes back from the store: same tasks, no duplicate launch', () => {
     const records: { namespace: string; key: string; value: string }[] = []
     const write = (ops: any[]) => { for (const op of ops) { const i = records.findIndex(r => r.namespace === op.namespace && r.key === op.key); if (i >= 0) records.splice(i, 1); if (op.op === 'putKv') records.push({ namespace: op.namespace, key: op.key, value: op.value }) } }
