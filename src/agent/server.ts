@@ -26,7 +26,8 @@ import type { AgentFlags } from './flags.ts'
 import { logRotationOf } from './io/logrotate-policy.ts'
 import { handleAgentOperatorCall, type ContainerCallHandler } from './operator-api.ts'
 import { detectResources, parseAttributes } from './resources-detect.ts'
-import { agentMetrics, containersV0, monitorStatisticsV0, stateV0 } from './views.ts'
+import { agentMetrics, containersV0, monitorStatisticsV0, stateV0, writeContainersV0, writeMonitorStatisticsV0, writeStateV0 } from './views.ts'
+import { writeMetricsSnapshot, writeVersion } from '../core/json/v0-json.ts'
 import { mesoStateDir } from '../core/state-dir.ts'
 import { agentPrometheus } from './metrics.ts'
 import { vipsHandler } from './l4lb/l4lb.ts'
@@ -157,15 +158,15 @@ export async function startAgent(flags: AgentFlags, flagStrings: { name: string;
     const a = guard(req, authn, flags.authenticate_http_executors, 'mesos-agent-executor')
     return a instanceof Response ? a : handleExecutorCall(agent, req, a.subject)
   })
-  for (const p of ['/state', '/state.json']) router.get(p, ro((req, _url, c) => json(stateV0(agent, c.authz.viewer()), req)))
+  for (const p of ['/state', '/state.json']) router.get(p, ro((req, _url, c) => json(stateV0(agent, c.authz.viewer()), req, 200, writeStateV0)))
   router.get('/flags', ro((req, _url, c) => c.authz.check('VIEW_FLAGS', undefined, 'view the flags') ?? json({ flags: Object.fromEntries(agent.flagStrings.map(f => [f.name, f.value])) }, req)))
   router.get('/health', () => new Response(null, { status: 200 }))
-  router.get('/version', req => json(versionInfo(), req))
-  router.get('/metrics/snapshot', endpoint('/metrics/snapshot', req => json(agentMetrics(agent), req)))
+  router.get('/version', req => json(versionInfo(), req, 200, writeVersion))
+  router.get('/metrics/snapshot', endpoint('/metrics/snapshot', req => json(agentMetrics(agent), req, 200, writeMetricsSnapshot)))
   // Prometheus text format (docs/metrics.md); authorized as /metrics/snapshot, whose values it carries.
   router.get('/metrics', endpoint('/metrics/snapshot', () => agentPrometheus(agent)))
-  for (const p of ['/monitor/statistics', '/monitor/statistics.json']) router.get(p, endpoint('/monitor/statistics', async (req, _url, c) => json(await monitorStatisticsV0(agent, c.authz.viewer()), req)))
-  router.get('/containers', endpoint('/containers', async (req, url, c) => json(await containersV0(agent, url.searchParams, c.authz.viewer()), req)))
+  for (const p of ['/monitor/statistics', '/monitor/statistics.json']) router.get(p, endpoint('/monitor/statistics', async (req, _url, c) => json(await monitorStatisticsV0(agent, c.authz.viewer()), req, 200, writeMonitorStatisticsV0)))
+  router.get('/containers', endpoint('/containers', async (req, url, c) => json(await containersV0(agent, url.searchParams, c.authz.viewer()), req, 200, writeContainersV0)))
   router.get('/api/meso/v1/networks', ro(req => json(networksResponse(cni), req)))
   // The image store: removing images (remove, gc) is PRUNE_IMAGES; pulls and loads need the read-write realm only.
   images.routes(router, (req, rw) => {

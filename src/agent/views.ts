@@ -4,12 +4,35 @@
 // VIEW_FRAMEWORK, executors by VIEW_EXECUTOR, tasks by VIEW_TASK, containers by VIEW_CONTAINER, flags by VIEW_FLAGS.
 
 import type { Viewer } from '../core/authz/viewer.ts'
+import { arrayOf, dictOf, DOUBLE, messageOf, objectOf, RESOURCES, v0Writer } from '../core/json/v0-json.ts'
 import { reservationRole, Resources, toWireResource, type Resource } from '../core/resources.ts'
 import { isTerminal } from '../core/v1/messages.ts'
 import { versionInfo } from '../core/version.ts'
-import { flattenAttributes, statusV0 } from '../master/views-v0.ts'
+import { flattenAttributes, statusV0, TASK_V0 } from '../master/views-v0.ts'
 import type { Agent } from './agent.ts'
 import type { AgentExecutorBase, AgentTask } from './executors/executor.ts'
+
+// Which values of the agent's v0 JSON are doubles (upstream src/slave/http.cpp; see src/core/json/v0-json.ts).
+const RESOURCE_FULL = arrayOf(messageOf('mesos.v1.Resource'))
+const EXECUTOR_V0 = objectOf({
+  resources: RESOURCES, labels: arrayOf(messageOf('mesos.v1.Label')),
+  tasks: arrayOf(TASK_V0), queued_tasks: arrayOf(TASK_V0), completed_tasks: arrayOf(TASK_V0),
+})
+const FRAMEWORK_V0 = objectOf({ failover_timeout: DOUBLE, executors: arrayOf(EXECUTOR_V0), completed_executors: arrayOf(EXECUTOR_V0) })
+/** The agent's `/state` (`/state.json`, `/slave(1)/state`). */
+export const writeStateV0 = v0Writer(objectOf({
+  build_time: DOUBLE, start_time: DOUBLE, domain: messageOf('mesos.v1.DomainInfo'), drain_config: messageOf('mesos.v1.DrainConfig'),
+  estimated_drain_start_time_seconds: DOUBLE,
+  resources: RESOURCES, reserved_resources: dictOf(RESOURCES), unreserved_resources: RESOURCES,
+  reserved_resources_full: dictOf(RESOURCE_FULL), unreserved_resources_full: RESOURCE_FULL,
+  reserved_resources_allocated: dictOf(RESOURCES), unreserved_resources_allocated: RESOURCES,
+  attributes: dictOf(DOUBLE), frameworks: arrayOf(FRAMEWORK_V0), completed_frameworks: arrayOf(FRAMEWORK_V0),
+}))
+const STATISTICS = messageOf('mesos.v1.ResourceStatistics')
+/** `/monitor/statistics`: ResourceStatistics messages, whose times and CPU limits are doubles. */
+export const writeMonitorStatisticsV0 = v0Writer(arrayOf(objectOf({ statistics: STATISTICS })))
+/** `/containers`. */
+export const writeContainersV0 = v0Writer(arrayOf(objectOf({ status: messageOf('mesos.v1.ContainerStatus'), statistics: STATISTICS })))
 
 /** Whether the viewer may see an executor: VIEW_FRAMEWORK on its framework and VIEW_EXECUTOR on it. */
 function seesExecutor(a: Agent, exec: AgentExecutorBase, viewer: Viewer | undefined): boolean {

@@ -12,6 +12,7 @@ import { RequestAuthz } from '../core/authz/request.ts'
 import { FileServer, LogBuffer } from '../core/files.ts'
 import { Router } from '../core/http/router.ts'
 import { compressResponse } from '../core/http/compression.ts'
+import { writeMetricsSnapshot, writeVersion } from '../core/json/v0-json.ts'
 import { serveOptions } from '../core/http/server-limits.ts'
 import { badRequest, json, text, unauthorized } from '../core/http/responses.ts'
 import { logger, onLogLine } from '../core/log.ts'
@@ -47,7 +48,10 @@ import { handleJobsRequest, isJobsWrite } from './jobs/jobs-api.ts'
 import { JOBS_PRINCIPAL, startJobs, type RunningJobs } from './jobs/start-jobs.ts'
 import { handleServicesRequest, isServicesWrite } from './services/services-api.ts'
 import { SERVICES_PRINCIPAL, startServices, type RunningServices } from './services/start-services.ts'
-import { frameworkV0, rolesV0, slaveV0, stateSummaryV0, stateV0, tasksV0 } from './views-v0.ts'
+import {
+  frameworkListV0, rolesV0, slavesV0, stateSummaryV0, stateV0, tasksV0,
+  writeFrameworksV0, writeRolesV0, writeSlavesV0, writeStateSummaryV0, writeStateV0, writeTasksV0, writeWeightsV0,
+} from './views-v0.ts'
 import { machineModeV0, maintenanceScheduleV0, maintenanceStatusV0 } from './maintenance/v0-endpoints.ts'
 import { startMasterDns } from './dns/service.ts'
 import { VipRange } from './vips/vip-allocation.ts'
@@ -70,10 +74,10 @@ export interface RunningMaster {
  * A v0 JSON answer whose long task lists are written in slices (json-stream.ts); small answers go through `json`
  * unchanged. The `?jsonp=` rule is `json`'s own. Gzip-encoded for clients that accept it (core/http/compression.ts).
  */
-function streamedJson(req: Request, build: (js: JsonStream) => unknown): Promise<Response> {
-  const js = new JsonStream()
+function streamedJson(req: Request, encode: (doc: unknown) => string, build: (js: JsonStream) => unknown): Promise<Response> {
+  const js = new JsonStream(encode)
   const doc = build(js)
-  if (!js.streaming) return compressResponse(req, json(doc, req))
+  if (!js.streaming) return compressResponse(req, json(doc, req, 200, encode))
   const jsonp = new URL(req.url).searchParams.get('jsonp')
   if (jsonp && /^[A-Za-z_$][\w$.]*$/.test(jsonp)) return compressResponse(req, js.response(doc, { 'Content-Type': 'text/javascript' }, { before: `${jsonp}(`, after: ');' }))
   return compressResponse(req, js.response(doc, { 'Content-Type': 'application/json' }))
@@ -157,32 +161,27 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
     // Large answers (GET_STATE, GET_TASKS, …) gzip-encoded for clients that accept it; event streams never.
     return compressResponse(req, await handleMasterOperatorCall({ master, events, files, authz: new RequestAuthz(acls, a.subject) }, req))
   })
-  const state = readonly((req, _url, authz) => streamedJson(req, js => stateV0(master.state, js, authz.viewer())))
+  const state = readonly((req, _url, authz) => streamedJson(req, writeStateV0, js => stateV0(master.state, js, authz.viewer())))
   for (const p of ['/state', '/state.json']) router.get(p, state)
-  router.get('/state-summary', readonly((req, _url, authz) => compressResponse(req, json(stateSummaryV0(master.state, authz.viewer()), req))))
-  router.get('/slaves', readonly((req, url, authz) => {
-    const id = url.searchParams.get('slave_id')
-    const s = master.state
-    const viewer = authz.viewer()
-    const agents = [...s.agents.values()].filter(a => a.state !== 'recovered' && (!id || a.id === id))
-    return compressResponse(req, json({ slaves: agents.map(a => slaveV0(s, a, true, viewer)), recovered_slaves: [...s.agents.values()].filter(a => a.state === 'recovered').map(a => a.info) }, req))
-  }))
+  router.get('/state-summary', readonly((req, _url, authz) => compressResponse(req, json(stateSummaryV0(master.state, authz.viewer()), req, 200, writeStateSummaryV0))))
+  router.get('/slaves', readonly((req, url, authz) =>
+    compressResponse(req, json(slavesV0(master.state, url.searchParams.get('slave_id'), authz.viewer()), req, 200, writeSlavesV0))))
   router.get('/frameworks', readonly((req, url, authz) => {
     const id = url.searchParams.get('framework_id')
     const s = master.state
     const viewer = authz.viewer()
     const shown = (f: { id: string; info: { user?: string } }) => (!id || f.id === id) && (!viewer || viewer.framework(f.info))
-    return streamedJson(req, js => ({
-      frameworks: [...s.frameworks.values()].filter(shown).map(f => frameworkV0(s, f, js, viewer)),
-      completed_frameworks: s.completedFrameworks.filter(shown).map(f => frameworkV0(s, f, js, viewer)),
+    return streamedJson(req, writeFrameworksV0, js => ({
+      frameworks: frameworkListV0(s, [...s.frameworks.values()].filter(shown), js, viewer),
+      completed_frameworks: frameworkListV0(s, s.completedFrameworks.filter(shown), js, viewer),
       unregistered_frameworks: [],
     }))
   }))
-  for (const p of ['/tasks', '/tasks.json']) router.get(p, readonly((req, url, authz) => compressResponse(req, json(tasksV0(master.state, url.searchParams, authz.viewer()), req))))
-  for (const p of ['/roles', '/roles.json']) router.get(p, readonly((req, _url, authz) => json(rolesV0(master.state, authz.viewer()), req)))
+  for (const p of ['/tasks', '/tasks.json']) router.get(p, readonly((req, url, authz) => compressResponse(req, json(tasksV0(master.state, url.searchParams, authz.viewer()), req, 200, writeTasksV0))))
+  for (const p of ['/roles', '/roles.json']) router.get(p, readonly((req, _url, authz) => json(rolesV0(master.state, authz.viewer()), req, 200, writeRolesV0)))
   router.get('/weights', readonly((req, _url, authz) => {
     const viewer = authz.viewer()
-    return json(Object.entries(master.state.weights).filter(([role]) => !viewer || viewer.role(role)).map(([role, weight]) => ({ role, weight })), req)
+    return json(Object.entries(master.state.weights).filter(([role]) => !viewer || viewer.role(role)).map(([role, weight]) => ({ role, weight })), req, 200, writeWeightsV0)
   }))
   // Quota (src/master/quota/handler.ts): GET the status, POST a QuotaRequest, DELETE /master/quota/<role>; the
   // read-write realm for all three, as upstream routes it.
@@ -198,8 +197,8 @@ export async function startMaster(flags: MasterFlags, flagStrings: { name: strin
   router.get('/redirect', (_req, url) => /^(\/master)?\/redirect\/?$/.test(url.pathname)
     ? new Response(null, { status: 307, headers: { Location: `//${master.info.hostname}:${master.info.port}` } })
     : new Response(null, { status: 404 }))
-  router.get('/version', req => json(versionInfo(), req))
-  router.get('/metrics/snapshot', endpoint('/metrics/snapshot', req => json(masterMetrics(master.state, events.count), req)))
+  router.get('/version', req => json(versionInfo(), req, 200, writeVersion))
+  router.get('/metrics/snapshot', endpoint('/metrics/snapshot', req => json(masterMetrics(master.state, events.count), req, 200, writeMetricsSnapshot)))
   // Prometheus text format (docs/metrics.md); authorized as /metrics/snapshot, whose values it carries.
   router.get('/metrics', endpoint('/metrics/snapshot', () => masterPrometheus(master.state, { subscribers: events.count })))
   router.post('/teardown', async req => {

@@ -116,9 +116,13 @@ test('reservations and volumes through ACCEPT, the operator API and a master res
   expect(scalarOf(total, 'cpus', isReservedFor('web'))).toBe(1)
   expect(scalarOf(total, 'disk', r => r.disk?.persistence?.id === 'data-1')).toBe(32)
   expect(scalarOf(total, 'mem', isReservedFor('db'))).toBe(0)
-  const state = await (await fetch(`${master.url}/master/state`)).json() as any
+  const stateText = await (await fetch(`${master.url}/master/state`)).text()
+  const state = JSON.parse(stateText)
   expect(state.slaves[0].reserved_resources.web).toMatchObject({ cpus: 1, mem: 128, disk: 64 })
   expect(state.slaves[0].unreserved_resources).toMatchObject({ cpus: 1, mem: 384, disk: 192 })
+  // Scalars are doubles, written as Mesos writes them (src/core/json/v0-json.ts).
+  expect(stateText).toContain('"web":{"cpus":1.0,"gpus":0.0,"mem":128.0,"disk":64.0}')
+  expect(stateText).toContain('"unreserved_resources":{"cpus":1.0,"gpus":0.0,"mem":384.0,"disk":192.0,')
   const roles = (await (await operator(master.url, { type: 'GET_ROLES' })).json() as any).get_roles.roles.map((x: any) => x.name)
   expect(roles).toContain('web')
 

@@ -26,9 +26,12 @@ export const internalError = (msg: string) => text(500, msg)
 export const accepted = () => new Response(null, { status: 202 })
 export const ok = () => new Response(null, { status: 200 })
 
-/** JSON with optional `?jsonp=fn` wrapping, as every v0 endpoint supports. */
-export function json(value: unknown, req?: Request, status = 200): Response {
-  const body = JSON.stringify(value)
+/**
+ * JSON with optional `?jsonp=fn` wrapping, as every v0 endpoint supports. `encode` writes the body: a v0 view's writer
+ * (src/core/json/v0-json.ts) where doubles must print as Mesos prints them.
+ */
+export function json(value: unknown, req?: Request, status = 200, encode: (value: unknown) => string = JSON.stringify): Response {
+  const body = encode(value)
   const jsonp = req ? new URL(req.url).searchParams.get('jsonp') : null
   if (jsonp && /^[A-Za-z_$][\w$.]*$/.test(jsonp)) {
     return new Response(`${jsonp}(${body});`, { status, headers: { 'Content-Type': 'text/javascript' } })

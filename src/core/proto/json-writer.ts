@@ -21,7 +21,7 @@
 //
 // This is on the hot path: every scheduler event and every v1 response in JSON goes through here.
 
-import { randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { MessageType } from './schema.ts'
 
 /** A value as JSON.stringify should see it to write Mesos' text. */
@@ -44,7 +44,7 @@ type Planned = MessageType & { [PLAN]?: WritePlan }
  * nonce, which never leaves the process. It has no character JSON escapes: escaping takes JSON.stringify off its
  * fast path for that string.
  */
-const MARK = `#${randomUUID()}:`
+const MARK = `#${randomBytes(9).toString('base64url')}:`
 /** How the marker reads in JSON.stringify's output, with the opening quote. */
 const MARK_TEXT = JSON.stringify(MARK).slice(0, -1)
 /** Marked numbers put into shapes so far: a text is mended only when its shape added some. */
@@ -59,17 +59,32 @@ function shapeDouble(v: unknown): unknown {
     // A fraction below 1e21 prints as JSON.stringify prints it: only integers and huge values need their own text.
     if (!Number.isInteger(v) && Math.abs(v) < 1e21) return v
     if (!Number.isFinite(v)) return null
-    // A 32-bit integer that wraps around: only "did it change during this call" is asked of it.
-    marked = (marked + 1) | 0
-    let text = markedTexts.get(v)
-    if (text === undefined) {
-      if (markedTexts.size >= MAX_MARKED) markedTexts.clear()
-      text = MARK + formatDouble(v)
-      markedTexts.set(v, text)
-    }
-    return text
+    return markedDouble(v)
   }
   return v === undefined || typeof v === 'function' || typeof v === 'symbol' ? null : v
+}
+
+/**
+ * A finite number that JSON.stringify would not write as rapidjson does (integral, or 1e21 and beyond) as a marked
+ * string, which `mend` turns into its rapidjson text. Also used by the v0 writer (src/core/json/v0-json.ts), which
+ * shapes its documents the same way. Not for -0 (the cache cannot tell it from 0): see `markedText`.
+ */
+export function markedDouble(v: number): string {
+  // A 32-bit integer that wraps around: only "did it change during this call" is asked of it.
+  marked = (marked + 1) | 0
+  let text = markedTexts.get(v)
+  if (text === undefined) {
+    if (markedTexts.size >= MAX_MARKED) markedTexts.clear()
+    text = MARK + formatDouble(v)
+    markedTexts.set(v, text)
+  }
+  return text
+}
+
+/** `text`, a number's JSON text with no quote in it, as a marked string that `mend` turns into `text` itself. */
+export function markedText(text: string): string {
+  marked = (marked + 1) | 0
+  return MARK + text
 }
 
 /** Marked texts of the integral doubles seen last: resources repeat a few values (`"mem":32.0` in every task). */
@@ -77,7 +92,7 @@ const markedTexts = new Map<number, string>()
 const MAX_MARKED = 4096
 
 /** `text` with every marked number (see MARK) written as the number it stands for. */
-function mend(text: string): string {
+export function mend(text: string): string {
   let out = ''
   let from = 0
   for (;;) {

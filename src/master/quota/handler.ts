@@ -5,6 +5,7 @@
 
 import type { RequestAuthz } from '../../core/authz/request.ts'
 import { badRequest, conflict, json, ok } from '../../core/http/responses.ts'
+import { messageOf, v0Writer } from '../../core/json/v0-json.ts'
 import { logger } from '../../core/log.ts'
 import { addInto, NO_QUOTA, withinLimits, type Quota } from '../allocator/quota.ts'
 import { scalarQuantities } from '../allocator/quantities.ts'
@@ -15,6 +16,9 @@ import {
 } from './config.ts'
 import { consumedWithoutOffers } from './consumed.ts'
 import { overcommitError, quotaConfigError, quotaRequestError } from './validation.ts'
+
+/** v0 `/quota` prints its scalars as Mesos does (`2.0`), from the QuotaStatus message's schema. */
+const writeQuotaStatus = v0Writer(messageOf('mesos.v1.quota.QuotaStatus'))
 
 const log = logger('quota')
 
@@ -126,7 +130,7 @@ export function removeQuota(master: Master, authz: RequestAuthz, role: string, v
 /** `/quota` (`/master/quota`): GET the status, POST a QuotaRequest, DELETE `/master/quota/<role>`. */
 export async function handleQuotaV0(master: Master, authz: RequestAuthz, req: Request, url: URL): Promise<Response> {
   switch (req.method) {
-    case 'GET': return json(quotaStatus(master.state, authz), req)
+    case 'GET': return json(quotaStatus(master.state, authz), req, 200, writeQuotaStatus)
     case 'POST': {
       const body = await req.text()
       let parsed: unknown
