@@ -142,6 +142,33 @@ describe('TaskInfo secrets (pure)', () => {
     const both = { ...task(), command: { environment: { variables: [{ name: 'X', type: 'SECRET' as const, secret: { type: 'VALUE' as const, reference: { name: 'a' }, value: { data: '' } } }] } } }
     expect(resolveSecrets(both, undefined)).toMatchObject({ error: expect.stringContaining('type VALUE') })
   })
+  test('a TaskInfo without secrets is passed on as it is; one anywhere is still found (the quick check before the walk)', () => {
+    const plain = { name: 'p', task_id: { value: 'p' }, agent_id: { value: 'a' }, command: { value: 'x', environment: { variables: [{ name: 'A', value: 'b' }] } },
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }], labels: { labels: [{ key: 'secret', value: 'not one' }] },
+      container: { type: 'MESOS', volumes: [{ container_path: 'v', mode: 'RW', source: { type: 'SANDBOX_PATH' } }], docker: { image: 'x' } } } as unknown as TaskInfo
+    expect(secretSites(plain)).toEqual([])
+    const r = resolveSecrets(plain, undefined)
+    if ('error' in r) throw new Error(r.error)
+    expect(r.redacted).toBe(plain)
+    expect(r.values).toEqual({})
+    const secret = { type: 'VALUE', value: { data: b64(CANARY) } }
+    // Deep, in arrays, in places meso does not honour, under a `secret` key holding an array, as docker credentials.
+    const anywhere: [unknown, string][] = [
+      [{ ...plain, check: { command: { command: { environment: { variables: [{ name: 'C', type: 'SECRET', secret }] } } } } }, 'check.command.command.environment.variables[0].secret'],
+      [{ ...plain, discovery: { ports: { ports: [{ number: 1 }, { number: 2, labels: { labels: [{ key: 'k', secret }] } }] } } }, 'discovery.ports.ports[1].labels.labels[0].secret'],
+      [{ ...plain, x: { secret: [1, { secret }] } }, 'x.secret[1].secret'],
+      [{ ...plain, x: { secret: 'text', y: { secret } } }, 'x.y.secret'],
+      [{ ...plain, container: { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: 'i', config: secret } } } } }, 'container.mesos.image.docker.config'],
+      [{ ...plain, executor: { executor_id: { value: 'e' }, command: { environment: { variables: [{ name: 'E', type: 'SECRET', secret }] } } } }, 'executor.command.environment.variables[0].secret'],
+    ]
+    for (const [t, key] of anywhere) {
+      expect(secretSites(t).map(s => s.key)).toEqual([key])
+      const res = resolveSecrets(t, undefined)
+      if ('error' in res) { expect(res.error).toContain('not supported'); continue }
+      expect(res.redacted).not.toBe(t)
+      expect(JSON.stringify(res.redacted)).not.toContain(b64(CANARY))
+    }
+  })
   test('the agent keeps the redacted TaskInfo; the values only through withSecrets', () => {
     const r = resolveSecrets(task(), storeOf({ 'team/db': 'v' }))
     if ('error' in r) throw new Error(r.error)

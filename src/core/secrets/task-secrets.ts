@@ -51,6 +51,27 @@ function walk(root: unknown, fn: (key: string, secret: Secret, holder: Json, pro
   visit(root, '', undefined)
 }
 
+/**
+ * Whether `walk` would find any Secret in `root`: the same nodes, in the same order, but no path strings and no
+ * entry arrays. Every launch asks this and almost no task has a secret (the last placement profile charged ~8 µs a
+ * task to building the paths of a TaskInfo with none), so the full walk runs only when this says yes. It looks
+ * everywhere `walk` does, not only where secrets are honoured: a secret in an unsupported place must still be found
+ * (and refused), never passed on in clear.
+ */
+function hasSecretSlot(node: unknown, parentKey: string | undefined): boolean {
+  if (node === null || typeof node !== 'object') return false
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) if (hasSecretSlot(node[i], parentKey)) return true
+    return false
+  }
+  for (const k in node) {
+    if (!Object.hasOwn(node, k)) continue
+    const v = (node as Json)[k]
+    if (isSecretSlot(k, parentKey) ? isObj(v) || hasSecretSlot(v, k) : hasSecretSlot(v, k)) return true
+  }
+  return false
+}
+
 function describe(root: unknown, key: string): { where: string; supported: boolean } {
   const env = ENV_RE.exec(key)
   if (env) {
@@ -81,6 +102,7 @@ function lookup(root: unknown, path: string): unknown {
 /** Every Secret in a TaskInfo or ExecutorInfo. */
 export function secretSites(root: unknown): SecretSite[] {
   const out: SecretSite[] = []
+  if (!hasSecretSlot(root, undefined)) return out
   walk(root, (key, secret) => out.push({ key, secret, ...describe(root, key) }))
   return out
 }
