@@ -23,8 +23,7 @@ import { CommandExecutor } from './executors/command-executor.ts'
 import { CustomExecutor } from './executors/custom-executor.ts'
 import { DefaultExecutor } from './executors/default-executor.ts'
 import { AgentExecutorBase, AgentTask, type ExecutorHost } from './executors/executor.ts'
-import { MasterDetector } from '../master/ha/detector.ts'
-import { readZooKeeperUrl } from '../core/zookeeper/url.ts'
+import type { MasterDetector } from '../master/ha/detector.ts'
 import { leaderEndpoint, MasterLink, masterEndpoint } from './master-link.ts'
 import { NestedContainers } from './nested-containers.ts'
 import { SandboxGc } from './sandbox-gc.ts'
@@ -141,6 +140,9 @@ export class Agent implements ExecutorHost {
     this.link = link
     if (detected) {
       // The leader comes from ZooKeeper, as with Mesos' --master=zk://…: re-register with each new leader at once.
+      // Loaded only here: an agent given host:port never pays for the ZooKeeper client (idle RSS, README Performance).
+      const { MasterDetector } = await import('../master/ha/detector.ts')
+      const { readZooKeeperUrl } = await import('../core/zookeeper/url.ts')
       const detector = new MasterDetector(readZooKeeperUrl(this.flags.master))
       this.detector = detector
       detector.onChange(leader => link.retarget(leader ? leaderEndpoint(leader) : undefined))

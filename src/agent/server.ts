@@ -19,6 +19,7 @@ import { versionInfo } from '../core/version.ts'
 import { Agent } from './agent.ts'
 import { Containerizer } from './containerizer/containerizer.ts'
 import type { Launcher } from './containerizer/launcher.ts'
+import type { CniIsolator } from './isolators/network/cni/cni-isolator.ts'
 import { authorizeFile, needsPrincipal, type AgentCaller } from './authorization.ts'
 import { handleExecutorCall } from './executor-api.ts'
 import { containerCalls } from './container-api.ts'
@@ -122,9 +123,8 @@ export async function startAgent(flags: AgentFlags, flagStrings: { name: string;
     stallTimeoutMs: flags.fetcher_stall_timeout, frameworksHome: flags.frameworks_home || undefined, switchUser: flags.switch_user, tls: fetcherTls(),
   })
   const containerizer = new Containerizer({ launcher, isolators, provisioner: images.provisioner, fetcher, flags })
-  const { CniIsolator } = await import('./isolators/network/cni/cni-isolator.ts')
-  const { networksResponse } = await import('./isolators/network/cni/attach.ts')
-  const cni = isolators.find(i => i instanceof CniIsolator)?.networking
+  // By name, not instanceof: an agent without CNI never loads the CNI modules (idle RSS, README Performance).
+  const cni = (isolators.find(i => i.name === 'network/cni') as CniIsolator | undefined)?.networking
 
   let agent!: Agent
   const router = new Router('slave(1)')
@@ -167,7 +167,7 @@ export async function startAgent(flags: AgentFlags, flagStrings: { name: string;
   router.get('/metrics', endpoint('/metrics/snapshot', () => agentPrometheus(agent)))
   for (const p of ['/monitor/statistics', '/monitor/statistics.json']) router.get(p, endpoint('/monitor/statistics', async (req, _url, c) => json(await monitorStatisticsV0(agent, c.authz.viewer()), req, 200, writeMonitorStatisticsV0)))
   router.get('/containers', endpoint('/containers', async (req, url, c) => json(await containersV0(agent, url.searchParams, c.authz.viewer()), req, 200, writeContainersV0)))
-  router.get('/api/meso/v1/networks', ro(req => json(networksResponse(cni), req)))
+  router.get('/api/meso/v1/networks', ro(async req => json((await import('./isolators/network/cni/attach.ts')).networksResponse(cni), req)))
   // The image store: removing images (remove, gc) is PRUNE_IMAGES; pulls and loads need the read-write realm only.
   images.routes(router, (req, rw) => {
     const c = callerIn(req, rw ? flags.authenticate_http_readwrite : flags.authenticate_http_readonly, rw ? 'mesos-agent-readwrite' : 'mesos-agent-readonly')

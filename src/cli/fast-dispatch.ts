@@ -39,6 +39,9 @@ export async function fastDispatch(argv: string[], manifest: CliManifest, helpWi
     process.stdout.write(def.help)
     return true
   }
+  // The agent daemon has no handler (its flags are a Mesos-style table) but starts here too: oclif's modules would
+  // stay resident for its whole life (src/commands/agent-start.ts).
+  if (id === 'agent') return (await import('../commands/agent-start.ts')).startAgentWithoutOclif(def, rest)
   const load = def.handler ? HANDLERS[def.handler] : undefined
   if (!load) return false
   const parsed = parseArgv(def, rest)

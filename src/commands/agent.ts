@@ -1,4 +1,5 @@
 import { AGENT_FLAGS } from '../agent/flags.ts'
+import { agentListening } from './agent-start.ts'
 import { DaemonCommand, oclifFlags } from './daemon.ts'
 
 export default class AgentDaemon extends DaemonCommand {
@@ -10,6 +11,6 @@ export default class AgentDaemon extends DaemonCommand {
     const { values, strings } = await this.daemonFlags(AGENT_FLAGS)
     if (!values.master) this.error('--master is required (host:port of the master)', { exit: 2 })
     const { startAgent } = await import('../agent/server.ts')
-    await this.serve(() => startAgent(values, strings), a => `meso agent listening at ${a.url}, registered with master ${values.master}`)
+    await this.serve(() => startAgent(values, strings), a => agentListening(a.url, values))
   }
 }

@@ -3,8 +3,7 @@
 
 import { Command, Flags, type Interfaces } from '@oclif/core'
 import type { FlagSpec, TypedFlags } from '../core/flags.ts'
-import { writeSync } from 'node:fs'
-import { exitCodeOfSignal } from '../core/exit-status.ts'
+import { fail, runUntilSignal } from './daemon-lifecycle.ts'
 
 /** oclif flag definitions for a flag table: `--name=VALUE`, also read from `MESOS_<NAME>`; values stay strings here. */
 export function oclifFlags(specs: readonly FlagSpec[]): Interfaces.FlagInput {
@@ -50,28 +49,5 @@ export abstract class DaemonCommand extends Command {
   }
 }
 
-/** Keeps the process alive until a signal, then runs `stop` once; a second signal exits at once (130). */
-export function runUntilSignal(stop: () => Promise<void>): Promise<void> {
-  return new Promise(resolve => {
-    let stopping = false
-    const handler = async (sig: string) => {
-      if (stopping) process.exit(exitCodeOfSignal('SIGINT'))
-      stopping = true
-      process.stderr.write(`\nreceived ${sig}, stopping\n`)
-      await stop().catch(() => {})
-      resolve()
-      process.exit(0)
-    }
-    process.on('SIGINT', () => void handler('SIGINT'))
-    process.on('SIGTERM', () => void handler('SIGTERM'))
-  })
-}
-
-/** A daemon that failed to start: one `error:` line (a stack with MESO_DEBUG=1), exit 1. */
-export function fail(err: unknown): never {
-  const msg = err instanceof Error ? err.message : String(err)
-  // Written synchronously: process.exit right after an asynchronous write to a pipe can drop the one line that says why.
-  if (process.env.MESO_DEBUG === '1' && err instanceof Error) writeSync(2, `${err.stack}\n`)
-  writeSync(2, `error: ${msg}\n`)
-  process.exit(1)
-}
+// Free of oclif, so that the fast path (src/cli/fast-dispatch.ts) can start a daemon without loading it.
+export { fail, runUntilSignal } from './daemon-lifecycle.ts'

@@ -15,7 +15,7 @@ import type { Isolator } from './isolator.ts'
 import { createLinuxCapabilities } from './linux-capabilities.ts'
 import { createLinuxSeccomp } from './linux-seccomp.ts'
 import { namespacesIpc, namespacesPid } from './namespaces.ts'
-import { cniWanted, createCniIsolator } from './network/cni/attach.ts'
+import { cniWanted } from './network/cni/cni-wanted.ts'
 import { posixRlimits } from './posix-rlimits.ts'
 import { posixUsage } from './posix-usage.ts'
 import { unsupportedLinuxSecurity } from './task-security.ts'
@@ -49,7 +49,8 @@ const ISOLATORS: Record<string, IsolatorFactory> = {
   'linux/capabilities': s => createLinuxCapabilities(s.flags),
   // After linux/capabilities: the profile's capability rules follow the container's bounding set.
   'linux/seccomp': s => createLinuxSeccomp(s.flags),
-  'network/cni': s => createCniIsolator(s.launcher, s.flags, s.runtimeDir),
+  // Loaded only when selected: an agent without CNI never pays for its modules (idle RSS, README Performance).
+  'network/cni': async s => (await import('./network/cni/attach.ts')).createCniIsolator(s.launcher, s.flags, s.runtimeDir),
   [GPU_ISOLATOR]: async s => {
     const { setupNvidiaGpus } = await import('./gpu/setup.ts')
     const gpu = await setupNvidiaGpus({ flags: s.flags, runtimeDir: s.runtimeDir, launcher: s.launcher, ...s.offer })

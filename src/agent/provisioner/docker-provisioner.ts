@@ -10,7 +10,7 @@ import { logger } from '../../core/log.ts'
 import { credentialsFor, parseDockerConfig, type RegistryCredentials } from '../../core/registry/docker-config.ts'
 import { runtimeConfig } from '../../core/registry/manifest.ts'
 import { formatReference, parseDefaultRegistry, parseInsecureRegistries, parseReference, registryBaseUrl, type ImageReference } from '../../core/registry/reference.ts'
-import { RegistryClient } from '../../core/registry/registry-client.ts'
+import type { RegistryClient } from '../../core/registry/registry-client.ts'
 import type { Image } from '../../core/v1/messages.ts'
 import type { ImageProvisioner, ProvisionedImage } from '../containerizer/provisioner.ts'
 import { kernelFilesystems, selectBackend, type BackendName, type RootfsBackend } from './backends/backend.ts'
@@ -20,7 +20,7 @@ import { OverlayBackend } from './backends/overlay.ts'
 import { ArchiveError, readImageArchive } from './image-archive.ts'
 import { credentialsFromImage } from './image-credentials.ts'
 import { parseBytes, planGc, type GcPlan } from './image-gc.ts'
-import { ImagePuller, type PullListener } from './image-puller.ts'
+import type { ImagePuller, PullListener } from './image-puller.ts'
 import { ImageStore, type ImageRecord } from './image-store.ts'
 import { imagePullMetrics } from '../metrics.ts'
 import type { Timer } from '../../core/metrics/timer.ts'
@@ -63,7 +63,7 @@ export function dockerImagesEnabled(flags: Record<string, any>): boolean {
 export class DockerImageProvisioner implements ImageProvisioner {
   readonly store: ImageStore
   readonly backend: RootfsBackend
-  private readonly puller: ImagePuller
+  private pullerLoad?: Promise<ImagePuller>
   /** containerizer/mesos/provisioner/docker_store/image_pull_ms (src/agent/metrics.ts). */
   private readonly pullTimer: Timer
   private readonly containers = new Map<string, ContainerImage>()
@@ -104,7 +104,6 @@ export class DockerImageProvisioner implements ImageProvisioner {
     this.mountPoints = ['proc', 'dev', 'sys', 'tmp', 'run', String(flags.sandbox_directory ?? '/mnt/mesos/sandbox')]
     // Mesos hands --fetcher_stall_timeout to its registry fetcher (src/slave/containerizer/mesos/provisioner/docker/store.cpp).
     if (typeof flags.fetcher_stall_timeout === 'number') this.stallTimeoutMs = flags.fetcher_stall_timeout
-    this.puller = new ImagePuller({ store: this.store, client: (r, c) => this.client(r, c) })
     this.pullTimer = imagePullMetrics()
     log.info(`Docker images: store ${this.store.root}, backend ${this.backend.name}, default registry ${this.localDir ?? this.defaultRegistry}${this.insecure.size ? `, plain HTTP for ${[...this.insecure].join(',')}` : ''}`)
   }
@@ -113,13 +112,22 @@ export class DockerImageProvisioner implements ImageProvisioner {
     return parseReference(name, this.defaultRegistry)
   }
 
-  private client(registry: string, credentials?: RegistryCredentials): RegistryClient {
+  /** The registry client and puller load at the first pull: an agent that never pulls never holds them (idle RSS, README Performance). */
+  private puller(): Promise<ImagePuller> {
+    this.pullerLoad ??= (async () => {
+      const [{ ImagePuller }, { RegistryClient }] = await Promise.all([import('./image-puller.ts'), import('../../core/registry/registry-client.ts')])
+      return new ImagePuller({ store: this.store, client: (r, c) => this.client(RegistryClient, r, c) })
+    })().catch(err => { this.pullerLoad = undefined; throw err })
+    return this.pullerLoad
+  }
+
+  private client(Client: typeof RegistryClient, registry: string, credentials?: RegistryCredentials): RegistryClient {
     // One client per registry and credentials, so Bearer tokens are reused across pulls until they expire.
     const key = `${registry}\0${credentials ? Bun.hash(`${credentials.username}\0${credentials.password}`).toString(16) : ''}`
     let c = this.clients.get(key)
     if (!c) {
       if (this.clients.size >= 64) this.clients.delete(this.clients.keys().next().value!)
-      c = new RegistryClient({ registry, baseUrl: registryBaseUrl(registry, this.insecure), credentials, stallTimeoutMs: this.stallTimeoutMs })
+      c = new Client({ registry, baseUrl: registryBaseUrl(registry, this.insecure), credentials, stallTimeoutMs: this.stallTimeoutMs })
       this.clients.set(key, c)
     }
     return c
@@ -141,7 +149,7 @@ export class DockerImageProvisioner implements ImageProvisioner {
     try {
       record = ref.registry === LOCAL_REGISTRY
         ? await this.loadLocal(ref)
-        : await this.puller.pull(ref, credentialsFor(ref.registry, credentials, this.agentCredentials), listener, signal)
+        : await (await this.puller()).pull(ref, credentialsFor(ref.registry, credentials, this.agentCredentials), listener, signal)
     } catch (err) {
       this.pullTimer.record(performance.now() - started)
       if (signal?.aborted) throw new Error(`pull of image ${name} abandoned: ${(signal.reason as Error)?.message ?? signal.reason}`)

@@ -6,19 +6,14 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { logger } from '../../../../core/log.ts'
-import type { AgentFlags } from '../../../flags.ts'
 import { CniIsolator } from './cni-isolator.ts'
 import { CniNetworking } from './cni-networking.ts'
+import { cniWanted, type CniFlags } from './cni-wanted.ts'
 import type { NetworkSummary } from './network-config.ts'
 
+export { cniWanted, type CniFlags } from './cni-wanted.ts'
+
 const log = logger('network/cni')
-
-export type CniFlags = Pick<AgentFlags, 'isolation' | 'network_cni_plugins_dir' | 'network_cni_config_dir'>
-
-export function cniWanted(flags: CniFlags): boolean {
-  const isolation = String(flags.isolation ?? '').split(',').map(s => s.trim())
-  return isolation.includes('network/cni') || !!(flags.network_cni_plugins_dir && flags.network_cni_config_dir)
-}
 
 /** The isolator, or undefined when the flags do not ask for it or the launcher cannot give containers a network. */
 export function createCniIsolator(launcher: 'linux' | 'posix', flags: CniFlags, runtimeDir: string): CniIsolator | undefined {
