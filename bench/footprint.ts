@@ -10,7 +10,12 @@
 // with nothing else going on, while 4 clients (lib/state-fetchers.ts, another process) fetch /master/state over and
 // over, and while 4 clients call GET_STATE over and over, in alternating phases.
 //
-//   bun bench/footprint.ts [--quick] [--agents N] [--tasks M]
+// With --heap, what the master's heap holds at that size: the same cluster state built in a process of its own
+// with the checkout's MasterHarness (no sockets: what is left is the state), then bun:jsc heapStats() after a full
+// GC: live heap, the heap's capacity (live plus the free cells of blocks that are not empty, which RSS pays for too)
+// and the most numerous object types; for the baseline checkout as well.
+//
+//   bun bench/footprint.ts [--quick] [--agents N] [--tasks M] [--heap]
 
 import { startBenchMaster, waitForMetrics } from './lib/bench-master.ts'
 import { GreedyFramework } from './lib/greedy-framework.ts'
@@ -23,7 +28,7 @@ import { Fleet, SIM_AGENT_RESOURCES } from './sim/fleet.ts'
 import { BUN, ROOT } from './lib/meso-bin.ts'
 import { join } from 'node:path'
 
-export interface FootprintOptions { quick: boolean; agents?: number; tasks?: number; rounds?: number }
+export interface FootprintOptions { quick: boolean; agents?: number; tasks?: number; rounds?: number; heap?: boolean }
 
 interface Snapshot {
   /** JSON.stringify of the same GET_STATE document in this process: the floor for any JS master on this machine. */
@@ -242,6 +247,83 @@ async function measure(agents: number, tasks: number, rounds: number, quick: boo
   }
 }
 
+/** What heapBreakdown reports of one checkout's master state. */
+interface HeapBreakdown { liveMB: number; capacityMB: number; rssMB: number; objects: number; top: [string, number][] }
+
+/**
+ * The heap of `root`'s master state with `agents` agents and `tasks` running tasks, built in a child process
+ * (`--heap-of`, below) so that neither the benchmark's own objects nor another checkout's count.
+ */
+async function heapBreakdown(root: string, agents: number, tasks: number): Promise<HeapBreakdown> {
+  const proc = Bun.spawn([BUN, import.meta.path, '--heap-of', root, String(agents), String(tasks)], { stdout: 'pipe', stderr: 'ignore' })
+  const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited])
+  if (code !== 0) throw new Error(`heap breakdown of ${root} exited with ${code}: ${out.slice(-500)}`)
+  return JSON.parse(out.trim().split('\n').at(-1)!)
+}
+
+/**
+ * Builds the benchmark's cluster state with `root`'s MasterHarness, as the simulated agents and the greedy framework
+ * would: command tasks of 0.1 cpus / 32 MB, each reported STARTING then RUNNING (with a container id and one network
+ * address) and both updates acknowledged. Requests and updates are parsed from JSON, as the master gets them.
+ */
+async function heapOf(root: string, agents: number, tasks: number): Promise<HeapBreakdown> {
+  const { heapStats } = await import('bun:jsc')
+  const { MasterHarness } = await import(join(root, 'src/master/harness.ts'))
+  const h = new MasterHarness()
+  const byId = new Map<string, any>()
+  for (let i = 0; i < agents; i++) {
+    const { agent } = h.registerAgent(SIM_AGENT_RESOURCES, `sim-${i}.bench`)
+    byId.set(agent.id, agent)
+    h.effects.length = 0
+  }
+  const { framework: fw } = h.subscribe({ name: 'footprint-bench', user: 'root', checkpoint: true, failover_timeout: 0 })
+  const perAgent = Math.ceil(tasks / agents)
+  let seq = 0
+  while (seq < tasks) {
+    h.allocate()
+    const offers = h.offersFor(fw)
+    h.effects.length = 0
+    if (!offers.length) break
+    for (const offer of offers) {
+      if (seq >= tasks) { h.master.decline(fw, [offer.id.value], 3600); continue }
+      const role = offer.resources?.[0]?.allocation_info?.role ?? '*'
+      const infos = []
+      for (let i = 0; i < perAgent && seq < tasks; i++) {
+        const id = `t${seq++}`
+        infos.push({ name: id, task_id: { value: id }, agent_id: offer.agent_id, command: { value: 'sleep 1' }, resources: [
+          { name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 }, allocation_info: { role } },
+          { name: 'mem', type: 'SCALAR', scalar: { value: 32 }, allocation_info: { role } }] })
+      }
+      h.master.accept(fw, [offer.id.value], JSON.parse(JSON.stringify([{ type: 'LAUNCH', launch: { task_infos: infos } }])), 3600)
+      const agent = byId.get(offer.agent_id.value)
+      for (const info of infos) {
+        const containerId = crypto.randomUUID()
+        for (const state of ['TASK_STARTING', 'TASK_RUNNING']) {
+          const uuid = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64')
+          const status = JSON.parse(JSON.stringify({
+            task_id: info.task_id, state, source: 'SOURCE_EXECUTOR', agent_id: { value: agent.id }, executor_id: info.task_id, timestamp: Date.now() / 1000, uuid,
+            container_status: { container_id: { value: containerId }, network_infos: [{ ip_addresses: [{ protocol: 'IPv4', ip_address: '127.0.0.1' }] }], ...(state === 'TASK_RUNNING' ? { executor_pid: 1000 + seq } : {}) },
+          }))
+          h.master.fromAgent(agent, { type: 'STATUS_UPDATE', update: { framework_id: fw.id, status } })
+          h.master.acknowledge(fw, agent.id, info.task_id.value, JSON.parse(JSON.stringify(uuid)))
+        }
+      }
+      h.effects.length = 0
+    }
+  }
+  h.effects.length = 0
+  h.persisted.length = 0
+  Bun.gc(true)
+  const hs = heapStats()
+  const result: HeapBreakdown = {
+    liveMB: hs.heapSize / 2 ** 20, capacityMB: hs.heapCapacity / 2 ** 20, rssMB: process.memoryUsage().rss / 2 ** 20, objects: hs.objectCount,
+    top: Object.entries(hs.objectTypeCounts).sort((a, b) => b[1] - a[1]).slice(0, 8),
+  }
+  // Kept reachable until measured.
+  if (h.master.state.agents.size !== agents) throw new Error('agents lost')
+  return result
+}
+
 /** RSS "at rest" is read this long after the last launch (full mode). */
 const SETTLE_MS = 15_000
 
@@ -326,6 +408,17 @@ export async function runFootprintBench(opts: FootprintOptions): Promise<BenchRe
       "master's ACKNOWLEDGE reaching it (which includes the probe's ACKNOWLEDGE call). The state fetchers run in their own process on " +
       'the same 2 vCPUs: their CPU is part of what the master competes with.',
   )
+  if (opts.heap) {
+    const roots = [{ label: mesoDescription(), root: ROOT }, ...(baseline ? [{ label: baseline.label, root: process.env.MESO_BENCH_BASELINE! }] : [])]
+    for (const { label, root } of roots) {
+      const b = await heapBreakdown(root, agents, tasks)
+      rows.push({
+        master: label, state: 'heap of the same state in process (MasterHarness)', agents, tasks,
+        'RSS at rest MB': Math.round(b.rssMB), 'heap live MB': Math.round(b.liveMB), 'heap capacity MB': Math.round(b.capacityMB), 'heap objects': b.objects,
+      })
+      notes.push(`${label}: heap of the same state built in process, most numerous object types: ${b.top.map(([k, v]) => `${k} ${v}`).join(', ')}.`)
+    }
+  }
   return { name: 'footprint', machine: machine(), rows, notes }
 }
 
@@ -335,5 +428,11 @@ export function printFootprint(r: BenchResult) {
 
 if (import.meta.main) {
   const arg = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : undefined }
-  printFootprint(await runFootprintBench({ quick: process.argv.includes('--quick'), agents: arg('--agents'), tasks: arg('--tasks') }))
+  const heapOfAt = process.argv.indexOf('--heap-of')
+  if (heapOfAt > 0) {
+    const [root, agents, tasks] = process.argv.slice(heapOfAt + 1)
+    console.log(JSON.stringify(await heapOf(root!, Number(agents), Number(tasks))))
+  } else {
+    printFootprint(await runFootprintBench({ quick: process.argv.includes('--quick'), agents: arg('--agents'), tasks: arg('--tasks'), heap: process.argv.includes('--heap') }))
+  }
 }

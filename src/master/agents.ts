@@ -183,9 +183,9 @@ export function reregisterAgent(step: Step, msg: Reregister, link: AgentLink): R
   const reported = new Map<string, Task>()
   for (const t of msg.tasks) reported.set(`${t.framework_id.value}/${t.task_id.value}`, t)
   // Tasks the master had on this agent but the agent no longer knows.
-  for (const [key, task] of [...agent.tasks]) {
-    if (reported.has(key)) continue
-    agent.tasks.delete(key)
+  for (const task of [...agent.tasks.values()]) {
+    if (reported.has(`${task.framework_id.value}/${task.task_id.value}`)) continue
+    agent.tasks.delete(task.framework_id.value, task.task_id.value)
     const fw = s.frameworks.get(task.framework_id.value)
     if (!fw || isTerminal(task.state)) continue
     endTask(step, task, forFramework('TASK_GONE', fw.partitionAware), 'REASON_AGENT_REREGISTERED', 'Task was not found on the re-registered agent')
@@ -198,7 +198,7 @@ export function reregisterAgent(step: Step, msg: Reregister, link: AgentLink): R
     fw.executorsOn(id).set(e.executor_info.executor_id.value, e.executor_info)
   }
   const used: { frameworkId: string; role: string; resources: Resources }[] = []
-  for (const [key, reportedTask] of reported) {
+  for (const reportedTask of reported.values()) {
     const fw = s.frameworks.get(reportedTask.framework_id.value)
     if (!fw) continue
     let task = fw.tasks.get(reportedTask.task_id.value) ?? fw.unreachableTasks.get(reportedTask.task_id.value)
@@ -237,7 +237,7 @@ export function reregisterAgent(step: Step, msg: Reregister, link: AgentLink): R
       const message = wasUnreachable ? 'Unreachable agent re-reregistered' : 'Unknown agent reregistered'
       out.toFramework(fw, { type: 'UPDATE', update: { status: masterStatus(now, task.task_id.value, reportedTask.state, 'REASON_AGENT_REREGISTERED', message, extra) } })
     }
-    agent.tasks.set(key, task)
+    agent.tasks.set(task)
     if (!isTerminal(task.state)) used.push({ frameworkId: fw.id, role: resourceRole(task.resources), resources: resourcesOf(task.resources) })
   }
   for (const [fid, execs] of agent.executors) {

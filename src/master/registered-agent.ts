@@ -5,6 +5,7 @@
 import type { MasterMessage } from '../core/agent-protocol.ts'
 import { Resources } from '../core/resources.ts'
 import type { AgentInfo, ExecutorInfo, KillPolicy, Task } from '../core/v1/messages.ts'
+import { AgentTasks } from './agent-tasks.ts'
 import { resourcesOf } from './resource-lists.ts'
 
 export type AgentState = 'registered' | 'disconnected' | 'recovered' | 'unreachable'
@@ -29,8 +30,8 @@ export class RegisteredAgent {
   version = ''
   capabilities: string[] = []
   deactivated = false
-  /** Tasks on this agent, keyed `<framework id>/<task id>`. */
-  readonly tasks = new Map<string, Task>()
+  /** Tasks on this agent, by framework id and task id. */
+  readonly tasks = new AgentTasks()
   /** framework id → executor id → ExecutorInfo */
   readonly executors = new Map<string, Map<string, ExecutorInfo>>()
   readonly offers = new Set<string>()

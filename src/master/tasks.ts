@@ -32,7 +32,8 @@ export function rejectTask({ s, out, now }: Step, fw: Framework, task: TaskInfo,
 
 function newTask(fw: Framework, agent: RegisteredAgent, info: TaskInfo, role: string, executorId?: string): Task {
   const task: Task = {
-    name: info.name,
+    // A scheduler that names its tasks by their ids (most do) would otherwise leave two equal strings per task.
+    name: info.name === info.task_id.value ? info.task_id.value : info.name,
     task_id: info.task_id,
     framework_id: fw.wireId,
     agent_id: agent.wireId,
@@ -52,7 +53,7 @@ function newTask(fw: Framework, agent: RegisteredAgent, info: TaskInfo, role: st
 
 function trackTask({ s, out }: Step, fw: Framework, agent: RegisteredAgent, task: Task) {
   fw.tasks.set(task.task_id.value, task)
-  agent.tasks.set(`${fw.id}/${task.task_id.value}`, task)
+  agent.tasks.set(task)
   s.metrics.taskState(undefined, task.state)
   out.publish('TASK_ADDED', { task })
 }
@@ -125,7 +126,8 @@ export function acknowledge(step: Step, fw: Framework, agentId: string, taskId: 
   const { s, out } = step
   const task = fw.tasks.get(taskId) ?? fw.unreachableTasks.get(taskId)
   if (task && task.status_update_uuid === uuid && isTerminal(task.status_update_state)) removeTask(step, task)
-  fw.recordAck(taskId, uuid)
+  // The task's own copy of the uuid when it is the one acknowledged: the request's copy would be kept a second time.
+  fw.recordAck(taskId, task?.status_update_uuid === uuid ? task.status_update_uuid : uuid)
   const agent = s.agents.get(agentId)
   if (agent && !out.toAgent(agent, { type: 'ACKNOWLEDGE', framework_id: fw.id, task_id: taskId, uuid })) {
     // Replayed when the agent re-registers, so it does not resend what the framework already has.
@@ -149,7 +151,7 @@ export function applyStatus(step: Step, task: Task, status: TaskStatus, latestSt
   // A status of the same state as the newest replaces it, as in Mesos: an agent retrying an update (or a stream of
   // health checks) does not pile up copies.
   const kept = task.statuses ?? []
-  task.statuses = [...(kept.at(-1)?.state === status.state ? kept.slice(0, -1) : kept), storedStatus(task, status)]
+  task.statuses = [...(kept.at(-1)?.state === status.state ? kept.slice(0, -1) : kept), storedStatus(task, withSharedExecutorId(task, status))]
   if (task.statuses.length > MAX_STATUSES) task.statuses.splice(0, task.statuses.length - MAX_STATUSES)
   task.state = next
   if (status.uuid) {
@@ -170,12 +172,31 @@ export function applyStatus(step: Step, task: Task, status: TaskStatus, latestSt
   if (fw && isTerminal(next) && !fw.connected) maybeAutoTeardown(step, fw)
 }
 
+/**
+ * `status` to be stored, its executor id replaced by an equal `{ value }` the task already holds: a command task's
+ * executor is named after the task, so at 100k tasks this is 100k objects and strings fewer. Only a bare id is
+ * swapped (an id with other fields would not write the same JSON), and nothing modifies a stored id in place.
+ */
+export function withSharedExecutorId(task: Task, status: TaskStatus): TaskStatus {
+  const id = status.executor_id
+  if (!id || id === task.executor_id || id === task.task_id) return status
+  const shared = task.executor_id?.value === id.value ? task.executor_id : task.task_id.value === id.value ? task.task_id : undefined
+  if (!shared || !isBareId(id) || !isBareId(shared)) return status
+  return { ...status, executor_id: shared }
+}
+
+function isBareId(id: object): boolean {
+  let n = 0
+  for (const k in id) if (k !== 'value' || ++n > 1) return false
+  return n === 1
+}
+
 /** Moves a task out of the active set (terminal and acknowledged, or its framework or agent is gone). */
 export function removeTask({ s, now }: Step, task: Task, fw = s.frameworks.get(task.framework_id.value)) {
   const fwId = task.framework_id.value
   const agent = s.agents.get(task.agent_id.value)
   if (!isTerminal(task.state) && agent) s.allocator.recoverResources(fwId, agent.id, resourcesOf(task.resources), undefined, now)
-  agent?.tasks.delete(`${fwId}/${task.task_id.value}`)
+  agent?.tasks.delete(fwId, task.task_id.value)
   agent?.pendingKills.delete(`${fwId}/${task.task_id.value}`)
   if (fw) {
     fw.tasks.delete(task.task_id.value)
@@ -194,7 +215,7 @@ export function endTask(step: Step, task: Task, state: TaskState, reason: string
 export function statusUpdate(step: Step, agent: RegisteredAgent, update: StatusUpdate) {
   const { s, out } = step
   const fw = s.frameworks.get(update.framework_id)
-  const status = { ...update.status, agent_id: { value: agent.id } }
+  const status = { ...update.status, agent_id: agent.wireId }
   if (!fw) {
     // Framework gone for good: acknowledge so the agent stops retrying.
     if (s.completedFrameworks.some(f => f.id === update.framework_id) && status.uuid) {
