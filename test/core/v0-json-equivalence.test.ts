@@ -11,26 +11,7 @@ import type { MessageType } from '../../src/core/proto/schema.ts'
 import { MasterHarness } from '../../src/master/harness.ts'
 import { rolesV0, slavesV0, stateSummaryV0, stateV0, tasksV0, V0_SHAPES } from '../../src/master/views-v0.ts'
 import { v0Writer as referenceWriter } from './v0-json-reference.ts'
-
-/** Where two long texts first differ (-1: nowhere), with a little context: a failure prints that, not megabytes. */
-function firstDifference(a: string, b: string): string | -1 {
-  if (a === b) return -1
-  let i = 0
-  while (i < a.length && a[i] === b[i]) i++
-  return `at ${i}: ${JSON.stringify(a.slice(Math.max(0, i - 80), i + 80))} vs ${JSON.stringify(b.slice(Math.max(0, i - 80), i + 80))}`
-}
-
-/** mulberry32: a small seeded generator, so a failure reproduces. */
-function random(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { firstDifference, seededRandom as random } from '../helpers/equivalence.ts'
 
 const DOUBLES = [0, -0, 1, -2, 0.1, 0.5, 32, 1023, 1024, 4096, -1024, 2 ** 31, 1765000000.123, 1765000000, 1e20, 1e21, 1.5e25, -1e22, 1e-7, 5e-324, 2 ** 53, 2 ** 53 + 2, 0.30000000000000004]
 const STRINGS = ['', 't', 'a "quoted" \\ name', 'ünïcödé ☃ 😀', '\u0000', 'line\nbreak', '\ud800', '32.0', '[31000-32000]', '#', '#00000000-0000-4000-8000-000000000000:1.0', '"#x:1.0"']
