@@ -47,8 +47,10 @@ export function containerCalls(nested: NestedContainers, caller: AgentCaller = T
           const denied = authorize('LAUNCH_NESTED_CONTAINER_SESSION', c.container_id.value, ownerOf(agent, nested, parent), c.command)
           if (denied) return denied
           const n = await nested.launchSession(parent, c.container_id.value, c.command, c.container)
-          const stream = outputStream(agent, n.io!, recordio ? codec : 'json', recordio)
-          // The session is killed when the client goes away; the stream ends when the session's output does.
+          const stream = outputStream(agent, n.io!, recordio ? codec : 'json', recordio, n.done)
+          // The session is killed when the client goes away; the stream ends once its output has and it exited (as
+          // Mesos ends it: output ends when a process closes its stdout, before its exit is known, and a close
+          // then would read as the client leaving and kill a session that was about to exit 0).
           void stream.closed.then(() => nested.endSession(n.id))
           return stream.response
         }
@@ -137,7 +139,7 @@ async function waitFor(agent: Agent, nested: NestedContainers, id: string): Prom
 }
 
 /** A RecordIO stream of ProcessIO records with CONTROL heartbeats; ends with the output. */
-function outputStream(agent: Agent, io: ContainerIO, codec: Codec, recordio: boolean) {
+function outputStream(agent: Agent, io: ContainerIO, codec: Codec, recordio: boolean, endAfter?: Promise<unknown>) {
   const headers: Record<string, string> = recordio
     ? { 'Content-Type': RECORDIO, 'Message-Content-Type': codec === 'json' ? 'application/json' : 'application/x-protobuf' }
     : { 'Content-Type': 'application/json' }
@@ -151,7 +153,7 @@ function outputStream(agent: Agent, io: ContainerIO, codec: Codec, recordio: boo
   const heartbeat = setInterval(beat, intervalMs)
   const unsubscribe = io.onOutput(
     (s, data) => send({ type: 'DATA', data: { type: s === 'stdout' ? 'STDOUT' : 'STDERR', data: Buffer.from(data).toString('base64') } }),
-    () => { clearInterval(heartbeat); stream.close() },
+    () => { void (endAfter ?? Promise.resolve()).then(() => { clearInterval(heartbeat); stream.close() }) },
   )
   void stream.closed.then(() => { clearInterval(heartbeat); unsubscribe() })
   return stream

@@ -87,6 +87,9 @@ async function taskVersusTask(m: string, dir: string, cli: (args: string[], time
   let exec = await cli(['task', 'exec', 'victim', '--', 'echo', 'exec-ok'])
   for (let i = 0; i < 3 && exec.code === 0 && exec.stdout === ''; i++) exec = await cli(['task', 'exec', 'victim', '--', 'echo', 'exec-ok'])
   expect({ out: exec.stdout, err: exec.stderr, code: exec.code }).toEqual({ out: 'exec-ok\n', err: '', code: 0 })
+  // A session whose output ends before it does runs to its own exit (the end of its output once killed it: 137).
+  const quiet = await cli(['task', 'exec', 'victim', '--', 'sh', '-c', 'exec >&- 2>&-; sleep 0.5; exit 3'])
+  expect({ err: quiet.stderr, code: quiet.code }).toEqual({ err: '', code: 3 })
   const logs = await cli(['task', 'logs', 'victim'])
   expect(logs.stdout).toContain('victim-secret')
   await cli(['task', 'run', '-d', '--name', 'ticker', '--', 'sh', '-c', 'sleep 2; for i in 1 2 3; do echo tick$i; sleep 0.3; done'])
