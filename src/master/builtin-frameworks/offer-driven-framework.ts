@@ -3,11 +3,21 @@
 // also reconciles now and then, offers suppressed while nothing waits and revived when something does, declines,
 // accepts and kills with the framework's name in the log, and the grace after a (re-)subscription in which a
 // reconciliation answer that a task is lost or unknown is not taken as its end (its agent may still re-register with
-// a restarted master). host.ts runs the subscription itself; a subclass says what to launch, reconcile and kill.
+// a restarted master). Kills the framework has asked for and seen no end of go out again on every
+// (re-)subscription and every KILL_RETRY_MS, as Marathon's kill service retries (`--kill_retry_timeout`, 10 s): the
+// master drops a kill for a task whose agent has not re-registered since it restarted, and nothing else would end a
+// deployment or a stopped run waiting for that task. host.ts runs the subscription itself; a subclass says what to
+// launch, reconcile and kill.
 
 import type { Logger } from '../../core/log.ts'
 import type { FrameworkInfo, Offer, TaskInfo, TaskStatus } from '../../core/v1/messages.ts'
 import type { BuiltinFramework, FrameworkEvent, SchedulerDriver } from './host.ts'
+
+/** How often kills without a terminal update go out again. */
+export const KILL_RETRY_MS = 10_000
+
+/** A kill the framework asked for whose task has not ended yet. */
+export interface KillInFlight { taskId: string; agentId?: string; graceSeconds?: number }
 
 export interface OfferDrivenOptions {
   log: Logger
@@ -32,15 +42,20 @@ export abstract class OfferDrivenFramework implements BuiltinFramework {
   private timer?: ReturnType<typeof setInterval>
   private subscribedAt = 0
   private lastReconcile = 0
+  private lastKillResend = 0
 
   protected constructor(private readonly offerOpts: OfferDrivenOptions) {
     // Schedules and deadlines run whether or not the framework is subscribed: what falls due while the stream is
     // re-subscribing waits for offers like anything else.
-    this.timer = setInterval(() => {
-      try { this.tick() } catch (err) { offerOpts.log.error(`${this.name} tick failed: ${(err as Error).stack ?? err}`) }
-      if (this.driver && Date.now() - this.lastReconcile >= offerOpts.reconcileEveryMs) void this.reconcile(this.driver)
-      if (offerOpts.suppressWhenIdle && this.driver && !this.wantsOffers()) this.suppress()
-    }, 1000)
+    this.timer = setInterval(() => this.everySecond(Date.now()), 1000)
+  }
+
+  /** The timer's work as of `now` (tests call it with a later clock). */
+  everySecond(now: number): void {
+    try { this.tick() } catch (err) { this.offerOpts.log.error(`${this.name} tick failed: ${(err as Error).stack ?? err}`) }
+    if (this.driver && now - this.lastReconcile >= this.offerOpts.reconcileEveryMs) void this.reconcile(this.driver)
+    if (this.driver && now - this.lastKillResend >= KILL_RETRY_MS) this.resendKills()
+    if (this.offerOpts.suppressWhenIdle && this.driver && !this.wantsOffers()) this.suppress()
   }
 
   abstract frameworkInfo(): FrameworkInfo
@@ -52,6 +67,8 @@ export abstract class OfferDrivenFramework implements BuiltinFramework {
   protected abstract wantsOffers(): boolean
   /** Asks the master about the tasks the framework knows (RECONCILE); failures are logged, not thrown. */
   protected abstract reconcileTasks(driver: SchedulerDriver): Promise<void>
+  /** The kills asked for whose tasks have not ended yet. */
+  protected abstract killsInFlight(): KillInFlight[]
 
   get subscribed() { return this.driver !== undefined }
 
@@ -60,6 +77,12 @@ export abstract class OfferDrivenFramework implements BuiltinFramework {
     this.driver = driver
     this.suppressed = false
     this.subscribedAt = Date.now()
+  }
+
+  /** Every kill in flight, again: after a (re-)subscription the first may not have gone out or been dropped. */
+  protected resendKills(): void {
+    this.lastKillResend = Date.now()
+    for (const k of this.killsInFlight()) this.kill(k.taskId, k.agentId, k.graceSeconds)
   }
 
   protected async reconcile(driver: SchedulerDriver): Promise<void> {

@@ -53,11 +53,13 @@ export class JobsFramework extends OfferDrivenFramework {
   async onSubscribed(driver: SchedulerDriver): Promise<void> {
     this.beginSubscription(driver)
     await this.reconcile(driver)
-    for (const t of this.service.tasksToKill()) this.kill(t.taskId, t.agentId, t.graceSeconds)
+    this.resendKills()
     if (!this.wantsOffers()) this.suppress()
   }
 
   protected tick() { this.service.tick() }
+
+  protected killsInFlight() { return this.service.tasksToKill() }
 
   protected wantsOffers() { return this.service.runsToLaunch().length > 0 }
 

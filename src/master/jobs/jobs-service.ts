@@ -33,11 +33,6 @@ export interface TaskKiller { kill(taskId: string, agentId: string | undefined, 
 
 /** How many task records a run keeps (an ON_FAILURE run relaunching for hours keeps its newest). */
 const MAX_TASKS_PER_RUN = 20
-/**
- * Kills of stopping runs' tasks go out again this often while the task lives: the master drops a kill for a task
- * whose agent has not re-registered since it restarted (the services scheduler does the same, as Marathon does).
- */
-export const KILL_RETRY_MS = 10_000
 
 export interface JobsServiceOptions {
   historyLimit: number
@@ -302,7 +297,7 @@ export class JobsService {
     if (!isFinishedRun(next) && next.launchAfter !== undefined) this.onWantsOffers()
   }
 
-  /** Live tasks of runs being stopped (killed again after a re-subscription: the first kill may not have gone out). */
+  /** Live tasks of runs being stopped (offer-driven-framework.ts sends their kills again until they end). */
   tasksToKill(): { taskId: string; agentId?: string; graceSeconds?: number }[] {
     return this.allActiveRuns().filter(r => r.stopping).flatMap(r => {
       const t = liveTask(r)
@@ -410,12 +405,5 @@ export class JobsService {
       this.updateRun(next)
     }
     if (this.runsToLaunch().length) this.onWantsOffers()
-    if (now - this.killsResentAt >= KILL_RETRY_MS) {
-      this.killsResentAt = now
-      for (const t of this.tasksToKill()) this.killer.kill(t.taskId, t.agentId, t.graceSeconds)
-    }
   }
-
-  /** When kills in flight last went out again (see KILL_RETRY_MS). */
-  private killsResentAt = 0
 }

@@ -36,12 +36,6 @@ const log = logger('services')
 
 /** A task that ends so never ran on its agent: its launch (and a new reservation's operations) did not happen. */
 const NEVER_STARTED = new Set(['TASK_ERROR', 'TASK_DROPPED', 'TASK_LOST', 'TASK_GONE', 'TASK_UNKNOWN'])
-/**
- * A kill not answered with a terminal update within this time goes out again, as Marathon's kill service retries
- * (`--kill_retry_timeout`, 10 s): a KILL for a task on an agent the master has not heard from since it restarted
- * is dropped by the master, and nothing else would ever end a deployment waiting for that task.
- */
-export const KILL_RETRY_MS = 10_000
 
 /** Where `i` is, or belongs, in a list ordered by staged time and then task id (a binary search). */
 function positionOf(list: readonly Instance[], i: Instance): number {
@@ -571,29 +565,10 @@ export class ServiceManager {
     if (TERMINAL_STATES.has(i.state)) return
     const killed = { ...i, killRequested: true }
     this.saveInstance(killed)
-    this.sendKill(i)
-  }
-
-  /** When each kill in flight last went out (not stored: after a restart, re-subscribing sends them again). */
-  private readonly killsSent = new Map<string, number>()
-
-  private sendKill(i: Instance) {
-    this.killsSent.set(i.taskId, this.now())
     this.killer.kill(i.taskId, i.agentId)
   }
 
-  /** Kills unanswered for KILL_RETRY_MS go out again; answered ones are forgotten. */
-  private retryKills(now: number) {
-    for (const [taskId, at] of this.killsSent) {
-      const i = this.instances.get(taskId)
-      if (!i || TERMINAL_STATES.has(i.state) || !i.killRequested) { this.killsSent.delete(taskId); continue }
-      if (now - at < KILL_RETRY_MS) continue
-      log.info(`Killing task ${taskId} of ${i.appId} again: no terminal update ${Math.round((now - at) / 1000)} s after the last kill`)
-      this.sendKill(i)
-    }
-  }
-
-  /** Live tasks to kill again after a re-subscription (the first KILL may not have gone out). */
+  /** Live tasks asked to be killed (offer-driven-framework.ts sends their kills again until they end). */
   tasksBeingKilled(): Instance[] { return [...this.instances.values()].filter(i => i.killRequested && !TERMINAL_STATES.has(i.state)) }
 
   /** How many tasks each app wants launched now (backoff passed). */
@@ -884,7 +859,6 @@ export class ServiceManager {
     }
     // Tasks of removed apps (a StopApplication in progress, or an app removed with ?force while launching).
     for (const i of this.instances.values()) if (!this.apps.has(i.appId) && !i.killRequested && !TERMINAL_STATES.has(i.state)) this.requestKill(i)
-    this.retryKills(now)
     for (const d of [...this.deployments.values()]) {
       const step = this.currentStep(d)
       const allDone = d.steps.every(s => s.actions.every(a => this.actionComplete(a)))

@@ -37,6 +37,8 @@ export class ServicesFramework extends OfferDrivenFramework {
 
   protected tick() { this.manager.tick() }
 
+  protected killsInFlight() { return this.manager.tasksBeingKilled().map(i => ({ taskId: i.taskId, agentId: i.agentId })) }
+
   protected wantsOffers() { return this.manager.wantsOffers() }
 
   frameworkInfo(): FrameworkInfo {
@@ -55,7 +57,7 @@ export class ServicesFramework extends OfferDrivenFramework {
     this.beginSubscription(driver)
     this.subscribedRoles = this.roles().join(',')
     await this.reconcile(driver)
-    for (const i of this.manager.tasksBeingKilled()) this.kill(i.taskId, i.agentId)
+    this.resendKills()
   }
 
   protected async reconcileTasks(driver: SchedulerDriver) {

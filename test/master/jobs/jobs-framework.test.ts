@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import type { Offer } from '../../../src/core/v1/messages.ts'
 import type { SchedulerDriver } from '../../../src/master/builtin-frameworks/host.ts'
+import { KILL_RETRY_MS } from '../../../src/master/builtin-frameworks/offer-driven-framework.ts'
 import { KvArea } from '../../../src/master/builtin-frameworks/store.ts'
 import type { RegistrarOp } from '../../../src/master/outbox.ts'
 import { JobsFramework } from '../../../src/master/jobs/jobs-framework.ts'
@@ -65,6 +66,33 @@ describe('jobs framework', () => {
     expect(calls.at(-1)!.body).toEqual({ kill: { task_id: { value: 't1' }, agent_id: { value: 'agent-1' }, kill_policy: { grace_period: { nanoseconds: 3e9 } } } })
     framework.onDisconnected()
     expect(framework.subscribed).toBe(false)
+  })
+
+  test('a kill with no terminal update goes out again on re-subscription and every KILL_RETRY_MS, until the task ends', async () => {
+    const { service, framework, driver, calls } = setup()
+    service.createJob(parseJobSpec({ id: 'k', run: { cmd: 'sleep 100', cpus: 1, mem: 32, taskKillGracePeriodSeconds: 2 } }))
+    const run = service.startRun('k')
+    await framework.onSubscribed(driver)
+    await framework.onEvent({ type: 'OFFERS', offers: { offers: [offer('o1', 1)] } }, driver)
+    const taskId = calls.find(c => c.type === 'ACCEPT')!.body.accept.operations[0].launch.task_infos[0].task_id.value
+    const update = (state: string) => framework.onEvent({ type: 'UPDATE', update: { status: { task_id: { value: taskId }, agent_id: { value: 'agent-o1' }, state } as any } }, driver)
+    await update('TASK_RUNNING')
+    service.stopRun('k', run.id)
+    const kills = () => calls.filter(c => c.type === 'KILL').map(c => c.body.kill)
+    const kill = { task_id: { value: taskId }, agent_id: { value: 'agent-o1' }, kill_policy: { grace_period: { nanoseconds: 2e9 } } }
+    expect(kills()).toEqual([kill])
+    // Not yet: the last sending (the subscription) was just now.
+    framework.everySecond(Date.now() + KILL_RETRY_MS / 2)
+    expect(kills()).toEqual([kill])
+    framework.everySecond(Date.now() + KILL_RETRY_MS)
+    expect(kills()).toEqual([kill, kill])
+    // A re-subscription sends it too.
+    await framework.onSubscribed(driver)
+    expect(kills()).toEqual([kill, kill, kill])
+    await update('TASK_KILLED')
+    framework.everySecond(Date.now() + 2 * KILL_RETRY_MS)
+    await framework.onSubscribed(driver)
+    expect(kills()).toHaveLength(3)
   })
 
   test('a TASK_LOST reconciliation answer within the re-registration timeout leaves the run alone', async () => {
