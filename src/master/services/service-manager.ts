@@ -652,14 +652,7 @@ export class ServiceManager {
       while (!resident && launched < count && !reasons.length) {
         const match = takeFromOffer(usable, app)
         if (!match) break
-        const taskId = newTaskId(app.id, this.uuid())
-        const sp = servicePorts(app)
-        tasks.push(buildAppTask(app, taskId, offer.agent_id.value, offer.hostname, match.resources, match.hostPorts, sp))
-        this.saveInstance({
-          taskId, appId: app.id, version: app.version, configVersion: app.versionInfo.lastConfigChangeAt,
-          agentId: offer.agent_id.value, host: offer.hostname, placement, hostPorts: match.hostPorts, servicePorts: sp,
-          state: 'TASK_STAGING', stagedAt: nowIso, healthConsecutiveFailures: 0, ipAddresses: [],
-        })
+        tasks.push(this.newTask(app, offer, placement, nowIso, match.resources, match.hostPorts))
         placed.push(placement)
         launched++
         w.count--
@@ -686,6 +679,19 @@ export class ServiceManager {
     return tasks
   }
 
+  /** A new task of `app` on the offer's agent, its instance saved as staging (on `resident`'s reservation, if given). */
+  private newTask(app: AppDefinition, offer: Offer, placement: Placement, nowIso: string, resources: Resource[], hostPorts: number[], resident?: Reservation): TaskInfo {
+    const taskId = newTaskId(app.id, this.uuid())
+    const sp = servicePorts(app)
+    this.saveInstance({
+      taskId, appId: app.id, version: app.version, configVersion: app.versionInfo.lastConfigChangeAt,
+      agentId: offer.agent_id.value, host: offer.hostname, placement, hostPorts, servicePorts: sp,
+      state: 'TASK_STAGING', stagedAt: nowIso, healthConsecutiveFailures: 0, ipAddresses: [],
+      ...(resident ? { reservationId: resident.id, localVolumes: resident.volumes.map(({ size: _s, ...v }) => v) } : {}),
+    })
+    return buildAppTask(app, taskId, offer.agent_id.value, offer.hostname, resources, hostPorts, sp)
+  }
+
   /**
    * A resident app's launches from one offer: first on its free reservations the offer holds (relaunching their
    * instances on the same agent with the same volumes), then, while it has fewer reservations than instances, on
@@ -695,17 +701,9 @@ export class ServiceManager {
   private matchResident(offer: Offer, app: AppDefinition, count: number, usable: Resource[], reserved: Map<string, Resource[]>, placed: Placement[],
     ctx: { frameworkId: string; now: number; nowIso: string; placement: Placement }, tasks: TaskInfo[], operations: OfferOperation[]): { launched: number; reasons: NoOfferMatchReason[] } {
     let launched = 0
-    const sp = servicePorts(app)
     const agentId = offer.agent_id.value
     const launch = (taskResources: Resource[], r: Reservation) => {
-      const taskId = newTaskId(app.id, this.uuid())
-      tasks.push(buildAppTask(app, taskId, agentId, offer.hostname, taskResources, r.hostPorts, sp))
-      this.saveInstance({
-        taskId, appId: app.id, version: app.version, configVersion: app.versionInfo.lastConfigChangeAt,
-        agentId, host: offer.hostname, placement: ctx.placement, hostPorts: r.hostPorts, servicePorts: sp,
-        state: 'TASK_STAGING', stagedAt: ctx.nowIso, healthConsecutiveFailures: 0, ipAddresses: [],
-        reservationId: r.id, localVolumes: r.volumes.map(({ size: _s, ...v }) => v),
-      })
+      tasks.push(this.newTask(app, offer, ctx.placement, ctx.nowIso, taskResources, r.hostPorts, r))
       placed.push(ctx.placement)
       launched++
     }
