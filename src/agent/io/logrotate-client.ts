@@ -78,17 +78,22 @@ export class LogRotatorClient {
 
   private async adoptOnce(spec: StreamSpec): Promise<void> {
     const c = await this.connection()
-    const id = this.nextId++
-    const done = new Promise<boolean>((resolve, reject) => this.pending.set(id, { resolve, reject }))
     // Known before it is sent: the rotator's "ended" for it may arrive in the same read as its answer.
     this.known.set(spec.fifo, spec)
-    c.lines.send(encode({ op: 'adopt', id, ...spec }))
     try {
-      await done
+      await this.request(c, spec)
     } catch (err) {
       this.known.delete(spec.fifo)
       throw err
     }
+  }
+
+  /** Sends an adopt request on `c`; settles with the rotator's answer (whether it already read the pipe). */
+  private request(c: Connection, spec: StreamSpec): Promise<boolean> {
+    const id = this.nextId++
+    const done = new Promise<boolean>((resolve, reject) => this.pending.set(id, { resolve, reject }))
+    c.lines.send(encode({ op: 'adopt', id, ...spec }))
+    return done
   }
 
   /** Hangs up (the rotator stays while it has streams). */
@@ -123,10 +128,7 @@ export class LogRotatorClient {
     if (startedNew && this.known.size) {
       log.warn(`Log rotator restarted: adopting ${this.known.size} stream(s) again`)
       const again = [...this.known.values()].map(spec => {
-        const id = this.nextId++
-        const done = new Promise<boolean>((resolve, reject) => this.pending.set(id, { resolve, reject }))
-        c.lines.send(encode({ op: 'adopt', id, ...spec }))
-        return done.catch(err => {
+        return this.request(c, spec).catch(err => {
           this.known.delete(spec.fifo)
           log.warn(`${spec.file} is no longer rotated: ${(err as Error).message}`)
         })
