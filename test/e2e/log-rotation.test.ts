@@ -10,6 +10,7 @@ import { linuxLauncherUnavailable } from '../../src/agent/containerizer/linux-la
 import { startOneAgentCluster, type OneAgentCluster } from '../helpers/one-agent-cluster.ts'
 import { MESO, meso, startAgent, tempDir, waitFor, type Daemon } from '../helpers/processes.ts'
 import { commandTask } from '../helpers/raw-scheduler.ts'
+import { sandboxOf } from '../helpers/sandbox-dirs.ts'
 
 const MB = 1024 * 1024
 const clusters: OneAgentCluster[] = []
@@ -19,17 +20,6 @@ afterAll(async () => {
   for (const d of daemons) await d.kill('SIGKILL').catch(() => {})
 })
 
-/** The host directory of a task's latest run (a command task's executor id is its task id). */
-function sandboxOf(agentDir: string, taskId: string): string | undefined {
-  const slaves = join(agentDir, 'slaves')
-  for (const s of safeList(slaves)) {
-    for (const f of safeList(join(slaves, s, 'frameworks'))) {
-      const latest = join(slaves, s, 'frameworks', f, 'executors', taskId, 'runs', 'latest')
-      if (safeStat(latest)) return latest
-    }
-  }
-  return undefined
-}
 const safeList = (d: string) => { try { return readdirSync(d) } catch { return [] } }
 const safeStat = (p: string) => { try { return statSync(p) } catch { return undefined } }
 

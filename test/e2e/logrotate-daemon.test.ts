@@ -11,22 +11,12 @@ import { linuxLauncherUnavailable } from '../../src/agent/containerizer/linux-la
 import { startOneAgentCluster, type OneAgentCluster } from '../helpers/one-agent-cluster.ts'
 import { reapContainers, startAgent, tempDir, waitFor } from '../helpers/processes.ts'
 import { commandTask } from '../helpers/raw-scheduler.ts'
+import { sandboxOf } from '../helpers/sandbox-dirs.ts'
 
 const clusters: OneAgentCluster[] = []
 afterAll(async () => { for (const c of clusters) await c.stop().catch(() => {}) })
 
 const safeList = (d: string) => { try { return readdirSync(d) } catch { return [] } }
-
-function sandboxOf(agentDir: string, taskId: string): string | undefined {
-  const slaves = join(agentDir, 'slaves')
-  for (const s of safeList(slaves)) {
-    for (const f of safeList(join(slaves, s, 'frameworks'))) {
-      const latest = join(slaves, s, 'frameworks', f, 'executors', taskId, 'runs', 'latest')
-      if (existsSync(latest)) return latest
-    }
-  }
-  return undefined
-}
 
 /** Processes whose command line mentions `dir`, by what they run: rotators (`__logrotate`) and companion loggers. */
 function loggersUnder(dir: string): { rotators: number[]; companions: number[] } {
