@@ -193,7 +193,8 @@ test('meso up on a terminal: task list -q, --env FOO, attach to a finished task,
   const up = Bun.spawn(['script', '-qefc', command, '/dev/null'], { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', env: { ...process.env, NO_COLOR: '1' } })
   ptys.push(up)
   let output = ''
-  void (async () => { for await (const chunk of up.stdout) output += new TextDecoder().decode(chunk) })()
+  // Kept so the checks after exit can wait for the last of the output: the exit can be seen before it is read.
+  const drained = (async () => { for await (const chunk of up.stdout) output += new TextDecoder().decode(chunk) })()
   const master = (await waitFor('meso up on a terminal', () => /master (http:\/\/\S+) \(scheduler API/.exec(output)?.[1], 30_000))
   const env = { MESO_MASTER: master }
 
@@ -240,7 +241,9 @@ test('meso up on a terminal: task list -q, --env FOO, attach to a finished task,
   up.stdin.write('\x03')
   up.stdin.flush()
   // What meso up printed goes with each check, so a failure says why.
-  expect({ code: await up.exited, output }).toEqual({ code: 0, output: expect.stringContaining('received SIGINT, stopping') })
+  const code = await up.exited
+  await Promise.race([drained, Bun.sleep(5_000)])
+  expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('received SIGINT, stopping') })
   expect(await fetch(`${master}/health`).then(() => 'up', () => 'down')).toBe('down')
   const containers = [...new Bun.Glob('agent/run/containers/*/pid').scanSync({ cwd: dir, absolute: true })].map(pidFile => ({
     container: dirname(pidFile), pid: Number(readFileSync(pidFile, 'utf8').trim()), ended: existsSync(join(dirname(pidFile), 'exit')),

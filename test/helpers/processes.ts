@@ -111,15 +111,21 @@ export async function startDaemon(args: string[], pattern: RegExp, env: Record<s
       if (m) resolveUrl(m[1]!)
     }
   }
-  void pump(proc.stdout)
-  void pump(proc.stderr)
+  // Kill waits for both to end too: an exit can be seen before the last of its output is read.
+  const drained = Promise.all([pump(proc.stdout), pump(proc.stderr)])
   void proc.exited.then(code => rejectUrl(new Error(`meso ${args[0]} exited with ${code} before it was ready:\n${output}`)))
   const timer = setTimeout(() => rejectUrl(new Error(`meso ${args[0]} not ready after 20s:\n${output}`)), 20_000)
   const url = await urlP
   clearTimeout(timer)
   return {
     proc, url, log: () => output,
-    async kill(signal: NodeJS.Signals | number = 'SIGTERM') { proc.kill(signal as any); await proc.exited; live.delete(proc) },
+    async kill(signal: NodeJS.Signals | number = 'SIGTERM') {
+      proc.kill(signal as any)
+      await proc.exited
+      live.delete(proc)
+      // Bounded: a child that inherited the pipes (none should) would hold them open.
+      await Promise.race([drained, Bun.sleep(2_000)])
+    },
   }
 }
 
