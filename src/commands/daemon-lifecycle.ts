@@ -11,7 +11,9 @@ export function runUntilSignal(stop: () => Promise<void>): Promise<void> {
     const handler = async (sig: string) => {
       if (stopping) process.exit(exitCodeOfSignal('SIGINT'))
       stopping = true
-      process.stderr.write(`\nreceived ${sig}, stopping\n`)
+      // Synchronous, as in `fail`: a quick stop followed by process.exit could drop an asynchronous write.
+      const line = `\nreceived ${sig}, stopping\n`
+      try { writeSync(2, line) } catch { process.stderr.write(line) }
       await stop().catch(() => {})
       resolve()
       process.exit(0)
