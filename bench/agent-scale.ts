@@ -12,10 +12,13 @@
 //   meso           this checkout's agent, defaults (log rotation on: one rotator process for the agent, reading
 //                  every container's stdout and stderr from named pipes)
 //   meso, no rotation   --logrotate_max_size=0: what rotation costs
+//   meso, CNI      every task on a CNI network of the benchmark's own (bridge, host-local, portmap: the `meso`
+//                  network's chain): a network namespace, a veth, an IP lease and iptables chains per container;
+//                  "cleaned up" then also means none of those left (root, crun and the CNI plugins needed)
 //   baseline       MESO_BENCH_BASELINE=DIR: that checkout's agent (the before of a before/after), same master; its
 //                  dist/meso when built there, else its sources
 //
-//   bun bench/agent-scale.ts [--quick] [--containers N] [--variants meso,no-rotation,baseline] [--no-readopt]
+//   bun bench/agent-scale.ts [--quick] [--containers N] [--variants meso,no-rotation,cni,baseline] [--no-readopt]
 //
 // MESO_BENCH_PROFILE=DIR runs this checkout's agent under `bun --cpu-prof` (with --no-readopt, so it exits cleanly).
 
@@ -23,6 +26,9 @@ import { existsSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { linuxLauncherUnavailable } from '../src/agent/containerizer/linux-launcher.ts'
+import { DEFAULT_LINUX_ISOLATION } from '../src/agent/isolators/index.ts'
+import { CniNetworking } from '../src/agent/isolators/network/cni/cni-networking.ts'
+import { cniUnavailable, createTestNetwork, type TestNetwork } from '../test/helpers/cni-network.ts'
 import { startBenchAgent, portOf, type BenchAgent } from './lib/bench-agent.ts'
 import { startBenchMaster, type BenchMaster } from './lib/bench-master.ts'
 import { loadNote, machine, type BenchResult } from './lib/measure.ts'
@@ -43,19 +49,20 @@ const MB = 2 ** 20
 
 export interface AgentScaleOptions { quick: boolean; containers?: number; variants?: string[]; readopt?: boolean }
 
-interface Variant { name: string; agent: string[]; flags: string[] }
+interface Variant { name: string; agent: string[]; flags: string[]; cni?: boolean }
 
 function variantsFor(names: string[]): Variant[] {
   const out: Variant[] = []
   for (const name of names) {
     if (name === 'meso') out.push({ name: 'meso', agent: daemonCommand(), flags: [] })
     else if (name === 'no-rotation') out.push({ name: 'meso, no log rotation', agent: mesoCommand(), flags: ['--logrotate_max_size=0'] })
+    else if (name === 'cni') out.push({ name: 'meso, CNI network', agent: daemonCommand(), flags: [], cni: true })
     else if (name === 'baseline') {
       const dir = process.env.MESO_BENCH_BASELINE
       // Its compiled binary when it has one (as this checkout's dist/meso is run), else its sources.
       const bin = dir && join(resolve(dir), 'dist/meso')
       if (dir) out.push({ name: `baseline (${dir})`, agent: existsSync(bin!) ? [bin!] : [BUN, join(resolve(dir), 'src/main.ts')], flags: [] })
-    } else throw new Error(`agent-scale: unknown variant ${name} (meso, no-rotation, baseline)`)
+    } else throw new Error(`agent-scale: unknown variant ${name} (meso, no-rotation, cni, baseline)`)
   }
   return out
 }
@@ -64,7 +71,9 @@ export async function runAgentScaleBench(opts: AgentScaleOptions): Promise<Bench
   const problem = linuxLauncherUnavailable({})
   if (problem) return { name: 'agent-scale', machine: machine(), rows: [], notes: [`skipped: ${problem}`] }
   const n = opts.containers ?? (opts.quick ? 20 : 1000)
-  const names = opts.variants ?? (opts.quick ? ['meso'] : ['meso', 'no-rotation', 'baseline'])
+  // The CNI variant where this host can run it (root, the plugins, iproute2 and iptables); asked for by name, it fails.
+  const cni = cniUnavailable() ? [] : ['cni']
+  const names = opts.variants ?? (opts.quick ? ['meso', ...cni] : ['meso', 'no-rotation', ...cni, 'baseline'])
   const master = await startBenchMaster(['--allocation_interval=100ms'])
   const rows: Record<string, number | string>[] = []
   const floor = opts.quick ? NaN : await bareBunRss()
@@ -96,16 +105,28 @@ async function runVariant(v: Variant, n: number, master: BenchMaster, notes: str
   const cgroupsRoot = `meso-scale-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
   const runtimeDir = join(dir, 'run')
   const logPath = join(dir, 'agent.log')
+  // A /21 (2,045 addresses) holds 1,000 containers with room for the leases of a re-adoption.
+  let net: TestNetwork | undefined
+  if (v.cni) {
+    const problem = cniUnavailable()
+    if (problem) throw new Error(`agent-scale (${v.name}): ${problem}`)
+    net = createTestNetwork(dir, { prefixLength: n > 1000 ? 16 : 21 })
+  }
+  const cniStateDir = join(runtimeDir, 'isolators', 'network', 'cni')
   const baseFlags = [
     `--master=${master.url.replace(/^http:\/\//, '')}`, '--ip=127.0.0.1', `--work_dir=${join(dir, 'work')}`, `--runtime_dir=${runtimeDir}`,
     '--launcher=linux', `--cgroups_root=${cgroupsRoot}`, '--registration_backoff_factor=100ms',
     `--resources=cpus:${(n * TASK_CPUS + 1).toFixed(2)};mem:${n * TASK_MEM + 1024}`, ...v.flags,
+    ...(net ? [`--isolation=${DEFAULT_LINUX_ISOLATION},network/cni`, ...net.agentFlags] : []),
   ]
   const idleRss = await idleAgentRss(v, baseFlags, logPath, quick ? 1000 : 3000)
   let agent: BenchAgent = await startBenchAgent(v.agent, [...baseFlags, '--port=0'], logPath)
   const port = portOf(agent.url)
 
   const updates = new Map<string, { state: string; uuid?: string }[]>()
+  const containerIds = new Set<string>()
+  /** The distinct container IPs the RUNNING updates carried (CNI variant). */
+  const ips = new Set<string>()
   const waiters: (() => void)[] = []
   let offers: any[] = []
   const sched: V1Scheduler = new V1Scheduler(master.url, (e: SchedulerEvent) => {
@@ -114,6 +135,9 @@ async function runVariant(v: Variant, n: number, master: BenchMaster, notes: str
       const s = e.update.status
       const list = updates.get(s.task_id.value) ?? []
       list.push({ state: s.state, uuid: s.uuid })
+      if (s.container_status?.container_id?.value) containerIds.add(s.container_status.container_id.value)
+      const ip = s.container_status?.network_infos?.[0]?.ip_addresses?.[0]?.ip_address
+      if (net && ip && s.state === 'TASK_RUNNING') ips.add(ip)
       updates.set(s.task_id.value, list)
       if (s.uuid) void sched.call('ACKNOWLEDGE', { acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } })
     }
@@ -157,6 +181,7 @@ async function runVariant(v: Variant, n: number, master: BenchMaster, notes: str
       const fit = Math.min(n - next, Math.floor((cpus + 1e-9) / TASK_CPUS), Math.floor(mem / TASK_MEM))
       const tasks = ids.slice(next, next + fit).map(id => ({
         name: id, task_id: { value: id }, agent_id: offer.agent_id, command: { value: 'exec sleep 3600' },
+        ...(net ? { container: { type: 'MESOS', network_infos: [{ name: net.name }] } } : {}),
         resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: TASK_CPUS } }, { name: 'mem', type: 'SCALAR', scalar: { value: TASK_MEM } }]
           .map(r => ({ ...r, allocation_info: offer.allocation_info })),
       }))
@@ -227,14 +252,22 @@ async function runVariant(v: Variant, n: number, master: BenchMaster, notes: str
     await Promise.all(ids.map(id => sched.call('KILL', { kill: { task_id: { value: id } } })))
     await until(`${n} tasks terminal`, () => count(s => s !== undefined && TERMINAL.has(s)) === n, 600_000)
     const terminalS = (performance.now() - d0) / 1000
-    await untilAsync('every container cleaned up', async () => conmons().count === 0 && (await crunList(runtimeDir)).length === 0 && cgroupChildren(cgroupsRoot) === 0, 120_000, 100)
+    // With CNI, also every netns, veth, IP lease, iptables chain and network checkpoint of these containers.
+    const networkLeaks = () => net ? net.leaks([...containerIds], cniStateDir) : []
+    let leaks: string[] = []
+    await untilAsync('every container cleaned up', async () => {
+      if (conmons().count || (await crunList(runtimeDir)).length || cgroupChildren(cgroupsRoot)) return false
+      leaks = networkLeaks()
+      return leaks.length === 0
+    }, 120_000, 100).catch(err => { throw leaks.length ? new Error(`${(err as Error).message}; left of the network: ${leaks.join('; ').slice(0, 1000)}`) : err })
     const cleanS = (performance.now() - d0) / 1000
     const notKilled = ids.filter(id => last(id) !== 'TASK_KILLED')
     if (notKilled.length) notes.push(`${v.name}: ${notKilled.length} task(s) ended otherwise than TASK_KILLED, e.g. ${notKilled[0]}: ${last(notKilled[0]!)}`)
     rows.push({
       variant: v.name, phase: `destroy ${n}`, containers: n, 's': cleanS, 'ms per container': cleanS * 1000 / n,
       'all TASK_KILLED s': terminalS, 'vs Mesos': cleanS / (MESOS_DESTROY_S_PER_1000 * n / 1000), 'agent CPU s': cpuSeconds(agent.pid) - dcpu0,
-      'agent RSS MB': mb(rssBytes(agent.pid)), 'log rotator CPU s (whole run)': rotatorCpu(), load: load(),
+      'agent RSS MB': mb(rssBytes(agent.pid)), 'log rotator CPU s (whole run)': rotatorCpu(),
+      ...(net ? { 'containers with an IP': ips.size, 'network leaks': leaks.length } : {}), load: load(),
     })
   } finally {
     await sched.call('TEARDOWN').catch(() => 0)
@@ -244,6 +277,11 @@ async function runVariant(v: Variant, n: number, master: BenchMaster, notes: str
     await agent.proc.exited
     clearTimeout(timer)
     await reapLeftovers(runtimeDir, cgroupsRoot)
+    if (net) {
+      // After a failed run: the networks of containers left behind are released from the agent's checkpoint.
+      await new CniNetworking({ pluginDirs: [net.pluginsDir], configDir: net.configDir, stateDir: cniStateDir }).recover(new Set()).catch(() => {})
+      net.cleanup()
+    }
     if (!process.env.MESO_BENCH_KEEP) rmSync(dir, { recursive: true, force: true })
   }
 }

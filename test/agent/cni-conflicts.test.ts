@@ -75,6 +75,25 @@ describe('bridge conflicts', () => {
     expect(withPlugins.listNetworks()[0]!.error).toStartWith('bridge meso0 already exists with 10.213.0.1/16')
     await expect(withPlugins.setup('c1', { type: 'MESOS', network_infos: [{ name: 'meso' }] } as any, { sandbox: scratch })).rejects.toThrow("CNI network 'meso' cannot be used: bridge meso0 already exists")
   })
+
+  test('setups share one read of the host for a second; a conflict in a shared read is read again before it refuses', async () => {
+    const dir = join(scratch, 'shared-read-net.d')
+    const bin = join(scratch, 'shared-read-bin')
+    mkdirSync(dir, { recursive: true })
+    mkdirSync(bin, { recursive: true })
+    writeFileSync(join(dir, 'meso.conflist'), JSON.stringify(defaultNetworkConfig({ name: 'meso', bridge: 'meso0', subnet: '10.214.0.0/16', dataDir: '/x' })))
+    for (const p of ['bridge', 'host-local', 'portmap']) writeFileSync(join(bin, p), '#!/bin/sh\n', { mode: 0o755 })
+    let reads = 0
+    const cni = new CniNetworking({ pluginDirs: [bin], configDir: dir, stateDir: join(scratch, 'shared-read-state'), hostNetwork: () => { reads++; return host({ meso0: ['10.213.0.1/16'] }) } })
+    cni.networks(1_000)
+    cni.networks(1_000)
+    expect(reads).toBe(1)
+    // What an operator asks for is read fresh.
+    expect(cni.listNetworks()[0]!.error).toStartWith('bridge meso0 already exists')
+    expect(reads).toBe(2)
+    await expect(cni.setup('c1', { type: 'MESOS', network_infos: [{ name: 'meso' }] } as any, { sandbox: scratch })).rejects.toThrow("CNI network 'meso' cannot be used")
+    expect(reads).toBe(3)
+  })
 })
 
 describe('meso up\'s own network', () => {

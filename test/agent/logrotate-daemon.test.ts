@@ -7,7 +7,9 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { closeSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
+import { outputSink } from '../../src/agent/containerizer/conmon.ts'
 import { LogRotatorClient } from '../../src/agent/io/logrotate-client.ts'
+import { LogRotator } from '../../src/agent/io/logrotate-daemon.ts'
 import { encode, LineSplitter, parseFromRotator, parseRequest } from '../../src/agent/io/logrotate-protocol.ts'
 import { tempDir, waitFor } from '../helpers/processes.ts'
 
@@ -159,6 +161,41 @@ describe('the rotator process', () => {
     const reason = await waitFor('the error file', () => existsSync(join(sandbox, 'stdout.logrotate-error')) && readFileSync(join(sandbox, 'stdout.logrotate-error'), 'utf8'))
     expect(reason).toContain('EISDIR')
     agent.close()
+  })
+
+  test('before any agent has connected, a rotator waits longer before it leaves (a starved agent may be slow to come)', async () => {
+    const dir = tempDir('meso-logrotated-')
+    const lonely = new LogRotator({ socket: join(dir, 'a.sock'), idleExitMs: 50, firstClientMs: 600, onIdle: () => {} })
+    const started = Date.now()
+    expect(await lonely.start()).toBe('listening')
+    await Bun.sleep(300)
+    expect(existsSync(join(dir, 'a.sock'))).toBe(true)
+    await waitFor('the unvisited rotator to leave', () => !existsSync(join(dir, 'a.sock')), 5_000)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(550)
+
+    // Once an agent has come and gone, the usual short wait.
+    const visited = new LogRotator({ socket: join(dir, 'b.sock'), idleExitMs: 50, firstClientMs: 60_000, onIdle: () => {} })
+    await visited.start()
+    const s = await Bun.connect({ unix: join(dir, 'b.sock'), socket: { data() {} } })
+    await Bun.sleep(100)
+    s.end()
+    await waitFor('the visited rotator to leave', () => !existsSync(join(dir, 'b.sock')), 2_000)
+  })
+
+  test('a container whose rotator cannot be reached gets a logger of its own, rotating the same way, instead of failing', async () => {
+    const dir = tempDir('meso-logrotated-')
+    const bundle = join(dir, 'bundle'), sandbox = join(dir, 'sandbox')
+    mkdirSync(bundle); mkdirSync(sandbox)
+    // A "rotator" command that starts nothing: no answer on the socket within the (short) start deadline.
+    const unreachable = new LogRotatorClient(join(dir, 'logrotate.sock'), ['true'], 300)
+    clients.push(unreachable)
+    const fd = await outputSink({ id: 'c1', bundle, rotation: ROT, rotator: unreachable }, join(sandbox, 'stdout'), 'stdout')
+    // Its pipe is gone, so a restarted agent does not hand it to a rotator (linux-launcher.ts, re-adoption).
+    expect(existsSync(join(bundle, 'stdout.fifo'))).toBe(false)
+    writeAll(fd, numbered(1, 1000))
+    closeSync(fd)
+    await waitFor('the companion logger to rotate', () => existsSync(join(sandbox, 'stdout.1')) && kept(sandbox, 'stdout').endsWith(numbered(1000, 1000)), 30_000)
+    expect(numbered(1, 1000).endsWith(kept(sandbox, 'stdout'))).toBe(true)
   })
 
   test('a request the rotator cannot honour is refused with the reason', async () => {

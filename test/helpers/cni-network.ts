@@ -39,12 +39,18 @@ export interface TestNetwork {
   cleanup(): void
 }
 
-export function createTestNetwork(dir: string): TestNetwork {
+/**
+ * `prefixLength` (16–24, default 24: 253 addresses) sizes the subnet for more containers at once (the agent-scale
+ * benchmark's 1,000 want a /21).
+ */
+export function createTestNetwork(dir: string, { prefixLength = 24 }: { prefixLength?: number } = {}): TestNetwork {
+  if (!Number.isInteger(prefixLength) || prefixLength < 16 || prefixLength > 24) throw new Error(`createTestNetwork: prefix length ${prefixLength} is not within 16–24`)
   const tag = Math.random().toString(16).slice(2, 8)
   const name = `mesotest-${tag}`
   const bridge = `mt${tag}0`
   const rnd = (n: number) => Math.floor(Math.random() * n)
-  const candidates = Array.from({ length: 20 }, () => `10.${200 + rnd(50)}.${rnd(256)}.0/24`)
+  const block = 2 ** (24 - prefixLength)
+  const candidates = Array.from({ length: 20 }, () => `10.${200 + rnd(50)}.${rnd(256 / block) * block}.0/${prefixLength}`)
   const subnet = pickSubnet(hostRoutes(), candidates)!
   const configDir = join(dir, 'net.d')
   const dataDir = join(dir, 'ipam')

@@ -2,11 +2,14 @@
 // the container's pid on a sync pipe, and from then on supervises it, writing the exit code to <exit dir>/<id> and
 // an `oom` marker to its persist dir. The agent owns no container process and can die at any time.
 
-import { closeSync, mkdirSync, openSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LogRotation } from '../io/logrotate-policy.ts'
 import { openRotatedSink } from '../io/logrotate.ts'
 import type { LogRotatorClient } from '../io/logrotate-client.ts'
+import { logger } from '../../core/log.ts'
+
+const log = logger('conmon')
 
 export interface ConmonCreate {
   conmon: string
@@ -32,6 +35,26 @@ export interface ConmonCreate {
 
 export interface Created { pid: number; conmonPid: number }
 
+/**
+ * The write end a container's `stream` goes into: the sandbox file itself without rotation; with it, a named pipe in
+ * the bundle that the agent's rotator reads, or (a caller without a rotator) a companion logger per stream as before.
+ */
+export async function outputSink(o: { id: string; bundle: string; rotation?: LogRotation; rotator?: LogRotatorClient }, path: string, stream: 'stdout' | 'stderr'): Promise<number> {
+  if (!o.rotation) return openSync(path, 'a')
+  if (!o.rotator) return openRotatedSink(path, o.rotation)
+  const fifo = join(o.bundle, `${stream}.fifo`)
+  try {
+    return await o.rotator.sink(fifo, path, o.rotation)
+  } catch (err) {
+    // A rotator that cannot be reached (not started in time on a loaded host) must not fail the launch: this
+    // container gets a companion logger per stream, rotating the same way. Without its pipe, a restarted agent
+    // leaves those loggers to it instead of handing the rotator a pipe nobody writes.
+    rmSync(fifo, { force: true })
+    log.warn(`Container ${o.id}: its ${stream} goes through a logger of its own, the agent's log rotator is unreachable: ${(err as Error).message}`)
+    return openRotatedSink(path, o.rotation)
+  }
+}
+
 export async function conmonCreate(o: ConmonCreate): Promise<Created> {
   mkdirSync(o.exitDir, { recursive: true })
   mkdirSync(o.persistDir, { recursive: true }) // conmon silently writes no exit file if this is missing
@@ -48,9 +71,7 @@ export async function conmonCreate(o: ConmonCreate): Promise<Created> {
   // conmon replaces a full ctr.log with an empty one; the log pump reads the old one to its end first.
   if (attached && o.logRotation) args.push('--log-size-max', String(o.logRotation.maxSize))
   const rotation = attached ? undefined : o.logRotation
-  // Without the agent's rotator (a caller that has none), a companion logger per stream as before.
-  const sink = async (path: string, stream: string) => !rotation ? openSync(path, 'a')
-    : o.rotator ? o.rotator.sink(join(o.bundle, `${stream}.fifo`), path, rotation) : openRotatedSink(path, rotation)
+  const sink = (path: string, stream: 'stdout' | 'stderr') => outputSink({ id: o.id, bundle: o.bundle, rotation, rotator: o.rotator }, path, stream)
   const out = await sink(o.stdoutPath, 'stdout')
   let err: number
   try { err = await sink(o.stderrPath, 'stderr') } catch (e) { closeSync(out); throw e }

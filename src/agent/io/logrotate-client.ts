@@ -22,6 +22,9 @@ export function selfCommand(): string[] {
 
 interface Connection { socket: Socket<undefined>; lines: SocketLines }
 
+/** One connection attempt: a connect that hangs must not keep the start deadline from being checked. */
+const CONNECT_TIMEOUT_MS = 2_000
+
 export class LogRotatorClient {
   private conn?: Promise<Connection>
   /** The open connection, set as soon as it is made: its close and error events must act once, synchronously. */
@@ -140,25 +143,29 @@ export class LogRotatorClient {
 
   private get logPath() { return join(dirname(this.socket), 'logrotate.log') }
 
+  /** A connection to the rotator, or undefined when none answers within CONNECT_TIMEOUT_MS (the deadline loop goes on). */
   private async tryConnect(): Promise<Connection | undefined> {
     const splitter = new LineSplitter(line => this.received(line), () => log.warn('the log rotator sent an over-long line'))
     let lines: SocketLines | undefined
-    try {
-      const socket = await Bun.connect({
-        unix: this.socket,
-        socket: {
-          data: (_s, chunk) => splitter.push(chunk),
-          drain: () => lines?.flush(),
-          close: s => this.lost(s),
-          error: s => this.lost(s),
-        },
-      })
-      lines = new SocketLines(socket)
-      this.current = { socket, lines }
-      return this.current
-    } catch {
-      return undefined
-    }
+    let gaveUp = false
+    const connecting = Bun.connect({
+      unix: this.socket,
+      socket: {
+        data: (_s, chunk) => splitter.push(chunk),
+        drain: () => lines?.flush(),
+        close: s => this.lost(s),
+        error: s => this.lost(s),
+      },
+    }).then(socket => {
+      // Made after this attempt gave up: not ours to use (the next attempt makes its own).
+      if (gaveUp) { socket.end(); return undefined }
+      return socket
+    }, () => undefined)
+    const socket = await Promise.race([connecting, Bun.sleep(CONNECT_TIMEOUT_MS).then(() => undefined)])
+    if (!socket) { gaveUp = true; return undefined }
+    lines = new SocketLines(socket)
+    this.current = { socket, lines }
+    return this.current
   }
 
   private lost(socket: Socket<undefined>) {

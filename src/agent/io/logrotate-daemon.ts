@@ -23,6 +23,12 @@ export interface LogRotatorOptions {
   socket: string
   /** How long it stays with no stream and no agent before it exits (an agent restarting meanwhile finds it). */
   idleExitMs?: number
+  /**
+   * The same before any agent has connected: longer, because the agent that started it may be slow to get to it on a
+   * loaded host (1,000 CNI launches at once: load 67 on 2 vCPUs), and a rotator that left before it connected made
+   * every launch waiting on it fail.
+   */
+  firstClientMs?: number
   onIdle?: () => void
   log?: (line: string) => void
 }
@@ -33,6 +39,7 @@ export class LogRotator {
   private readonly clients = new Set<Socket<Client>>()
   private listener?: UnixSocketListener<Client>
   private idleTimer?: ReturnType<typeof setTimeout>
+  private everConnected = false
 
   constructor(private readonly o: LogRotatorOptions) {}
 
@@ -46,6 +53,7 @@ export class LogRotator {
         open: s => {
           s.data = { lines: new SocketLines(s), splitter: new LineSplitter(line => this.request(s, line), () => s.data.lines.send(encode({ id: -1, error: 'request line too long' }))) }
           this.clients.add(s)
+          this.everConnected = true
           this.checkIdle()
         },
         data: (s, chunk) => s.data.splitter.push(chunk),
@@ -129,11 +137,13 @@ export class LogRotator {
   private checkIdle() {
     clearTimeout(this.idleTimer)
     if (this.streams.size || this.clients.size || !this.listener) return
+    const ms = this.everConnected ? this.o.idleExitMs ?? 5000 : this.o.firstClientMs ?? 60_000
     this.idleTimer = setTimeout(() => {
       if (this.streams.size || this.clients.size) return
       this.stop()
+      this.o.log?.(`no stream and no agent for ${ms / 1000} s: exiting`)
       this.o.onIdle?.()
-    }, this.o.idleExitMs ?? 5000)
+    }, ms)
   }
 }
 
