@@ -23,7 +23,7 @@ import { printResult } from './lib/print-result.ts'
 import { interleaved, loadNote, machine, median, percentile, type BenchResult } from './lib/measure.ts'
 import { baselineMaster, mesoDescription } from './lib/meso-bin.ts'
 import { ProbeFramework } from './lib/probe-framework.ts'
-import { cpuSeconds, peakRssBytes, rssBytes } from './lib/procfs.ts'
+import { cpuSeconds, peakRssBytes, rssBytes, schedSeconds } from './lib/procfs.ts'
 import { Fleet, SIM_AGENT_RESOURCES } from './sim/fleet.ts'
 import { BUN, ROOT } from './lib/meso-bin.ts'
 import { join } from 'node:path'
@@ -125,7 +125,11 @@ async function snapshot(url: string, pid: number, rounds: number, settleMs: numb
 }
 
 /** What the probe measured in one kind of phase: call and update round trips, ms. */
-interface Phase { accept: number[]; acknowledge: number[]; update: number[] }
+interface Phase {
+  accept: number[]; acknowledge: number[]; update: number[]
+  /** The master's main thread over the phase: seconds of wall time, on a CPU, and waiting for one (schedSeconds). */
+  wallS: number; runS: number; waitS: number
+}
 
 /** A phase with clients fetching a state answer, and those fetches. */
 interface Fetching extends Phase {
@@ -159,23 +163,32 @@ async function stateFetchers(url: string, clients: number, seconds: number, path
  * The loaded master's service to a probe framework (on agents of its own: the cluster is full), idle and while
  * FETCHERS clients fetch /master/state or GET_STATE, in alternating phases.
  */
-async function serving(url: string, firstAgent: number, quick: boolean): Promise<Serving> {
+async function serving(url: string, masterPid: number, firstAgent: number, quick: boolean): Promise<Serving> {
   const probe = new ProbeFramework(url, PROBE_EVERY_MS)
   let probeFleet: Fleet | undefined
   const probeAgents = quick ? 20 : 40
   const phaseSeconds = quick ? 3 : 10
   const rounds = quick ? 1 : 2
-  const idle: Phase = { accept: [], acknowledge: [], update: [] }
-  const fetching: Fetching = { accept: [], acknowledge: [], update: [], fetchMs: [], fetchMB: 0, fetchErrors: '' }
-  const fetchingV1: Fetching = { accept: [], acknowledge: [], update: [], fetchMs: [], fetchMB: 0, fetchErrors: '' }
+  const phase = (): Phase => ({ accept: [], acknowledge: [], update: [], wallS: 0, runS: 0, waitS: 0 })
+  const idle: Phase = phase()
+  const fetching: Fetching = { ...phase(), fetchMs: [], fetchMB: 0, fetchErrors: '' }
+  const fetchingV1: Fetching = { ...phase(), fetchMs: [], fetchMB: 0, fetchErrors: '' }
   try {
     // Subscribed before its agents come: their first offers go to it, not to the full cluster's framework.
     await probe.start()
     probeFleet = await Fleet.start({ master: url, agents: probeAgents, first: firstAgent, resources: SIM_AGENT_RESOURCES, taskMs: 100 })
     const fleet = probeFleet
     await Bun.sleep(2000)
-    const begin = async () => { probe.take(); await fleet.roundTrips(true) }
+    let sched0 = schedSeconds(masterPid)
+    let t0 = performance.now()
+    const begin = async () => { probe.take(); await fleet.roundTrips(true); sched0 = schedSeconds(masterPid); t0 = performance.now() }
     const end = async (into: Phase) => {
+      const sched1 = schedSeconds(masterPid)
+      if (sched0 && sched1) {
+        into.wallS += (performance.now() - t0) / 1000
+        into.runS += sched1.run - sched0.run
+        into.waitS += sched1.wait - sched0.wait
+      }
       const s = probe.take()
       into.accept.push(...s.accept)
       into.acknowledge.push(...s.acknowledge)
@@ -235,7 +248,7 @@ async function measure(agents: number, tasks: number, rounds: number, quick: boo
     await waitForMetrics(master.url, m => m['master/tasks_running'] === fw!.running, 30_000)
     const full = await snapshot(master.url, master.pid, rounds, settleMs)
     const peakMB = peakRssBytes(master.pid) / 2 ** 20
-    const serve = await serving(master.url, agents, quick)
+    const serve = await serving(master.url, master.pid, agents, quick)
     return {
       empty, full, serving: serve, running: fw.running, failed: fw.failed ? `${fw.failed} tasks did not start (last: ${fw.lastFailure})` : '',
       registerSeconds: fleet.registerMs / 1000, fillSeconds, peakMB,
@@ -359,6 +372,7 @@ export async function runFootprintBench(opts: FootprintOptions): Promise<BenchRe
       'ACKNOWLEDGE p50 ms': percentile(p.acknowledge, 0.5), 'ACKNOWLEDGE p99 ms': percentile(p.acknowledge, 0.99),
       'agent update p50 ms': percentile(p.update, 0.5), 'agent update p99 ms': percentile(p.update, 0.99),
       'samples (ACCEPT/ACK/update)': `${p.accept.length}/${p.acknowledge.length}/${p.update.length}`,
+      'master loop on CPU %': p.wallS ? 100 * p.runS / p.wallS : '', 'master loop waiting for a CPU %': p.wallS ? 100 * p.waitS / p.wallS : '',
       ...extra,
     })
     rows.push(row('no tasks (baseline)', 0, empty), row('loaded', m.running, full), {
@@ -406,7 +420,9 @@ export async function runFootprintBench(opts: FootprintOptions): Promise<BenchRe
     `Serving: a probe framework launches a 100 ms task every ${PROBE_EVERY_MS} ms on ${opts.quick ? 20 : 40} agents of its own and acknowledges every ` +
       'update; ACCEPT and ACKNOWLEDGE: from sending the call to its 202; agent update: from the agent sending STATUS_UPDATE to the ' +
       "master's ACKNOWLEDGE reaching it (which includes the probe's ACKNOWLEDGE call). The state fetchers run in their own process on " +
-      'the same 2 vCPUs: their CPU is part of what the master competes with.',
+      'the same 2 vCPUs: their CPU is part of what the master competes with. "Master loop on CPU" and "waiting for a CPU": the ' +
+      "master's main thread (its event loop) over the phase, from /proc/<pid>/schedstat: time it was runnable but another process " +
+      'held the CPUs, which every request arriving then waits out too, however short the master\'s own turns are.',
   )
   if (opts.heap) {
     const roots = [{ label: mesoDescription(), root: ROOT }, ...(baseline ? [{ label: baseline.label, root: process.env.MESO_BENCH_BASELINE! }] : [])]

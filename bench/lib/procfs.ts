@@ -30,6 +30,20 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * The main thread's time on a CPU and waiting in a run queue for one, in seconds (/proc/<pid>/schedstat: the thread
+ * whose id is the pid, a JavaScript process's event loop); undefined when the process is gone. Waiting is what a
+ * request's latency pays when other processes hold the CPUs, however short the master's own turns are.
+ */
+export function schedSeconds(pid: number): { run: number; wait: number } | undefined {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number)
+    return Number.isFinite(run) && Number.isFinite(wait) ? { run: run! / 1e9, wait: wait! / 1e9 } : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** Samples a process's CPU use over an interval: busy cores (1.0 = one core fully used). */
 export class CpuMeter {
   private t0 = performance.now()
