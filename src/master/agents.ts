@@ -15,6 +15,7 @@ import { rescindAgentOffers } from './offers.ts'
 import { timerKey } from './outbox.ts'
 import type { AgentRecord } from './registrar.ts'
 import { RegisteredAgent, type AgentLink } from './registered-agent.ts'
+import { PING_SLICES } from './ping-slice.ts'
 import { resourcesOf } from './resource-lists.ts'
 import type { Step } from './state.ts'
 import { forFramework, masterStatus } from './task-status.ts'
@@ -307,11 +308,12 @@ export function disconnectTimeout(step: Step, agentId: string) {
   markUnreachable(step, agent, `agent did not reconnect within ${step.s.flags.agent_ping_timeout * step.s.flags.max_agent_ping_timeouts / 1000}s`)
 }
 
-/** Every --agent_ping_timeout: ping each registered agent; too many unanswered pings make it unreachable. */
+/** A ping tick: each registered agent of this tick's slice gets a ping; too many unanswered make it unreachable. */
 export function pingAgents(step: Step) {
   const { s, out } = step
+  const slice = s.pingTick++ % PING_SLICES
   for (const agent of s.agents.values()) {
-    if (agent.state !== 'registered') continue
+    if (agent.state !== 'registered' || agent.pingSlice !== slice) continue
     if (agent.pingSeq > agent.lastPongSeq) {
       agent.missedPings++
       if (agent.missedPings >= s.flags.max_agent_ping_timeouts) {

@@ -25,6 +25,7 @@ import { applyOperatorOperation, type OperatorOutcome } from './operations/opera
 import { quotaOfRecord } from './quota/config.ts'
 import { updateQuotas, type QuotaChange } from './quota/transitions.ts'
 import { Outbox, timerKey, type Effect, type PersistedEvent, type TimerEvent } from './outbox.ts'
+import { PING_SLICES } from './ping-slice.ts'
 import type { AgentLink, RegisteredAgent } from './registered-agent.ts'
 import type { RegistrarSnapshot } from './registrar.ts'
 import { MasterState, type Step } from './state.ts'
@@ -97,7 +98,7 @@ export class Master {
   start() {
     this.run(({ out, s }) => {
       out.startTimer(timerKey.allocation, s.flags.allocation_interval, { kind: 'allocate' }, true)
-      out.startTimer(timerKey.ping, s.flags.agent_ping_timeout, { kind: 'ping' }, true)
+      out.startTimer(timerKey.ping, s.flags.agent_ping_timeout / PING_SLICES, { kind: 'ping' }, true)
     })
   }
 

@@ -6,6 +6,7 @@ import type { MasterMessage } from '../core/agent-protocol.ts'
 import { Resources } from '../core/resources.ts'
 import type { AgentInfo, ExecutorInfo, KillPolicy, Task } from '../core/v1/messages.ts'
 import { AgentTasks } from './agent-tasks.ts'
+import { pingSlice } from './ping-slice.ts'
 import { resourcesOf } from './resource-lists.ts'
 
 export type AgentState = 'registered' | 'disconnected' | 'recovered' | 'unreachable'
@@ -42,12 +43,15 @@ export class RegisteredAgent {
   missedPings = 0
   pingSeq = 0
   lastPongSeq = 0
+  /** Which of the ping ticks pings this agent (agents.ts, pingSlice). */
+  readonly pingSlice: number
 
   /** `{ value: id }`, shared by every task on the agent instead of one copy each. */
   readonly wireId: { readonly value: string }
 
   constructor(readonly id: string, public info: AgentInfo, public pid: string, state: AgentState) {
     this.wireId = { value: id }
+    this.pingSlice = pingSlice(id)
     this.state = state
     this.total = Resources.of(info.resources)
   }

@@ -58,6 +58,8 @@ export class MasterState {
   readonly draining = new Map<string, DrainInfo>()
   /** When each draining agent was told to drain (seconds since the epoch), for `estimated_drain_start_time`. */
   readonly drainStartTimes = new Map<string, number>()
+  /** Ping ticks so far: which slice of the agents the next one pings (src/master/ping-slice.ts). */
+  pingTick = 0
 
   constructor(
     readonly id: string,

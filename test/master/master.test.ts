@@ -5,6 +5,7 @@ import { describe, expect, test } from 'bun:test'
 import type { Task } from '../../src/core/v1/messages.ts'
 import { MasterHarness } from '../../src/master/harness.ts'
 import { timerKey } from '../../src/master/outbox.ts'
+import { PING_SLICES, pingSlice } from '../../src/master/ping-slice.ts'
 
 const PARTITION_AWARE = { capabilities: [{ type: 'PARTITION_AWARE' as const }] }
 
@@ -248,6 +249,32 @@ describe('agents', () => {
     h.advance(1_000)
     expect(agent.state).toBe('unreachable')
     expect(link.closed).toBe('ping timeout')
+  })
+
+  test('pings are spread over the interval: each agent one per --agent_ping_timeout, a slice of them per tick', () => {
+    const h = new MasterHarness({ flags: { agent_ping_timeout: '16secs' } })
+    h.master.start()
+    const registered = Array.from({ length: 160 }, (_, i) => h.registerAgent('cpus:1;mem:128', `a${i}.example`).agent)
+    const pings = () => registered.map(a => h.messagesTo(a, 'PING').length)
+    let largestTick = 0
+    for (let tick = 0; tick < PING_SLICES; tick++) {
+      const before = pings().reduce((a, b) => a + b, 0)
+      h.advance(16_000 / PING_SLICES)
+      largestTick = Math.max(largestTick, pings().reduce((a, b) => a + b, 0) - before)
+    }
+    expect(pings().every(n => n === 1)).toBe(true)
+    // 160 agents in 16 slices: about 10 a tick, never all at once.
+    expect(largestTick).toBeLessThan(40)
+    h.advance(16_000)
+    expect(pings().every(n => n === 2)).toBe(true)
+  })
+
+  test('ping slices are stable per agent id and even across many ids', () => {
+    expect(pingSlice('0d2532c6-7464-47ce-8894-879dda8cda39-S1')).toBe(pingSlice('0d2532c6-7464-47ce-8894-879dda8cda39-S1'))
+    const counts = new Array(PING_SLICES).fill(0)
+    for (let i = 0; i < 10_000; i++) counts[pingSlice(`0d2532c6-7464-47ce-8894-879dda8cda39-S${i}`)]++
+    expect(Math.min(...counts)).toBeGreaterThan(10_000 / PING_SLICES * 0.8)
+    expect(Math.max(...counts)).toBeLessThan(10_000 / PING_SLICES * 1.2)
   })
 
   test('a deactivated agent stays out of offers when it re-registers, and across a master restart', () => {
