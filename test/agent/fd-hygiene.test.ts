@@ -180,4 +180,19 @@ describe('posix launcher', () => {
     await after.destroy('was-launching')
     expect(existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z')).toBe(false)
   })
+
+  test('killing a launch cut short before its process started signals nothing (pid 0 is not the agent\'s own group)', async () => {
+    const posix = new PosixLauncher(join(dir, 'posix'), false)
+    await posix.recover([{ containerId: 'never-started', data: {} }])
+    // SIGWINCH: harmless to the rest of this process group were the guard ever to go.
+    let received = 0
+    const onWinch = () => { received++ }
+    process.on('SIGWINCH', onWinch)
+    try {
+      await posix.kill('never-started', 'SIGWINCH')
+      await Bun.sleep(100)
+    } finally { process.off('SIGWINCH', onWinch) }
+    expect(received).toBe(0)
+    await posix.destroy('never-started')
+  })
 })

@@ -188,9 +188,11 @@ async function runShell(argv: string[], env: Record<string, string>): Promise<st
 
 test('meso up on a terminal: task list -q, --env FOO, attach to a finished task, task names on TAB, Ctrl-C stops it', async () => {
   const dir = tempDir()
-  // `script` gives meso up a real terminal, so Ctrl-C below is the terminal's SIGINT to the foreground group.
-  const command = [...MESO, 'up', `--work_dir=${dir}`, '--port=0', '--launcher=posix'].map(shellQuote).join(' ')
-  const up = Bun.spawn(['script', '-qefc', command, '/dev/null'], { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', env: { ...process.env, NO_COLOR: '1' } })
+  // `script` gives meso up a real terminal, so Ctrl-C below is the terminal's SIGINT to the foreground group. It runs
+  // the command with $SHELL -c; dash (/bin/sh on Debian, and script's choice when SHELL is unset) does not exec a lone
+  // command, so without `exec` the shell shares that group, dies of the SIGINT and script reports 130.
+  const command = `exec ${[...MESO, 'up', `--work_dir=${dir}`, '--port=0', '--launcher=posix'].map(shellQuote).join(' ')}`
+  const up = Bun.spawn(['script', '-qefc', command, '/dev/null'], { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', env: { ...process.env, NO_COLOR: '1', SHELL: '/bin/sh' } })
   ptys.push(up)
   let output = ''
   // Kept so the checks after exit can wait for the last of the output: the exit can be seen before it is read.

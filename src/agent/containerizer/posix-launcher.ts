@@ -79,7 +79,8 @@ export class PosixLauncher implements Launcher {
 
   async kill(containerId: string, signal: NodeJS.Signals) {
     const e = this.entries.get(containerId)
-    if (!e) return
+    // A launch cut short is recovered with pid 0, and kill(-0) would signal the agent's own process group.
+    if (!e || !(e.sp.pid > 0)) return
     try { process.kill(-e.sp.pid, signal) } catch { /* already gone */ }
   }
 
