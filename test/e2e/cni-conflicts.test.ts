@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { linuxLauncherUnavailable } from '../../src/agent/containerizer/linux-launcher.ts'
 import { defaultNetworkConfig, hostRoutes, pickSubnet } from '../../src/agent/isolators/network/cni/default-network.ts'
 import { DEFAULT_LINUX_ISOLATION } from '../../src/agent/isolators/index.ts'
-import { cniUnavailable, createTestNetwork, type TestNetwork } from '../helpers/cni-network.ts'
+import { cniUnavailable, createTestNetwork, releaseLeftNetns, type TestNetwork } from '../helpers/cni-network.ts'
 import { MESO, meso, startAgent, startMaster, tempDir, waitFor, type Daemon } from '../helpers/processes.ts'
 
 const problem = linuxLauncherUnavailable({}) ?? cniUnavailable() ?? (Bun.which('nsenter') ? undefined : 'nsenter is not installed')
@@ -22,6 +22,7 @@ const cleanups: (() => void)[] = []
 afterAll(async () => {
   for (const d of daemons) await d.kill('SIGKILL').catch(() => {})
   for (const c of cleanups.reverse()) { try { c() } catch { /* best effort */ } }
+  releaseLeftNetns(dir)
   rmSync(dir, { recursive: true, force: true })
 })
 

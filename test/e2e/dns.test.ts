@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { linuxLauncherUnavailable } from '../../src/agent/containerizer/linux-launcher.ts'
-import { cniUnavailable } from '../helpers/cni-network.ts'
+import { cniUnavailable, releaseLeftNetns } from '../helpers/cni-network.ts'
 import { dnsQuery } from '../../src/core/dns/client.ts'
 import { RCODE, RR_TYPE, type Message } from '../../src/core/dns/message.ts'
 import { decodeMessage, encodeMessage } from '../../src/core/dns/wire.ts'
@@ -86,6 +86,7 @@ afterAll(async () => {
   await agent?.kill()
   await master?.kill()
   upstream?.stop()
+  releaseLeftNetns(dir)
   rmSync(dir, { recursive: true, force: true })
 })
 

@@ -23,6 +23,23 @@ const natRules = () => sh(['iptables', '-w', '-t', 'nat', '-S'])
 /** portmap's chains shared by every container (never removed by DEL). */
 const SHARED_CHAINS = ['CNI-HOSTPORT-DNAT', 'CNI-HOSTPORT-MASQ', 'CNI-HOSTPORT-SETMARK']
 
+/**
+ * Deletes the network namespaces of containers whose agent was stopped under them (kill -9, or a stop right after a
+ * task ended, before its teardown ran): the agent's next start would release them, but a test's agent never starts
+ * again, and the namespace bind mounts outlive the temp dir. Deleting a namespace takes its veth pair with it.
+ */
+export function releaseLeftNetns(root: string): string[] {
+  const released: string[] = []
+  for (const state of new Bun.Glob('**/run/isolators/network/cni/*/state.json').scanSync({ cwd: root, absolute: true, dot: true })) {
+    let netns: string | undefined
+    try { netns = (JSON.parse(readFileSync(state, 'utf8')) as { netns?: string }).netns } catch { continue }
+    if (!netns?.startsWith('meso-') || !existsSync(join('/var/run/netns', netns))) continue
+    Bun.spawnSync(['ip', 'netns', 'del', netns], { stdout: 'ignore', stderr: 'ignore' })
+    released.push(netns)
+  }
+  return released
+}
+
 export interface TestNetwork {
   name: string
   bridge: string
