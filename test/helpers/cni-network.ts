@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { defaultNetworkConfig, findPluginsDir, hostRoutes, pickSubnet } from '../../src/agent/isolators/network/cni/default-network.ts'
-import { netnsName } from '../../src/agent/isolators/network/cni/netns.ts'
+import { netnsName, netnsPath } from '../../src/agent/isolators/network/cni/netns.ts'
 
 /** Why CNI tests cannot run here, or undefined. */
 export function cniUnavailable(): string | undefined {
@@ -28,16 +28,12 @@ const SHARED_CHAINS = ['CNI-HOSTPORT-DNAT', 'CNI-HOSTPORT-MASQ', 'CNI-HOSTPORT-S
  * task ended, before its teardown ran): the agent's next start would release them, but a test's agent never starts
  * again, and the namespace bind mounts outlive the temp dir. Deleting a namespace takes its veth pair with it.
  */
-export function releaseLeftNetns(root: string): string[] {
-  const released: string[] = []
+export function releaseLeftNetns(root: string): void {
   for (const state of new Bun.Glob('**/run/isolators/network/cni/*/state.json').scanSync({ cwd: root, absolute: true, dot: true })) {
     let netns: string | undefined
     try { netns = (JSON.parse(readFileSync(state, 'utf8')) as { netns?: string }).netns } catch { continue }
-    if (!netns?.startsWith('meso-') || !existsSync(join('/var/run/netns', netns))) continue
-    Bun.spawnSync(['ip', 'netns', 'del', netns], { stdout: 'ignore', stderr: 'ignore' })
-    released.push(netns)
+    if (netns?.startsWith('meso-') && existsSync(netnsPath(netns))) sh(['ip', 'netns', 'del', netns])
   }
-  return released
 }
 
 export interface TestNetwork {
